@@ -1,0 +1,161 @@
+# cowbird: build the kernel, the user programs and the disk image; boot or test.
+#
+#   make qemu         boot to a shell on this terminal (Ctrl-A x quits)
+#   make check        build and run every test headless
+#   make bench        run the benchmarks (deterministic instruction counts)
+#   make qemu-gdb     boot halted, waiting for gdb-multiarch
+#   make clean
+#
+# Knobs: CPUS=1..8 (default 3), FORK=cow|copy (default cow),
+#        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere.
+
+CPUS  ?= 3
+FORK  ?= cow
+EXTRA_PROGS ?=
+
+ifneq ($(FORK),cow)
+ifneq ($(FORK),copy)
+$(error FORK must be cow or copy, not '$(FORK)')
+endif
+endif
+
+# Make sure the toolchain and emulator exist before anything is built.
+# tools/need-tools installs them as root or prints the command to run.
+NEEDS_TOOLS := $(filter-out clean,$(or $(MAKECMDGOALS),all))
+ifneq ($(NEEDS_TOOLS),)
+ifneq ($(filter qemu-gdb,$(MAKECMDGOALS)),)
+TOOLS_WANT := gdb
+endif
+TOOLS_STATUS := $(shell tools/need-tools $(TOOLS_WANT) >&2; echo $$?)
+ifneq ($(TOOLS_STATUS),0)
+$(error the tools above are missing)
+endif
+endif
+
+TOOLPREFIX := riscv64-unknown-elf-
+CC      := $(TOOLPREFIX)gcc
+LD      := $(TOOLPREFIX)ld
+OBJDUMP := $(TOOLPREFIX)objdump
+QEMU    := qemu-system-riscv64
+HOSTCC  ?= cc
+
+B := build/$(FORK)
+
+MARCH := $(shell $(CC) -march=rv64gc_zicsr_zifencei -mabi=lp64d -E -x c /dev/null >/dev/null 2>&1 \
+	   && echo rv64gc_zicsr_zifencei || echo rv64gc)
+
+WARN    := -Wall -Wextra -Werror
+COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
+	   -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector \
+	   -fno-tree-loop-distribute-patterns \
+	   -fno-pie -no-pie -O2 -ggdb -I.
+KCFLAGS := $(WARN) $(COMMON) -fno-omit-frame-pointer -DKERNEL
+ifeq ($(FORK),copy)
+KCFLAGS += -DFORK_COPY
+endif
+ifneq ($(DEBUG),0)
+KCFLAGS += -DDEBUG_CHECKS
+endif
+UCFLAGS := $(COMMON)
+
+# ---- kernel ----
+KSRC := $(sort $(wildcard kernel/*.c kernel/*/*.c)) $(sort $(wildcard kernel/*/*.S))
+# entry.S must come first: it is the code at 0x80000000.
+KSRC := kernel/arch/entry.S $(filter-out kernel/arch/entry.S,$(KSRC))
+KOBJ := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
+
+$(B)/kernel/%.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/kernel/%.o: kernel/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/kernel.elf: $(KOBJ) kernel/kernel.ld
+	$(LD) -z max-page-size=4096 -T kernel/kernel.ld -o $@ $(KOBJ)
+	$(OBJDUMP) -S $@ > $(B)/kernel.asm
+
+# ---- user programs ----
+ULIBSRC := $(sort $(wildcard user/lib/*.c user/lib/*.S))
+ULIBOBJ := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRC)))
+UPROGS  := $(sort $(wildcard user/*.c)) $(sort $(wildcard tests/guest/*.c))
+UBINS   := $(foreach p,$(UPROGS),$(B)/bin/$(basename $(notdir $(p))))
+EXTRA_BINS := $(foreach p,$(EXTRA_PROGS),$(B)/extra/$(basename $(notdir $(p))))
+
+$(B)/user/%.o: user/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/user/%.o: user/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/bin/%: $(B)/user/%.o $(ULIBOBJ) user/user.ld
+	@mkdir -p $(dir $@)
+	$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+
+$(B)/bin/%: $(B)/tests/guest/%.o $(ULIBOBJ) user/user.ld
+	@mkdir -p $(dir $@)
+	$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+
+# Programs kept outside the tree: ABI include paths, warnings not fatal.
+define extra_rule
+$(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBOBJ) user/user.ld
+	@mkdir -p $(B)/extra
+	$(CC) -Wall $(UCFLAGS) -c $(1) -o $$@.o
+	$(LD) -z max-page-size=4096 -T user/user.ld -o $$@ $$@.o $(ULIBOBJ)
+endef
+$(foreach p,$(EXTRA_PROGS),$(eval $(call extra_rule,$(p))))
+
+# ---- disk image ----
+$(B)/mkfs: tools/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(WARN) -O2 -I. -o $@ tools/mkfs.c
+
+$(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS)
+	$(B)/mkfs $@ user/README $(UBINS) $(EXTRA_BINS)
+
+# ---- running ----
+QEMUOPTS = -machine virt -bios none -kernel $(B)/kernel.elf -m 128M -smp $(CPUS) -nographic \
+	   -global virtio-mmio.force-legacy=false \
+	   -drive file=$(B)/fs.img,if=none,format=raw,id=x0 \
+	   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+
+.PHONY: all qemu qemu-gdb check check-all bench clean backtrace
+
+all: $(B)/kernel.elf $(B)/fs.img
+
+qemu: all
+	@tools/check-qemu $(QEMU)
+	$(QEMU) $(QEMUOPTS)
+
+GDBPORT := $(shell expr `id -u` % 5000 + 25000)
+
+qemu-gdb: all
+	@tools/check-qemu $(QEMU)
+	@sed -e "s|@KERNEL@|$(B)/kernel.elf|" -e "s|@PORT@|$(GDBPORT)|" tools/gdbinit.in > .gdbinit
+	@echo "*** now run 'gdb-multiarch' in this directory (it reads .gdbinit)"
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+# The test driver boots QEMU itself; it gets the same options.
+check: all
+	@tools/check-qemu $(QEMU)
+	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK)
+
+bench: all
+	@tools/check-qemu $(QEMU)
+	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) --bench
+
+# Paste a panic backtrace on standard input; get file:line for each address.
+backtrace: $(B)/kernel.elf
+	@tools/backtrace $(B)/kernel.elf
+
+clean:
+	rm -rf build .gdbinit
+
+-include $(shell find build -name '*.d' 2>/dev/null)

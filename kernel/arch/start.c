@@ -1,0 +1,69 @@
+/*
+ * Machine-mode start-up, run by every hart before anything else.
+ *
+ * There is no firmware: each hart arrives here in machine mode.  We say
+ * hello on the UART at once (so a user sees the kernel is alive even if
+ * something later hangs), delegate all traps to supervisor mode, open
+ * physical memory to supervisor mode, enable the Sstc timer (stimecmp) so
+ * supervisor mode programs its own timer, and drop into kmain() in
+ * supervisor mode.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/arch/arch.h"
+#include "kernel/arch/fdt.h"
+
+void kmain(void);
+
+/* Per-hart boot stacks, each with a guard page below it (see kvm.c). */
+__attribute__((aligned(PGSIZE))) char boot_stacks[NCPU][2][PGSIZE];
+
+#define CSR_MENVCFG  0x30a
+#define CSR_STIMECMP 0x14d
+#define MENVCFG_STCE (1UL << 63)
+
+/* Polling output before the console exists; the UART needs no set-up in QEMU. */
+static void
+early_puts(const char *s)
+{
+	volatile uchar *thr = (uchar *)UART0;
+	volatile uchar *lsr = (uchar *)(UART0 + 5);
+
+	for (; *s; s++) {
+		while ((*lsr & 0x20) == 0)
+			;
+		*thr = *s;
+	}
+}
+
+void
+mstart(uint64 hartid, uint64 dtb)
+{
+	if (hartid == 0) {
+		early_puts("cowbird: hart 0 is up, starting the kernel\n");
+		fdt_scan(dtb);
+	}
+
+	/* mret goes to kmain in supervisor mode, paging off. */
+	CSR_WRITE(mstatus, (CSR_READ(mstatus) & ~MSTATUS_MPP_MASK) | MSTATUS_MPP_S);
+	CSR_WRITE(mepc, (uint64)kmain);
+	CSR_WRITE(satp, 0);
+
+	/* Every exception and interrupt is handled in supervisor mode. */
+	CSR_WRITE(medeleg, 0xffff);
+	CSR_WRITE(mideleg, 0xffff);
+	CSR_WRITE(sie, CSR_READ(sie) | SIE_SEIE | SIE_STIE | SIE_SSIE);
+
+	/* One PMP region covering all of physical memory, fully open. */
+	CSR_WRITE(pmpaddr0, 0x3fffffffffffffUL);
+	CSR_WRITE(pmpcfg0, 0xf);
+
+	/* Sstc: supervisor mode may read time and write stimecmp itself. */
+	asm volatile("csrs %0, %1" : : "i"(CSR_MENVCFG), "r"(MENVCFG_STCE));
+	CSR_WRITE(mcounteren, CSR_READ(mcounteren) | 2);
+	asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
+
+	w_tp(hartid);
+	asm volatile("mret");
+}

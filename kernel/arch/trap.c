@@ -1,0 +1,230 @@
+/*
+ * Trap handling: system calls, device and timer interrupts, and page faults.
+ *
+ * From user mode a trap arrives through the trampoline (uservec) at
+ * usertrap(); from supervisor mode through kernelvec at kerneltrap().
+ * A fault in user mode never reaches a panic: a store fault on a
+ * copy-on-write page is resolved by cow_resolve(), everything else kills
+ * only the faulting process, with one line saying why.
+ */
+#include "kernel/types.h"
+#include "kernel/memlayout.h"
+#include "kernel/arch/arch.h"
+#include "kernel/lib/lib.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+#include "kernel/dev/dev.h"
+
+#define CSR_STIMECMP 0x14d
+
+struct spinlock tick_lock;
+uint ticks;
+uint hart_ticks[NCPU];
+
+extern char trampoline[], uservec[], userret[];
+void kernelvec(void);
+void usertrap(void);
+
+void
+trap_init_hart(void)
+{
+	if (cpuid() == 0)
+		spin_init(&tick_lock, "ticks");
+	CSR_WRITE(stvec, (uint64)kernelvec);
+}
+
+void
+timer_arm(void)
+{
+	asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
+}
+
+static void
+timer_tick(void)
+{
+	if (panicked) {
+		/* Another hart panicked: stop here, interrupts stay off. */
+		intr_off();
+		for (;;)
+			asm volatile("wfi");
+	}
+	hart_ticks[cpuid()]++;
+	if (cpuid() == 0) {
+		spin_lock(&tick_lock);
+		ticks++;
+		proc_wakeup(&ticks);
+		spin_unlock(&tick_lock);
+	}
+	timer_arm();
+}
+
+enum intr_kind { INTR_NONE, INTR_DEVICE, INTR_TIMER };
+
+static enum intr_kind
+device_interrupt(uint64 scause)
+{
+	int irq;
+
+	if (scause == (SCAUSE_INTR | 5)) {
+		timer_tick();
+		return INTR_TIMER;
+	}
+	if (scause != (SCAUSE_INTR | 9))
+		return INTR_NONE;
+
+	irq = plic_claim();
+	if (irq == UART0_IRQ)
+		uart_intr();
+	else if (irq == VIRTIO0_IRQ)
+		virtio_disk_intr();
+	else if (irq != 0)
+		kprintf("unexpected interrupt irq=%d\n", irq);
+	if (irq != 0)
+		plic_complete(irq);
+	return INTR_DEVICE;
+}
+
+static const char *
+fault_kind(uint64 scause)
+{
+	switch (scause) {
+	case SCAUSE_IPAGEFAULT: return "instruction page fault";
+	case SCAUSE_LPAGEFAULT: return "load page fault";
+	case SCAUSE_SPAGEFAULT: return "store page fault";
+	case 1: return "instruction access fault";
+	case 5: return "load access fault";
+	case 7: return "store access fault";
+	case 0: return "misaligned instruction";
+	case 2: return "illegal instruction";
+	default: return "unexpected trap";
+	}
+}
+
+/* Why could the process not touch va?  For the one-line diagnostic. */
+static const char *
+fault_reason(struct proc *p, uint64 va)
+{
+	pte_t *pte;
+
+	if (va >= MAXVA)
+		return "beyond MAXVA";
+	if (va < p->stack_base && va >= p->stack_base - PGSIZE)
+		return "guard page";
+	pte = pt_walk(p->pagetable, va, 0);
+	if (pte == 0 || (*pte & PTE_V) == 0)
+		return va >= KERNBASE ? "kernel address, unmapped" : "unmapped";
+	return "protection";
+}
+
+static void
+kill_for_fault(struct proc *p, uint64 scause, uint64 va, const char *reason)
+{
+	kprintf("pid %d (%s): killed: %s (%s) at 0x%lx, pc 0x%lx\n", p->pid, p->name,
+	    fault_kind(scause), reason, va, p->trapframe->x[REG_PC]);
+	proc_set_killed(p);
+}
+
+static void
+user_page_fault(struct proc *p, uint64 scause, uint64 va)
+{
+	if (scause == SCAUSE_SPAGEFAULT && va < MAXVA) {
+		switch (cow_resolve(p->pagetable, va)) {
+		case COW_OK:
+			return;
+		case COW_NO_MEMORY:
+			kill_for_fault(p, scause, va, "out of memory for copy-on-write");
+			return;
+		case COW_NOT_COW:
+			break;
+		}
+	}
+	kill_for_fault(p, scause, va, fault_reason(p, va));
+}
+
+void
+usertrap(void)
+{
+	struct proc *p = myproc();
+	uint64 scause = CSR_READ(scause);
+	enum intr_kind intr = INTR_NONE;
+
+	if (CSR_READ(sstatus) & SSTATUS_SPP)
+		panic("usertrap: not from user mode");
+	/* From here on, traps are the kernel's own. */
+	CSR_WRITE(stvec, (uint64)kernelvec);
+
+	if (scause == SCAUSE_ECALL_U) {
+		if (proc_is_killed(p))
+			proc_exit(-1);
+		p->trapframe->x[REG_PC] += 4;   /* return past the ecall */
+		intr_on();
+		syscall_dispatch();
+	} else if ((intr = device_interrupt(scause)) != INTR_NONE) {
+		/* handled */
+	} else if (scause == SCAUSE_SPAGEFAULT || scause == SCAUSE_LPAGEFAULT ||
+	    scause == SCAUSE_IPAGEFAULT) {
+		user_page_fault(p, scause, CSR_READ(stval));
+	} else {
+		kill_for_fault(p, scause, CSR_READ(stval), "bad instruction or access");
+	}
+
+	if (proc_is_killed(p))
+		proc_exit(-1);
+	if (intr == INTR_TIMER)
+		yield();
+	usertrap_return();
+}
+
+/* Back to user mode through userret in the trampoline. */
+void
+usertrap_return(void)
+{
+	struct proc *p = myproc();
+	struct trapframe *tf = p->trapframe;
+	uint64 tramp_uservec = TRAMPOLINE + (uservec - trampoline);
+	uint64 tramp_userret = TRAMPOLINE + (userret - trampoline);
+	uint64 sstatus;
+
+	/* Until sret, a trap would go to uservec with kernel state: keep them off. */
+	intr_off();
+	CSR_WRITE(stvec, tramp_uservec);
+
+	tf->kernel_satp = CSR_READ(satp);
+	tf->kernel_sp = p->kstack + KSTACK_PAGES * PGSIZE;
+	tf->kernel_trap = (uint64)usertrap;
+	tf->kernel_hartid = r_tp();
+
+	sstatus = CSR_READ(sstatus);
+	sstatus &= ~SSTATUS_SPP;    /* sret to user mode */
+	sstatus |= SSTATUS_SPIE;    /* with interrupts on */
+	CSR_WRITE(sstatus, sstatus);
+
+	((void (*)(uint64))tramp_userret)(MAKE_SATP(p->pagetable));
+	__builtin_unreachable();
+}
+
+void
+kerneltrap(void)
+{
+	uint64 sepc = CSR_READ(sepc);
+	uint64 sstatus = CSR_READ(sstatus);
+	uint64 scause = CSR_READ(scause);
+	enum intr_kind intr;
+
+	if ((sstatus & SSTATUS_SPP) == 0)
+		panic("kerneltrap: not from supervisor mode");
+	if (intr_get())
+		panic("kerneltrap: interrupts enabled");
+
+	intr = device_interrupt(scause);
+	if (intr == INTR_NONE)
+		panic("unexpected kernel trap: scause 0x%lx (%s), sepc 0x%lx, stval 0x%lx, hart %d",
+		    scause, fault_kind(scause), sepc, CSR_READ(stval), cpuid());
+
+	if (intr == INTR_TIMER && myproc() != 0 && myproc()->state == RUNNING)
+		yield();
+
+	/* yield() may have run other code that trapped: restore ours. */
+	CSR_WRITE(sepc, sepc);
+	CSR_WRITE(sstatus, sstatus);
+}

@@ -1,0 +1,36 @@
+/*
+ * kernel/dev: the UART, the console built on it, the virtio disk, and the
+ * device switch that routes reads and writes of device files.
+ */
+#ifndef COWBIRD_DEV_H
+#define COWBIRD_DEV_H
+
+#include "kernel/types.h"
+#include "kernel/param.h"
+
+/* uart.c: 16550 at UART0 */
+void uart_init(void);
+void uart_putc_sync(int c);   /* polls; usable with interrupts off and in panic */
+void uart_putc(int c);        /* buffered, interrupt-driven; may sleep */
+void uart_intr(void);
+
+/* console.c: line discipline on top of the UART */
+#define CONSOLE 1                 /* device major number */
+void console_init(void);
+void console_putc(int c);         /* kernel output (kprintf) */
+void console_intr(int c);         /* a character arrived */
+
+/* Device switch, indexed by major number. */
+struct devsw {
+	int (*read)(int user_dst, uint64 dst, int n);
+	int (*write)(int user_src, uint64 src, int n);
+};
+extern struct devsw devsw[NDEV];
+
+/* virtio_disk.c */
+struct buf;
+void virtio_disk_init(void);
+void virtio_disk_rw(struct buf *b, int write);   /* sleeps until done */
+void virtio_disk_intr(void);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * Open files: the system-wide table of NFILE struct file, shared between
+ * descriptors by dup() and fork().
+ *
+ * Invariants:
+ * - ftable.lock guards every entry's ref; an entry with ref 0 is free.
+ *   The other fields are set by whoever allocated the entry before it is
+ *   published in a descriptor table, and are read-only afterwards except
+ *   off.
+ * - off of an inode file is guarded by the inode's sleep lock, so
+ *   processes sharing the file see one offset and their reads and writes
+ *   do not interleave within a call.
+ * - A write to an inode file is split into operations small enough for
+ *   the log: each chunk may dirty its data blocks, an indirect block, the
+ *   inode block and bitmap blocks, and all must fit in MAXOPBLOCKS.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/fs.h"
+#include "kernel/stat.h"
+#include "kernel/lib/lib.h"
+#include "kernel/proc/proc.h"
+#include "kernel/mm/mm.h"
+#include "kernel/dev/dev.h"
+#include "kernel/fs/fsys.h"
+
+/* Bytes one operation may write: leaves room for inode, indirect, bitmap. */
+#define WRITE_CHUNK (((MAXOPBLOCKS - 1 - 1 - 2) / 2) * BSIZE)
+
+static struct {
+	struct spinlock lock;
+	struct file files[NFILE];
+} ftable;
+
+void
+file_init(void)
+{
+	spin_init(&ftable.lock, "ftable");
+}
+
+/* A free entry with ref 1 and type FD_NONE, or 0 if the table is full. */
+struct file *
+file_alloc(void)
+{
+	struct file *f;
+
+	spin_lock(&ftable.lock);
+	for (f = ftable.files; f < ftable.files + NFILE; f++) {
+		if (f->ref == 0) {
+			memset(f, 0, sizeof(*f));
+			f->type = FD_NONE;
+			f->ref = 1;
+			spin_unlock(&ftable.lock);
+			return f;
+		}
+	}
+	spin_unlock(&ftable.lock);
+	return 0;
+}
+
+struct file *
+file_dup(struct file *f)
+{
+	spin_lock(&ftable.lock);
+	if (f->ref < 1)
+		panic("file_dup: file not open");
+	f->ref++;
+	spin_unlock(&ftable.lock);
+	return f;
+}
+
+void
+file_close(struct file *f)
+{
+	struct file copy;
+
+	spin_lock(&ftable.lock);
+	if (f->ref < 1)
+		panic("file_close: file not open");
+	if (--f->ref > 0) {
+		spin_unlock(&ftable.lock);
+		return;
+	}
+	/* Last reference: free the entry, then release what it held. */
+	copy = *f;
+	f->type = FD_NONE;
+	f->pipe = 0;
+	f->ip = 0;
+	spin_unlock(&ftable.lock);
+
+	if (copy.type == FD_PIPE) {
+		pipe_close(copy.pipe, copy.writable);
+	} else if (copy.type == FD_INODE || copy.type == FD_DEVICE) {
+		op_begin();
+		iput(copy.ip);
+		op_end();
+	}
+}
+
+/* Copy the file's metadata to the struct stat at user address addr. */
+int
+file_stat(struct file *f, uint64 addr)
+{
+	struct stat st;
+
+	if (f->type != FD_INODE && f->type != FD_DEVICE)
+		return -1;
+	ilock(f->ip);
+	stati(f->ip, &st);
+	iunlock(f->ip);
+	if (copyout(myproc()->pagetable, addr, &st, sizeof(st)) < 0)
+		return -1;
+	return 0;
+}
+
+static struct devsw *
+device_of(struct file *f)
+{
+	if (f->major < 0 || f->major >= NDEV)
+		return 0;
+	return &devsw[f->major];
+}
+
+int
+file_read(struct file *f, uint64 addr, int n)
+{
+	struct devsw *dev;
+	int r;
+
+	if (!f->readable || n < 0)
+		return -1;
+	switch (f->type) {
+	case FD_PIPE:
+		return pipe_read(f->pipe, addr, n);
+	case FD_DEVICE:
+		dev = device_of(f);
+		if (dev == 0 || dev->read == 0)
+			return -1;
+		return dev->read(1, addr, n);
+	case FD_INODE:
+		ilock(f->ip);
+		r = readi(f->ip, 1, addr, f->off, n);
+		if (r > 0)
+			f->off += r;
+		iunlock(f->ip);
+		return r;
+	default:
+		panic("file_read: file of type %d", f->type);
+	}
+}
+
+/*
+ * Write to an inode file in log-sized chunks.  Returns n, or the bytes
+ * written before the file reached MAXFILE or the disk filled (-1 if
+ * none), or -1 if a user address was bad.
+ */
+static int
+inode_write(struct file *f, uint64 addr, int n)
+{
+	int done = 0, chunk, r;
+
+	while (done < n) {
+		chunk = n - done;
+		if (chunk > WRITE_CHUNK)
+			chunk = WRITE_CHUNK;
+		op_begin();
+		ilock(f->ip);
+		r = writei(f->ip, 1, addr + done, f->off, chunk);
+		if (r > 0)
+			f->off += r;
+		iunlock(f->ip);
+		op_end();
+		if (r < 0)
+			return -1;	/* bad user address, or off at MAXFILE */
+		done += r;
+		if (r != chunk)
+			break;
+	}
+	if (done == 0 && n > 0)
+		return -1;
+	return done;
+}
+
+int
+file_write(struct file *f, uint64 addr, int n)
+{
+	struct devsw *dev;
+
+	if (!f->writable || n < 0)
+		return -1;
+	switch (f->type) {
+	case FD_PIPE:
+		return pipe_write(f->pipe, addr, n);
+	case FD_DEVICE:
+		dev = device_of(f);
+		if (dev == 0 || dev->write == 0)
+			return -1;
+		return dev->write(1, addr, n);
+	case FD_INODE:
+		return inode_write(f, addr, n);
+	default:
+		panic("file_write: file of type %d", f->type);
+	}
+}

@@ -1,0 +1,119 @@
+/*
+ * kernel/fs: buffer cache, write-ahead log, inodes, directories and path
+ * names, open files, pipes, and the file system calls.
+ */
+#ifndef COWBIRD_FSYS_H
+#define COWBIRD_FSYS_H
+
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/fs.h"
+#include "kernel/lib/lib.h"
+
+struct stat;
+
+/* ---- buffer cache (bio.c) ---- */
+struct buf {
+	int valid;            /* data holds the block's contents */
+	int disk;             /* owned by the disk driver while a request runs */
+	uint dev;
+	uint blockno;
+	struct sleeplock lock;
+	uint refcnt;
+	struct buf *prev;     /* LRU list: most recently used first */
+	struct buf *next;
+	uchar data[BSIZE];
+};
+
+void bio_init(void);
+struct buf *bread(uint dev, uint blockno);
+void bwrite(struct buf *b);
+void brelse(struct buf *b);
+void bpin(struct buf *b);
+void bunpin(struct buf *b);
+
+/* ---- write-ahead log (log.c) ----
+ * Every file-system update runs between op_begin() and op_end(), and
+ * writes blocks with log_write() instead of bwrite().
+ */
+void log_init(int dev, struct superblock *sb);
+void op_begin(void);
+void op_end(void);
+void log_write(struct buf *b);
+
+/* ---- inodes, directories, paths (inode.c, dir.c) ---- */
+struct inode {
+	uint dev;
+	uint inum;
+	int ref;              /* in-memory references; guarded by the inode table lock */
+	struct sleeplock lock;
+	int valid;            /* fields below were read from disk */
+
+	short type;           /* copy of the on-disk inode */
+	short major;
+	short minor;
+	short nlink;
+	uint size;
+	uint addrs[NDIRECT + 1];
+};
+
+void fs_init(int dev);     /* reads the superblock, recovers the log; needs a process */
+struct inode *ialloc(uint dev, short type);
+struct inode *iget(uint dev, uint inum);
+struct inode *idup(struct inode *ip);
+void ilock(struct inode *ip);
+void iunlock(struct inode *ip);
+void iput(struct inode *ip);
+void iunlockput(struct inode *ip);
+void iupdate(struct inode *ip);
+void itrunc(struct inode *ip);
+void stati(struct inode *ip, struct stat *st);
+int  readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
+int  writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
+struct inode *dirlookup(struct inode *dp, char *name, uint *poff);
+int  dirlink(struct inode *dp, char *name, uint inum);
+struct inode *namei(char *path);
+struct inode *nameiparent(char *path, char *name);
+
+/* ---- open files (file.c) ---- */
+struct pipe;
+struct file {
+	enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE } type;
+	int ref;              /* guarded by the file table lock */
+	char readable;
+	char writable;
+	struct pipe *pipe;    /* FD_PIPE */
+	struct inode *ip;     /* FD_INODE and FD_DEVICE */
+	uint off;             /* FD_INODE */
+	short major;          /* FD_DEVICE */
+};
+
+void file_init(void);
+struct file *file_alloc(void);
+struct file *file_dup(struct file *f);
+void file_close(struct file *f);
+int  file_stat(struct file *f, uint64 addr);
+int  file_read(struct file *f, uint64 addr, int n);
+int  file_write(struct file *f, uint64 addr, int n);
+
+/* ---- pipes (pipe.c) ---- */
+int  pipe_alloc(struct file **rf, struct file **wf);
+void pipe_close(struct pipe *pi, int writable);
+int  pipe_read(struct pipe *pi, uint64 addr, int n);
+int  pipe_write(struct pipe *pi, uint64 addr, int n);
+
+/* ---- system calls (sysfile.c) ---- */
+uint64 sys_read(void);
+uint64 sys_write(void);
+uint64 sys_close(void);
+uint64 sys_dup(void);
+uint64 sys_fstat(void);
+uint64 sys_pipe(void);
+uint64 sys_open(void);
+uint64 sys_mknod(void);
+uint64 sys_mkdir(void);
+uint64 sys_chdir(void);
+uint64 sys_unlink(void);
+uint64 sys_link(void);
+
+#endif

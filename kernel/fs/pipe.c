@@ -1,0 +1,179 @@
+/*
+ * Pipes: a PIPESIZE-byte ring buffer in one page from frame_alloc(),
+ * with one file for the read end and one for the write end.
+ *
+ * Invariants (all guarded by pi->lock):
+ * - nread and nwrite count every byte ever read and written; they only
+ *   grow and wrap together modulo 2^32, which PIPESIZE divides, so
+ *   nwrite - nread is the number of bytes buffered (0 .. PIPESIZE) and
+ *   byte k lives at data[k % PIPESIZE].
+ * - Readers sleep on &nread waiting for data, writers on &nwrite waiting
+ *   for room; each side wakes the other after making progress.
+ * - The page is freed when both ends are closed.
+ * Data moves between the ring and user memory under the spinlock:
+ * copyin/copyout do not sleep.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/lib.h"
+#include "kernel/proc/proc.h"
+#include "kernel/mm/mm.h"
+#include "kernel/fs/fsys.h"
+
+#define PIPESIZE 512
+
+struct pipe {
+	struct spinlock lock;
+	uint nread;
+	uint nwrite;
+	int readopen;
+	int writeopen;
+	char data[PIPESIZE];
+};
+
+_Static_assert(sizeof(struct pipe) <= PGSIZE, "struct pipe must fit a page");
+
+static uint
+min3(uint a, uint b, uint c)
+{
+	uint m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+int
+pipe_alloc(struct file **rf, struct file **wf)
+{
+	struct pipe *pi = 0;
+
+	*rf = file_alloc();
+	*wf = file_alloc();
+	if (*rf != 0 && *wf != 0)
+		pi = frame_alloc();
+	if (pi == 0) {
+		/* The entries are still FD_NONE: closing just frees them. */
+		if (*rf != 0)
+			file_close(*rf);
+		if (*wf != 0)
+			file_close(*wf);
+		*rf = *wf = 0;
+		return -1;
+	}
+	spin_init(&pi->lock, "pipe");
+	pi->nread = 0;
+	pi->nwrite = 0;
+	pi->readopen = 1;
+	pi->writeopen = 1;
+
+	(*rf)->type = FD_PIPE;
+	(*rf)->readable = 1;
+	(*rf)->writable = 0;
+	(*rf)->pipe = pi;
+	(*wf)->type = FD_PIPE;
+	(*wf)->readable = 0;
+	(*wf)->writable = 1;
+	(*wf)->pipe = pi;
+	return 0;
+}
+
+void
+pipe_close(struct pipe *pi, int writable)
+{
+	int unused;
+
+	spin_lock(&pi->lock);
+	if (writable) {
+		pi->writeopen = 0;
+		proc_wakeup(&pi->nread);	/* readers see end of file */
+	} else {
+		pi->readopen = 0;
+		proc_wakeup(&pi->nwrite);	/* writers see the error */
+	}
+	unused = !pi->readopen && !pi->writeopen;
+	spin_unlock(&pi->lock);
+	if (unused)
+		frame_free(pi);
+}
+
+/*
+ * Write all n bytes, waiting for room as needed.  Returns n, or -1 if the
+ * read end is closed, the caller is killed, or addr is bad.
+ */
+int
+pipe_write(struct pipe *pi, uint64 addr, int n)
+{
+	struct proc *p = myproc();
+	uint done = 0, room, chunk;
+
+	if (n < 0)
+		return -1;
+	spin_lock(&pi->lock);
+	while (done < (uint)n) {
+		if (!pi->readopen || proc_is_killed(p))
+			goto fail;
+		room = PIPESIZE - (pi->nwrite - pi->nread);
+		if (room == 0) {
+			proc_wakeup(&pi->nread);
+			proc_sleep(&pi->nwrite, &pi->lock);
+			continue;
+		}
+		chunk = min3(n - done, room, PIPESIZE - pi->nwrite % PIPESIZE);
+		if (copyin(p->pagetable, &pi->data[pi->nwrite % PIPESIZE],
+		    addr + done, chunk) < 0)
+			goto fail;
+		pi->nwrite += chunk;
+		done += chunk;
+	}
+	proc_wakeup(&pi->nread);
+	spin_unlock(&pi->lock);
+	return done;
+fail:
+	proc_wakeup(&pi->nread);	/* bytes already written are readable */
+	spin_unlock(&pi->lock);
+	return -1;
+}
+
+/*
+ * Read up to n bytes, waiting until there is at least one or the write
+ * end is closed (then 0).  Returns the bytes read, or -1 if the caller is
+ * killed while waiting or addr is bad.
+ */
+int
+pipe_read(struct pipe *pi, uint64 addr, int n)
+{
+	struct proc *p = myproc();
+	uint done = 0, chunk;
+	int result;
+
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	spin_lock(&pi->lock);
+	while (pi->nread == pi->nwrite && pi->writeopen) {
+		if (proc_is_killed(p)) {
+			spin_unlock(&pi->lock);
+			return -1;
+		}
+		proc_sleep(&pi->nread, &pi->lock);
+	}
+	result = 0;
+	while (done < (uint)n && pi->nread != pi->nwrite) {
+		chunk = min3(n - done, pi->nwrite - pi->nread,
+		    PIPESIZE - pi->nread % PIPESIZE);
+		if (copyout(p->pagetable, addr + done,
+		    &pi->data[pi->nread % PIPESIZE], chunk) < 0) {
+			result = -1;
+			break;
+		}
+		pi->nread += chunk;
+		done += chunk;
+	}
+	if (result == 0)
+		result = done;
+	if (done > 0)
+		proc_wakeup(&pi->nwrite);
+	spin_unlock(&pi->lock);
+	return result;
+}

@@ -1,0 +1,157 @@
+/*
+ * Kernel console output: kprintf, panic and backtraces.
+ *
+ * kprintf holds print_lock for a whole call, so lines from different harts
+ * never interleave.  panic stops the system: it sets `panicked`, which every
+ * other hart notices at its next timer interrupt (or kprintf), and parks.
+ */
+#include <stdarg.h>
+
+#include "kernel/lib/lib.h"
+#include "kernel/arch/arch.h"
+#include "kernel/dev/dev.h"
+
+volatile int panicked;
+
+static struct spinlock print_lock;
+
+static const char digits[] = "0123456789abcdef";
+
+static void
+print_uint(uint64 v, int base, int width)
+{
+	char buf[24];
+	int n = 0;
+
+	do {
+		buf[n++] = digits[v % base];
+		v /= base;
+	} while (v != 0);
+	while (n < width)
+		buf[n++] = '0';
+	while (n > 0)
+		console_putc(buf[--n]);
+}
+
+static void
+print_int(long v)
+{
+	if (v < 0) {
+		console_putc('-');
+		print_uint(-(uint64)v, 10, 0);
+	} else {
+		print_uint(v, 10, 0);
+	}
+}
+
+static void
+vkprintf(const char *fmt, va_list ap)
+{
+	const char *s;
+	int longs;
+
+	for (; *fmt; fmt++) {
+		if (*fmt != '%') {
+			console_putc(*fmt);
+			continue;
+		}
+		fmt++;
+		for (longs = 0; *fmt == 'l'; fmt++)
+			longs++;
+		switch (*fmt) {
+		case 'd':
+			print_int(longs ? va_arg(ap, long) : va_arg(ap, int));
+			break;
+		case 'u':
+			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint), 10, 0);
+			break;
+		case 'x':
+			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 0);
+			break;
+		case 'p':
+			console_putc('0');
+			console_putc('x');
+			print_uint(va_arg(ap, uint64), 16, 16);
+			break;
+		case 's':
+			for (s = va_arg(ap, const char *), s = s ? s : "(null)"; *s; s++)
+				console_putc(*s);
+			break;
+		case 'c':
+			console_putc(va_arg(ap, int));
+			break;
+		case '%':
+			console_putc('%');
+			break;
+		case 0:
+			return;
+		default:
+			console_putc('%');
+			console_putc(*fmt);
+			break;
+		}
+	}
+}
+
+void
+printf_init(void)
+{
+	spin_init(&print_lock, "print");
+}
+
+void
+kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int locking = !panicked;
+
+	if (locking)
+		spin_lock(&print_lock);
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+	if (locking)
+		spin_unlock(&print_lock);
+}
+
+/*
+ * Walk the frame-pointer chain of the current kernel stack.  GCC's RISC-V
+ * frame: s0 points just above the frame, the return address is at s0-8
+ * and the caller's s0 at s0-16.  Every kernel stack is one page, so the
+ * walk stops when the chain leaves the page it started in.
+ */
+void
+backtrace(void)
+{
+	uint64 fp = r_fp();
+	uint64 page = PGROUNDDOWN(fp);
+
+	kprintf("backtrace (make backtrace turns these into file:line):\n");
+	while (PGROUNDDOWN(fp) == page && fp != page) {
+		uint64 ra = *(uint64 *)(fp - 8);
+		kprintf("  0x%lx\n", ra);
+		fp = *(uint64 *)(fp - 16);
+	}
+}
+
+void
+panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	intr_off();
+	if (__sync_lock_test_and_set(&panicked, 1)) {
+		/* Another hart (or a nested panic) got here first. */
+		for (;;)
+			asm volatile("wfi");
+	}
+	kprintf("\npanic: hart %d: ", cpuid());
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
+	backtrace();
+	kprintf("system halted\n");
+	for (;;)
+		asm volatile("wfi");
+}

@@ -1,0 +1,133 @@
+/*
+ * Memory and string helpers for the kernel.  Page-sized copies get their
+ * own doubleword loops: they run on every copy-on-write fault.
+ */
+#include "kernel/lib/lib.h"
+#include "kernel/riscv.h"
+
+void *
+memset(void *dst, int c, uint n)
+{
+	uchar *d = dst;
+
+	while (n-- > 0)
+		*d++ = (uchar)c;
+	return dst;
+}
+
+void *
+memmove(void *dst, const void *src, uint n)
+{
+	const uchar *s = src;
+	uchar *d = dst;
+
+	if (n == 0 || d == s)
+		return dst;
+	if (s < d && s + n > d) {
+		/* Overlap with the source first: copy from the end. */
+		s += n;
+		d += n;
+		while (n-- > 0)
+			*--d = *--s;
+	} else {
+		while (n-- > 0)
+			*d++ = *s++;
+	}
+	return dst;
+}
+
+/* The compiler may emit calls to memcpy for structure copies. */
+void *
+memcpy(void *dst, const void *src, uint n)
+{
+	return memmove(dst, src, n);
+}
+
+int
+memcmp(const void *a, const void *b, uint n)
+{
+	const uchar *p = a, *q = b;
+
+	for (; n > 0; n--, p++, q++)
+		if (*p != *q)
+			return *p - *q;
+	return 0;
+}
+
+int
+strncmp(const char *a, const char *b, uint n)
+{
+	for (; n > 0 && *a && *a == *b; n--, a++, b++)
+		;
+	if (n == 0)
+		return 0;
+	return (uchar)*a - (uchar)*b;
+}
+
+/* Like the C library's: pads with NULs, does not terminate when full. */
+char *
+strncpy(char *dst, const char *src, int n)
+{
+	char *d = dst;
+
+	while (n > 0 && *src) {
+		*d++ = *src++;
+		n--;
+	}
+	while (n-- > 0)
+		*d++ = 0;
+	return dst;
+}
+
+/* Copies at most n-1 characters and always terminates (n > 0). */
+char *
+strlcpy_k(char *dst, const char *src, int n)
+{
+	char *d = dst;
+
+	if (n <= 0)
+		return dst;
+	while (--n > 0 && *src)
+		*d++ = *src++;
+	*d = 0;
+	return dst;
+}
+
+int
+strlen(const char *s)
+{
+	int n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+void
+page_copy(void *dst, const void *src)
+{
+	uint64 *d = dst;
+	const uint64 *s = src;
+	int i;
+
+	for (i = 0; i < PGSIZE / 8; i += 4) {
+		d[i] = s[i];
+		d[i + 1] = s[i + 1];
+		d[i + 2] = s[i + 2];
+		d[i + 3] = s[i + 3];
+	}
+}
+
+void
+page_zero(void *dst)
+{
+	uint64 *d = dst;
+	int i;
+
+	for (i = 0; i < PGSIZE / 8; i += 4) {
+		d[i] = 0;
+		d[i + 1] = 0;
+		d[i + 2] = 0;
+		d[i + 3] = 0;
+	}
+}

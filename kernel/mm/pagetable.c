@@ -1,0 +1,130 @@
+/*
+ * Sv39 page tables: walk, map, unmap.  Used for the kernel's page table
+ * and for every user address space.
+ *
+ * A page-table page is one frame holding 512 PTEs.  Leaves live at level 0
+ * only (no megapages), which keeps every mapping the same shape.  These
+ * functions never trust a virtual address: pt_walk refuses va >= MAXVA, so
+ * a bad user address can be looked up without reaching a panic.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/lib.h"
+#include "kernel/mm/mm.h"
+
+pagetable_t
+pt_create(void)
+{
+	return frame_alloc_zeroed();
+}
+
+/*
+ * The address of the level-0 PTE for va, creating missing page-table pages
+ * when alloc is set.  Returns 0 if va >= MAXVA or a needed page-table page
+ * is missing (or could not be allocated).
+ */
+pte_t *
+pt_walk(pagetable_t pt, uint64 va, int alloc)
+{
+	int level;
+
+	if (va >= MAXVA)
+		return 0;
+	for (level = 2; level > 0; level--) {
+		pte_t *pte = &pt[PX(level, va)];
+
+		if (*pte & PTE_V) {
+			pt = (pagetable_t)PTE2PA(*pte);
+		} else {
+			if (!alloc || (pt = pt_create()) == 0)
+				return 0;
+			*pte = PA2PTE(pt) | PTE_V;
+		}
+	}
+	return &pt[PX(0, va)];
+}
+
+/*
+ * Map [va, va+size) to [pa, pa+size) with perm.  All-or-nothing: if a
+ * page-table page cannot be allocated, the pages this call mapped are
+ * unmapped again and -1 is returned.
+ */
+int
+pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
+{
+	uint64 off;
+
+	if (va % PGSIZE || size % PGSIZE || size == 0)
+		panic("pt_map: unaligned va 0x%lx size 0x%lx", va, size);
+	for (off = 0; off < size; off += PGSIZE) {
+		pte_t *pte = pt_walk(pt, va + off, 1);
+
+		if (pte == 0) {
+			pt_unmap(pt, va, off / PGSIZE, 0);
+			return -1;
+		}
+		if (*pte & PTE_V)
+			panic("pt_map: va 0x%lx already mapped", va + off);
+		*pte = PA2PTE(pa + off) | perm | PTE_V;
+	}
+	return 0;
+}
+
+/*
+ * Remove npages mappings from va, dropping a frame reference for each when
+ * free_frames is set.  Pages that are not mapped are skipped: a user
+ * address space has holes (the stack guard page), and the unwinding of a
+ * half-built one meets pages it never mapped.
+ */
+void
+pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_frames)
+{
+	uint64 a;
+
+	if (va % PGSIZE)
+		panic("pt_unmap: unaligned va 0x%lx", va);
+	for (a = va; a < va + npages * PGSIZE; a += PGSIZE) {
+		pte_t *pte = pt_walk(pt, a, 0);
+
+		if (pte == 0) {
+			/* No level-0 table here: skip to the next 2 MiB region. */
+			a = (a | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
+			continue;
+		}
+		if ((*pte & PTE_V) == 0)
+			continue;
+		if (free_frames)
+			frame_free((void *)PTE2PA(*pte));
+		*pte = 0;
+	}
+}
+
+/* Free the page-table pages themselves; every leaf must be unmapped. */
+void
+pt_free_tables(pagetable_t pt)
+{
+	int i;
+
+	for (i = 0; i < 512; i++) {
+		pte_t pte = pt[i];
+
+		if ((pte & PTE_V) == 0)
+			continue;
+		if (pte & (PTE_R | PTE_W | PTE_X))
+			panic("pt_free_tables: leaf 0x%lx still mapped at index %d", pte, i);
+		pt_free_tables((pagetable_t)PTE2PA(pte));
+		pt[i] = 0;
+	}
+	frame_free(pt);
+}
+
+/* Physical address of the user page holding va, or 0. */
+uint64
+pt_lookup_user(pagetable_t pt, uint64 va)
+{
+	pte_t *pte = pt_walk(pt, va, 0);
+
+	if (pte == 0 || (*pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
+		return 0;
+	return PTE2PA(*pte);
+}

@@ -1,0 +1,26 @@
+/*
+ * The vmstat system call (SYS_vmstat): virtual-memory counters, and a
+ * self-check of every frame's reference count against the page tables.
+ * Shared by the kernel and user programs.
+ */
+#ifndef COWBIRD_VMSTAT_H
+#define COWBIRD_VMSTAT_H
+
+#include "kernel/types.h"
+
+struct vmstat {
+	uint64 frames_total;    /* frames the allocator manages */
+	uint64 frames_free;     /* frames on the free list now */
+	uint64 cow_faults;      /* write faults (and copyouts) on COW pages, since boot */
+	uint64 pages_copied;    /* ... resolved by copying the frame */
+	uint64 pages_reused;    /* ... resolved by reusing a frame no one else maps */
+	uint64 frames_shared;   /* frames with a reference count above 1, now */
+	uint64 fork_copy;       /* 1 when built with FORK=copy (eager copying) */
+};
+
+/* vmstat(mode, struct vmstat *): */
+#define VMSTAT_GET   0   /* fill the struct; returns 0 */
+#define VMSTAT_CHECK 1   /* fill it, then verify refcounts; returns mismatches */
+#define VMSTAT_CHECK_VERBOSE 2   /* the same, printing each mismatch */
+
+#endif

@@ -1,0 +1,486 @@
+#!/usr/bin/env python3
+"""Boot the kernel in QEMU, headless, and run every test; report the results.
+
+    python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|copy
+                         [--bench] [--only NAME]
+
+Every boot gets a fresh copy of the disk image in a temporary directory, and
+talks to QEMU's console through pipes (never the terminal).  The protocol is
+notes/protocol.md:
+
+Phase 1, self-tests: boot with `-append selftest`; the kernel prints
+`selftest ok NAME` / `selftest FAIL NAME: REASON` and `selftest done`.
+Each line is the result `selftest/NAME`.  A panic or a timeout fails.
+
+Phase 2, guest programs: boot normally, wait for the prompt `$ `, note
+frames_free from `vmstat`, then for each entry of tests/suite.txt type
+    PROGRAM ARGS; echo @@END@@
+and read up to the line `@@END@@`.  Every `ok NAME` / `FAIL NAME: REASON` /
+`SKIP NAME: REASON` line at the start of a line becomes `PROGRAM/NAME`.  A
+program that prints no ok line, prints `panic`, or times out fails; after a
+kernel panic or a timeout QEMU is killed and a fresh one boots for the next
+entry.  An entry
+    shell NAME: COMMAND LINE => EXPECTED
+types the command line and passes if its output contains EXPECTED.  Entries
+may end in `# timeout=SECONDS` (default 120).  At the end, `vmstat -c` must
+show the same frames_free as at the start of that boot (`suite/no-frame-leak`),
+`refcheck ok` (`suite/refcheck`), and the fork mode asked for.
+
+--bench runs tests/bench.txt the same way under `-icount shift=0` (so
+instruction counts are deterministic) and prints the `bench NAME VALUE UNIT`
+lines the programs print.
+
+Output: one line per result, `PASS name`, `FAIL name: reason` (followed by
+the console's last lines) or `SKIP name: reason`; the last line is
+`N passed, M failed[, K skipped]`.  Exit status 1 if anything failed.
+"""
+import argparse
+import codecs
+import os
+import re
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BOOT_TIMEOUT = 60
+SELFTEST_TIMEOUT = 60
+DEFAULT_TIMEOUT = 120
+PANIC_GRACE = 3           # seconds to see whether a `panic` line halted the kernel
+TAIL_LINES = 30
+FLOOD = 16 << 20          # more console output than this from one command is a failure
+SHELL_LINE_MAX = 100      # user/sh.c refuses longer lines
+END = "@@END@@"
+
+PROMPT_RE = re.compile(r"(?m)^\$ ")
+PANIC_RE = re.compile(r"(?m)^panic: ")
+END_RE = re.compile(r"(?<!echo )" + END + r"[ \t\r]*\n")
+RESULT_RE = re.compile(r"(?m)^(ok|FAIL|SKIP) ([^\s:]+):?[ \t]*(.*?)\r?$")
+SELFTEST_RE = re.compile(r"(?m)^selftest (ok|FAIL) ([^\s:]+):?[ \t]*(.*?)\r?$")
+SELFTEST_DONE_RE = re.compile(r"(?m)^selftest done")
+BENCH_RE = re.compile(r"(?m)^bench .*?(?=\r?$)")
+TIMEOUT_RE = re.compile(r"\s#\s*timeout=(\d+)\s*$")
+SHELL_RE = re.compile(r"^shell\s+([^\s:]+):\s*(.*?)\s*=>\s*(.*?)\s*$")
+
+
+class Machine:
+    """One QEMU boot: a fresh disk copy and a console on pipes."""
+
+    def __init__(self, args, tmpdir, append=None, bench=False):
+        disk = os.path.join(tmpdir, "fs.img")
+        shutil.copyfile(args.fs, disk)
+        qemu = shlex.split(args.qemu_cmd) if args.qemu_cmd else ["qemu-system-riscv64"]
+        cmd = qemu + [
+            "-machine", "virt", "-bios", "none", "-kernel", args.kernel,
+            "-m", "128M", "-smp", str(args.cpus), "-nographic",
+            "-global", "virtio-mmio.force-legacy=false",
+            "-drive", f"file={disk},if=none,format=raw,id=x0",
+            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+        if append:
+            cmd += ["-append", append]
+        if bench:
+            cmd += ["-icount", "shift=0"]
+        # A session of its own keeps the terminal's Ctrl-C away from QEMU
+        # (we kill it ourselves); the death signal covers our being killed.
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,
+            preexec_fn=die_with_parent)
+        self.fd = self.proc.stdout.fileno()
+        os.set_blocking(self.fd, False)
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.out = ""         # everything the console printed in this boot
+        self.eof = False
+        LIVE.add(self)
+
+    def pump(self, timeout):
+        """Reads what QEMU printed, waiting at most timeout seconds for it."""
+        if self.eof:
+            time.sleep(min(timeout, 0.1))
+            return
+        ready, _, _ = select.select([self.fd], [], [], max(timeout, 0))
+        if not ready:
+            return
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except BlockingIOError:
+            return
+        if not data:
+            self.eof = True
+        self.out += self.decoder.decode(data, final=not data).replace("\r\n", "\n")
+
+    def expect(self, patterns, start, deadline):
+        """Waits for the first of patterns to match the output from start on.
+
+        Returns (index, match), or (None, why) with why one of
+        "timeout", "exited", "flood"."""
+        pos = start
+        while True:
+            for i, pat in enumerate(patterns):
+                m = pat.search(self.out, pos)
+                if m:
+                    return i, m
+            # Patterns are within one line: rescan only the unfinished line.
+            pos = max(start, self.out.rfind("\n", start) + 1)
+            if self.eof:
+                return None, "exited"
+            if len(self.out) - start > FLOOD:
+                return None, "flood"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None, "timeout"
+            self.pump(min(left, 1.0))
+
+    def type(self, line):
+        """Types line and a newline, slowly enough for the UART's small FIFO."""
+        data = (line + "\n").encode()
+        try:
+            for i in range(0, len(data), 16):
+                self.proc.stdin.write(data[i:i + 16])
+                self.pump(0.005)
+        except (BrokenPipeError, OSError):
+            pass                # QEMU is gone; expect() will notice
+
+    def tail(self, n=TAIL_LINES):
+        return self.out.rstrip("\n").split("\n")[-n:]
+
+    def close(self):
+        LIVE.discard(self)
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                self.proc.kill()
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+LIVE = set()
+
+
+def die_with_parent():
+    """In the child: ask Linux to kill QEMU when the harness dies."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.seen = {}
+
+    def add(self, kind, name, reason="", tail=None):
+        n = self.seen.get(name, 0) + 1
+        self.seen[name] = n
+        if n > 1:
+            name = f"{name}#{n}"
+        if kind == "ok":
+            self.passed += 1
+            print(f"PASS {name}", flush=True)
+            return
+        if kind == "SKIP":
+            self.skipped += 1
+            print(f"SKIP {name}: {reason}", flush=True)
+            return
+        self.failed += 1
+        print(f"FAIL {name}: {reason or 'failed'}", flush=True)
+        if tail:
+            print("    console (last lines):")
+            for line in tail:
+                print("    | " + line)
+            sys.stdout.flush()
+
+    def summary(self):
+        s = f"{self.passed} passed, {self.failed} failed"
+        if self.skipped:
+            s += f", {self.skipped} skipped"
+        return s
+
+
+class Entry:
+    def __init__(self, text, label, command, expect, timeout):
+        self.text = text          # the line of the suite file, for --only
+        self.label = label        # result names start with this
+        self.command = command    # typed at the prompt, before "; echo @@END@@"
+        self.expect = expect      # shell entries: expected substring
+        self.timeout = timeout
+
+
+def parse_suite(path):
+    """Reads a suite file; returns the entries and a list of errors."""
+    entries, errors = [], []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            timeout = DEFAULT_TIMEOUT
+            m = TIMEOUT_RE.search(line)
+            if m:
+                timeout = int(m.group(1))
+                line = line[:m.start()].strip()
+            line = re.sub(r"\s#.*$", "", line)
+            m = SHELL_RE.match(line)
+            if m:
+                e = Entry(line, "shell/" + m.group(1), m.group(2), m.group(3), timeout)
+            elif line.startswith("shell"):
+                errors.append(f"{path}:{lineno}: want 'shell NAME: COMMAND => EXPECTED'")
+                continue
+            else:
+                e = Entry(line, line.split()[0], line, None, timeout)
+            if len(e.command) + len(f"; echo {END}") > SHELL_LINE_MAX:
+                errors.append(f"{path}:{lineno}: command longer than the shell takes")
+                continue
+            entries.append(e)
+    return entries, errors
+
+
+def run_selftests(args, res, tmpdir):
+    print("== self-tests", flush=True)
+    vm = Machine(args, tmpdir, append="selftest")
+    try:
+        deadline = time.monotonic() + SELFTEST_TIMEOUT
+        i, m = vm.expect([SELFTEST_DONE_RE, PANIC_RE, PROMPT_RE], 0, deadline)
+        if i == 1:
+            vm.expect([re.compile("system halted")], m.end(), time.monotonic() + PANIC_GRACE)
+        count = 0
+        for r in SELFTEST_RE.finditer(vm.out):
+            res.add(r.group(1), "selftest/" + r.group(2), r.group(3))
+            count += 1
+        if i == 0 and count == 0:
+            res.add("FAIL", "selftest", "'selftest done' without any test", vm.tail())
+        elif i == 1:
+            res.add("FAIL", "selftest", "kernel panic", vm.tail())
+        elif i == 2:
+            res.add("FAIL", "selftest", "kernel started the shell instead of the self-tests",
+                    vm.tail())
+        elif i is None:
+            res.add("FAIL", "selftest", boot_failure(m, SELFTEST_TIMEOUT, vm), vm.tail())
+    finally:
+        vm.close()
+
+
+def boot_failure(why, timeout, vm):
+    if why == "exited":
+        return f"QEMU exited with status {vm.proc.wait()}"
+    if why == "flood":
+        return "runaway console output"
+    return f"timed out after {timeout} s"
+
+
+def boot_to_shell(args, res, tmpdir):
+    """Boots and waits for the prompt; returns the Machine, or None."""
+    vm = Machine(args, tmpdir, bench=args.bench)
+    i, m = vm.expect([PROMPT_RE, PANIC_RE], 0, time.monotonic() + BOOT_TIMEOUT)
+    if i == 0:
+        vm.ready = m.end()    # output from here on is new
+        vm.baseline = None
+        return vm
+    if i == 1:
+        vm.expect([re.compile("system halted")], m.end(), time.monotonic() + PANIC_GRACE)
+        why = "kernel panic while booting"
+    else:
+        why = "no shell prompt: " + boot_failure(m, BOOT_TIMEOUT, vm)
+    res.add("FAIL", "suite/boot", why, vm.tail())
+    vm.close()
+    return None
+
+
+def run_command(vm, command, timeout):
+    """Types command at the prompt; returns (output, problem).
+
+    problem is None, or why the kernel is no longer usable ("kernel panic",
+    "timed out", ...); output is what the command printed before @@END@@,
+    without the echo of the typed line."""
+    start = len(vm.out)
+    typed = f"{command}; echo {END}"
+    vm.type(typed)
+    deadline = time.monotonic() + timeout
+    i, m = vm.expect([END_RE, PANIC_RE], start, deadline)
+    if i == 1:
+        # A user program may print "panic:"; a halted kernel prints nothing more.
+        i, m = vm.expect([END_RE], start, min(deadline, time.monotonic() + PANIC_GRACE))
+        if i is None and m == "timeout":
+            m = "panic"
+    if i is None:
+        problem = {"panic": "kernel panic", "exited": f"QEMU exited ({vm.proc.wait()})",
+                   "flood": "runaway console output (over 16 MB)",
+                   "timeout": f"timed out after {timeout} s"}[m]
+        return vm.out[start:].replace(typed, "", 1), problem
+    output = vm.out[start:m.start()].replace(typed, "", 1)
+    # Wait for the next prompt so the next line is typed to the shell.
+    j, p = vm.expect([PROMPT_RE, re.compile(r"\$ ")], m.end(), time.monotonic() + 10)
+    vm.ready = p.end() if j is not None else len(vm.out)
+    return output, None
+
+
+def vmstat(vm, flag=""):
+    """Runs vmstat; returns its "name value" lines as a dict (or None)."""
+    out, problem = run_command(vm, ("vmstat " + flag).strip(), 30)
+    if problem:
+        return None
+    stats = {}
+    for line in out.split("\n"):
+        parts = line.split()
+        if len(parts) >= 2:
+            stats[" ".join(parts[:-1])] = parts[-1]
+    return stats
+
+
+def run_entry(vm, entry, res, bench):
+    """Runs one suite entry; returns False if the machine must be rebooted."""
+    out, problem = run_command(vm, entry.command, entry.timeout)
+    lines = out.split("\n")
+    if entry.expect is not None:
+        if problem:
+            res.add("FAIL", entry.label, problem, vm.tail())
+        elif entry.expect in out:
+            res.add("ok", entry.label)
+        else:
+            res.add("FAIL", entry.label, f"expected {entry.expect!r} in the output",
+                    lines[-TAIL_LINES:])
+        return problem is None
+    results = list(RESULT_RE.finditer(out))
+    for r in results:
+        res.add(r.group(1), f"{entry.label}/{r.group(2)}", r.group(3))
+    others = [l for l in lines if not RESULT_RE.match(l)]
+    if bench:
+        benches = BENCH_RE.findall(out)
+        for b in benches:
+            print(b, flush=True)
+    if problem:
+        res.add("FAIL", entry.label, problem, vm.tail())
+    elif any(re.search(r"\bpanic\b", l) for l in others):
+        res.add("FAIL", entry.label, "output contains 'panic'", lines[-TAIL_LINES:])
+    elif bench and not benches:
+        res.add("FAIL", entry.label, "printed no 'bench' line", lines[-TAIL_LINES:])
+    elif not bench and not any(r.group(1) == "ok" for r in results):
+        res.add("FAIL", entry.label, "printed no 'ok' line", lines[-TAIL_LINES:])
+    return problem is None
+
+
+def check_memory(vm, res, fork):
+    """After the entries: frames back, reference counts right, right kernel."""
+    start = vm.baseline
+    end = vmstat(vm, "-c")
+    if end is not None and start is not None and \
+            end.get("frames_free") != start.get("frames_free"):
+        time.sleep(2)     # let a just-finished background job be reaped
+        end = vmstat(vm, "-c")
+    if end is None:
+        res.add("FAIL", "suite/refcheck", "vmstat -c did not finish", vm.tail())
+        return
+    if start is None or "frames_free" not in start:
+        res.add("FAIL", "suite/no-frame-leak", "vmstat printed no frames_free at the start")
+    elif "frames_free" not in end:
+        res.add("FAIL", "suite/no-frame-leak", "vmstat -c printed no frames_free")
+    elif end["frames_free"] != start["frames_free"]:
+        res.add("FAIL", "suite/no-frame-leak",
+                f"frames_free {start['frames_free']} at the start, "
+                f"{end['frames_free']} at the end")
+    else:
+        res.add("ok", "suite/no-frame-leak")
+    if end.get("refcheck") == "ok":
+        res.add("ok", "suite/refcheck")
+    else:
+        res.add("FAIL", "suite/refcheck", "no 'refcheck ok' from vmstat -c", vm.tail(10))
+    if start is not None:
+        mode = start.get("fork_mode")
+        if mode == fork:
+            res.add("ok", "suite/fork-mode")
+        else:
+            res.add("FAIL", "suite/fork-mode", f"kernel says fork_mode {mode}, wanted {fork}")
+
+
+def run_suite(args, res, tmpdir, entries):
+    print("== benchmarks" if args.bench else "== guest programs", flush=True)
+    vm = None
+    try:
+        for n, entry in enumerate(entries):
+            if vm is None:
+                vm = boot_to_shell(args, res, tmpdir)
+                if vm is None:
+                    res.add("FAIL", "suite/not-run",
+                            f"{len(entries) - n} entries not run: no shell")
+                    return
+                if not args.bench:
+                    vm.baseline = vmstat(vm)
+            if not run_entry(vm, entry, res, args.bench):
+                vm.close()
+                vm = None
+        if vm is None and not args.bench:
+            vm = boot_to_shell(args, res, tmpdir)
+            if vm is not None:
+                vm.baseline = vmstat(vm)
+        if vm is not None and not args.bench:
+            check_memory(vm, res, args.fork)
+    finally:
+        if vm is not None:
+            vm.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Run the kernel's tests in QEMU.")
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--fs", required=True)
+    ap.add_argument("--cpus", type=int, default=3)
+    ap.add_argument("--fork", choices=["cow", "copy"], default="cow")
+    ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--only", metavar="NAME",
+                    help="run only 'selftest', or the suite entries of this program or shell test")
+    ap.add_argument("--suite", help=argparse.SUPPRESS)
+    ap.add_argument("--qemu-cmd", help=argparse.SUPPRESS)  # for testing the harness
+    args = ap.parse_args()
+
+    res = Results()
+    suite = args.suite or os.path.join(HERE, "bench.txt" if args.bench else "suite.txt")
+    entries = []
+    for path in (args.kernel, args.fs):
+        if not os.path.isfile(path):
+            res.add("FAIL", "setup", f"{path} does not exist")
+    if args.bench and not os.path.exists(suite):
+        print(f"no {suite}: there are no benchmarks yet")
+    elif os.path.exists(suite):
+        entries, errors = parse_suite(suite)
+        for e in errors:
+            res.add("FAIL", "suite/parse", e)
+    else:
+        res.add("FAIL", "suite/parse", f"{suite} does not exist")
+    if args.only:
+        entries = [e for e in entries if args.only in (e.label, e.text.split()[0])]
+        if not entries and args.only != "selftest":
+            res.add("FAIL", "setup", f"no suite entry named {args.only}")
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
+    try:
+        with tempfile.TemporaryDirectory(prefix="cowbird-test-") as tmpdir:
+            if res.failed == 0:
+                if not args.bench and args.only in (None, "selftest"):
+                    run_selftests(args, res, tmpdir)
+                if entries:
+                    run_suite(args, res, tmpdir, entries)
+    except KeyboardInterrupt:
+        print("\ninterrupted")
+        res.failed += 1
+    finally:
+        for vm in list(LIVE):
+            vm.close()
+    print(res.summary(), flush=True)
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
