@@ -32,14 +32,24 @@ $(error the tools above are missing)
 endif
 endif
 
+# V=1 shows full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 TOOLPREFIX := riscv64-unknown-elf-
 CC      := $(TOOLPREFIX)gcc
 LD      := $(TOOLPREFIX)ld
 OBJDUMP := $(TOOLPREFIX)objdump
+OBJCOPY := $(TOOLPREFIX)objcopy
 QEMU    := qemu-system-riscv64
 HOSTCC  ?= cc
 
 B := build/$(FORK)
+
+.DEFAULT_GOAL := all
 
 MARCH := $(shell $(CC) -march=rv64gc_zicsr_zifencei -mabi=lp64d -E -x c /dev/null >/dev/null 2>&1 \
 	   && echo rv64gc_zicsr_zifencei || echo rv64gc)
@@ -66,15 +76,18 @@ KOBJ := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
 
 $(B)/kernel/%.o: kernel/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/kernel/%.o: kernel/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/kernel.elf: $(KOBJ) kernel/kernel.ld
-	$(LD) -z max-page-size=4096 -T kernel/kernel.ld -o $@ $(KOBJ)
-	$(OBJDUMP) -S $@ > $(B)/kernel.asm
+	@echo "  LD      $@"
+	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KOBJ)
+	$(Q)$(OBJDUMP) -S $@ > $(B)/kernel.asm
 
 # ---- user programs ----
 ULIBSRC := $(sort $(wildcard user/lib/*.c user/lib/*.S))
@@ -85,40 +98,52 @@ EXTRA_BINS := $(foreach p,$(EXTRA_PROGS),$(B)/extra/$(basename $(notdir $(p))))
 
 $(B)/user/%.o: user/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/user/%.o: user/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/bin/%: $(B)/user/%.o $(ULIBOBJ) user/user.ld
+# $(B)/debug/NAME keeps symbols for gdb; the disk gets a stripped copy.
+$(B)/debug/%: $(B)/user/%.o $(ULIBOBJ) user/user.ld
 	@mkdir -p $(dir $@)
-	$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
 
-$(B)/bin/%: $(B)/tests/guest/%.o $(ULIBOBJ) user/user.ld
+$(B)/debug/%: $(B)/tests/guest/%.o $(ULIBOBJ) user/user.ld
 	@mkdir -p $(dir $@)
-	$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+
+$(B)/bin/%: $(B)/debug/%
+	@mkdir -p $(dir $@)
+	@echo "  PROG    $@"
+	$(Q)$(OBJCOPY) --strip-all $< $@
 
 # Programs kept outside the tree: ABI include paths, warnings not fatal.
 define extra_rule
 $(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBOBJ) user/user.ld
 	@mkdir -p $(B)/extra
 	$(CC) -Wall $(UCFLAGS) -c $(1) -o $$@.o
-	$(LD) -z max-page-size=4096 -T user/user.ld -o $$@ $$@.o $(ULIBOBJ)
+	$(LD) -z max-page-size=4096 -T user/user.ld -o $$@.elf $$@.o $(ULIBOBJ)
+	$(OBJCOPY) --strip-all $$@.elf $$@
 endef
 $(foreach p,$(EXTRA_PROGS),$(eval $(call extra_rule,$(p))))
 
 # ---- disk image ----
 $(B)/mkfs: tools/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(WARN) -O2 -I. -o $@ tools/mkfs.c
+	@echo "  HOSTCC  tools/mkfs.c"
+	$(Q)$(HOSTCC) $(WARN) -O2 -I. -o $@ tools/mkfs.c
 
 $(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS)
-	$(B)/mkfs $@ user/README $(UBINS) $(EXTRA_BINS)
+	@echo "  MKFS    $@"
+	$(Q)$(B)/mkfs $@ user/README $(UBINS) $(EXTRA_BINS)
 
 # ---- running ----
 QEMUOPTS = -machine virt -bios none -kernel $(B)/kernel.elf -m 128M -smp $(CPUS) -nographic \
@@ -126,6 +151,7 @@ QEMUOPTS = -machine virt -bios none -kernel $(B)/kernel.elf -m 128M -smp $(CPUS)
 	   -drive file=$(B)/fs.img,if=none,format=raw,id=x0 \
 	   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
+.SECONDARY:
 .PHONY: all qemu qemu-gdb check check-all bench clean backtrace
 
 all: $(B)/kernel.elf $(B)/fs.img
