@@ -58,14 +58,33 @@ SHELL_LINE_MAX = 100      # user/sh.c refuses longer lines
 END = "@@END@@"
 
 PROMPT_RE = re.compile(r"(?m)^\$ ")
+PROMPT_ANY_RE = re.compile(r"\$ ")
 PANIC_RE = re.compile(r"(?m)^panic: ")
-END_RE = re.compile(r"(?<!echo )" + END + r"[ \t\r]*\n")
-RESULT_RE = re.compile(r"(?m)^(ok|FAIL|SKIP) ([^\s:]+):?[ \t]*(.*?)\r?$")
-SELFTEST_RE = re.compile(r"(?m)^selftest (ok|FAIL) ([^\s:]+):?[ \t]*(.*?)\r?$")
+HALTED_RE = re.compile(r"system halted")
+# The marker alone, not the echo of the typed "...; echo @@END@@".
+END_RE = re.compile(r"(?<!echo )" + END + r"[ \t]*\n")
+RESULT_RE = re.compile(r"(?m)^(ok|FAIL|SKIP) ([^\s:]+):?[ \t]*(.*)$")
+SELFTEST_RE = re.compile(r"(?m)^selftest (ok|FAIL) ([^\s:]+):?[ \t]*(.*)$")
 SELFTEST_DONE_RE = re.compile(r"(?m)^selftest done")
-BENCH_RE = re.compile(r"(?m)^bench .*?(?=\r?$)")
+BENCH_RE = re.compile(r"(?m)^bench .*$")
 TIMEOUT_RE = re.compile(r"\s#\s*timeout=(\d+)\s*$")
 SHELL_RE = re.compile(r"^shell\s+([^\s:]+):\s*(.*?)\s*=>\s*(.*?)\s*$")
+
+
+LIVE = set()            # Machines to kill if we stop early
+
+
+try:
+    import ctypes
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (ImportError, OSError, AttributeError):
+    _prctl = None
+
+
+def die_with_parent():
+    """In the child: ask Linux to kill QEMU when the harness dies."""
+    if _prctl is not None:
+        _prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
 
 
 class Machine:
@@ -112,7 +131,7 @@ class Machine:
             return
         if not data:
             self.eof = True
-        self.out += self.decoder.decode(data, final=not data).replace("\r\n", "\n")
+        self.out += self.decoder.decode(data, final=not data).replace("\r", "")
 
     def expect(self, patterns, start, deadline):
         """Waits for the first of patterns to match the output from start on.
@@ -125,8 +144,10 @@ class Machine:
                 m = pat.search(self.out, pos)
                 if m:
                     return i, m
-            # Patterns are within one line: rescan only the unfinished line.
-            pos = max(start, self.out.rfind("\n", start) + 1)
+            # The patterns are short and lie within a line: rescan only the
+            # unfinished last line, or its end if it is very long.
+            tail = max(pos, len(self.out) - 4096)
+            pos = self.out.rfind("\n", tail) + 1 or tail
             if self.eof:
                 return None, "exited"
             if len(self.out) - start > FLOOD:
@@ -146,8 +167,8 @@ class Machine:
         except (BrokenPipeError, OSError):
             pass                # QEMU is gone; expect() will notice
 
-    def tail(self, n=TAIL_LINES):
-        return self.out.rstrip("\n").split("\n")[-n:]
+    def tail(self):
+        return last_lines(self.out)
 
     def close(self):
         LIVE.discard(self)
@@ -162,18 +183,6 @@ class Machine:
                 f.close()
             except OSError:
                 pass
-
-
-LIVE = set()
-
-
-def die_with_parent():
-    """In the child: ask Linux to kill QEMU when the harness dies."""
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 class Results:
@@ -199,7 +208,7 @@ class Results:
         if tail:
             print("    console (last lines):")
             for line in tail:
-                print("    | " + line)
+                print("    | " + (line if len(line) < 200 else line[:200] + "..."))
             sys.stdout.flush()
 
     def summary(self):
@@ -254,7 +263,7 @@ def run_selftests(args, res, tmpdir):
         deadline = time.monotonic() + SELFTEST_TIMEOUT
         i, m = vm.expect([SELFTEST_DONE_RE, PANIC_RE, PROMPT_RE], 0, deadline)
         if i == 1:
-            vm.expect([re.compile("system halted")], m.end(), time.monotonic() + PANIC_GRACE)
+            vm.expect([HALTED_RE], m.end(), time.monotonic() + PANIC_GRACE)
         count = 0
         for r in SELFTEST_RE.finditer(vm.out):
             res.add(r.group(1), "selftest/" + r.group(2), r.group(3))
@@ -276,7 +285,7 @@ def boot_failure(why, timeout, vm):
     if why == "exited":
         return f"QEMU exited with status {vm.proc.wait()}"
     if why == "flood":
-        return "runaway console output"
+        return f"runaway console output (over {FLOOD >> 20} MB)"
     return f"timed out after {timeout} s"
 
 
@@ -285,11 +294,14 @@ def boot_to_shell(args, res, tmpdir):
     vm = Machine(args, tmpdir, bench=args.bench)
     i, m = vm.expect([PROMPT_RE, PANIC_RE], 0, time.monotonic() + BOOT_TIMEOUT)
     if i == 0:
-        vm.ready = m.end()    # output from here on is new
-        vm.baseline = None
-        return vm
-    if i == 1:
-        vm.expect([re.compile("system halted")], m.end(), time.monotonic() + PANIC_GRACE)
+        if args.bench:
+            return vm
+        vm.baseline = vmstat(vm)    # the counters at the start of this boot
+        if vm.baseline is not None:
+            return vm
+        why = "the first vmstat did not finish"
+    elif i == 1:
+        vm.expect([HALTED_RE], m.end(), time.monotonic() + PANIC_GRACE)
         why = "kernel panic while booting"
     else:
         why = "no shell prompt: " + boot_failure(m, BOOT_TIMEOUT, vm)
@@ -315,15 +327,23 @@ def run_command(vm, command, timeout):
         if i is None and m == "timeout":
             m = "panic"
     if i is None:
-        problem = {"panic": "kernel panic", "exited": f"QEMU exited ({vm.proc.wait()})",
-                   "flood": "runaway console output (over 16 MB)",
-                   "timeout": f"timed out after {timeout} s"}[m]
-        return vm.out[start:].replace(typed, "", 1), problem
-    output = vm.out[start:m.start()].replace(typed, "", 1)
+        problem = "kernel panic" if m == "panic" else boot_failure(m, timeout, vm)
+        return strip_echo(vm.out[start:], typed), problem
+    output = strip_echo(vm.out[start:m.start()], typed)
     # Wait for the next prompt so the next line is typed to the shell.
-    j, p = vm.expect([PROMPT_RE, re.compile(r"\$ ")], m.end(), time.monotonic() + 10)
-    vm.ready = p.end() if j is not None else len(vm.out)
+    vm.expect([PROMPT_ANY_RE], m.end(), time.monotonic() + 10)
     return output, None
+
+
+def last_lines(text):
+    return text.rstrip("\n").split("\n")[-TAIL_LINES:]
+
+
+def strip_echo(output, typed):
+    """Removes the console's echo of the typed line from the output."""
+    if typed + "\n" in output:
+        return output.replace(typed + "\n", "", 1)
+    return output.replace(typed, "", 1)
 
 
 def vmstat(vm, flag=""):
@@ -350,42 +370,44 @@ def run_entry(vm, entry, res, bench):
             res.add("ok", entry.label)
         else:
             res.add("FAIL", entry.label, f"expected {entry.expect!r} in the output",
-                    lines[-TAIL_LINES:])
+                    last_lines(out))
         return problem is None
+    benches = BENCH_RE.findall(out) if bench else []
+    for b in benches:
+        print(b, flush=True)
     results = list(RESULT_RE.finditer(out))
     for r in results:
         res.add(r.group(1), f"{entry.label}/{r.group(2)}", r.group(3))
-    others = [l for l in lines if not RESULT_RE.match(l)]
-    if bench:
-        benches = BENCH_RE.findall(out)
-        for b in benches:
-            print(b, flush=True)
+    # '#' lines are the programs' own comments (tests/guest/testlib.h).
+    others = [l for l in lines if not RESULT_RE.match(l) and not l.startswith("#")]
     if problem:
         res.add("FAIL", entry.label, problem, vm.tail())
     elif any(re.search(r"\bpanic\b", l) for l in others):
-        res.add("FAIL", entry.label, "output contains 'panic'", lines[-TAIL_LINES:])
+        res.add("FAIL", entry.label, "output contains 'panic'", last_lines(out))
     elif bench and not benches:
-        res.add("FAIL", entry.label, "printed no 'bench' line", lines[-TAIL_LINES:])
+        res.add("FAIL", entry.label, "printed no 'bench' line", last_lines(out))
     elif not bench and not any(r.group(1) == "ok" for r in results):
-        res.add("FAIL", entry.label, "printed no 'ok' line", lines[-TAIL_LINES:])
+        res.add("FAIL", entry.label, "printed no 'ok' line", last_lines(out))
     return problem is None
 
 
 def check_memory(vm, res, fork):
     """After the entries: frames back, reference counts right, right kernel."""
     start = vm.baseline
-    end = vmstat(vm, "-c")
-    if end is not None and start is not None and \
-            end.get("frames_free") != start.get("frames_free"):
-        time.sleep(2)     # let a just-finished background job be reaped
+    for _ in range(5):
         end = vmstat(vm, "-c")
+        if end is not None and "frames_free" not in end:
+            end.update(vmstat(vm) or {})     # -c may print only the check
+        if end is None or end.get("frames_free") == start.get("frames_free"):
+            break
+        time.sleep(2)     # a background job may still be finishing
     if end is None:
-        res.add("FAIL", "suite/refcheck", "vmstat -c did not finish", vm.tail())
+        res.add("FAIL", "suite/refcheck", "vmstat did not finish", vm.tail())
         return
-    if start is None or "frames_free" not in start:
+    if "frames_free" not in start:
         res.add("FAIL", "suite/no-frame-leak", "vmstat printed no frames_free at the start")
     elif "frames_free" not in end:
-        res.add("FAIL", "suite/no-frame-leak", "vmstat -c printed no frames_free")
+        res.add("FAIL", "suite/no-frame-leak", "vmstat printed no frames_free at the end")
     elif end["frames_free"] != start["frames_free"]:
         res.add("FAIL", "suite/no-frame-leak",
                 f"frames_free {start['frames_free']} at the start, "
@@ -395,13 +417,12 @@ def check_memory(vm, res, fork):
     if end.get("refcheck") == "ok":
         res.add("ok", "suite/refcheck")
     else:
-        res.add("FAIL", "suite/refcheck", "no 'refcheck ok' from vmstat -c", vm.tail(10))
-    if start is not None:
-        mode = start.get("fork_mode")
-        if mode == fork:
-            res.add("ok", "suite/fork-mode")
-        else:
-            res.add("FAIL", "suite/fork-mode", f"kernel says fork_mode {mode}, wanted {fork}")
+        res.add("FAIL", "suite/refcheck", "no 'refcheck ok' from vmstat -c", vm.tail())
+    mode = start.get("fork_mode", "(not printed)")
+    if mode == fork:
+        res.add("ok", "suite/fork-mode")
+    else:
+        res.add("FAIL", "suite/fork-mode", f"vmstat says fork_mode {mode}, wanted {fork}")
 
 
 def run_suite(args, res, tmpdir, entries):
@@ -415,15 +436,11 @@ def run_suite(args, res, tmpdir, entries):
                     res.add("FAIL", "suite/not-run",
                             f"{len(entries) - n} entries not run: no shell")
                     return
-                if not args.bench:
-                    vm.baseline = vmstat(vm)
             if not run_entry(vm, entry, res, args.bench):
                 vm.close()
                 vm = None
         if vm is None and not args.bench:
             vm = boot_to_shell(args, res, tmpdir)
-            if vm is not None:
-                vm.baseline = vmstat(vm)
         if vm is not None and not args.bench:
             check_memory(vm, res, args.fork)
     finally:
@@ -463,6 +480,7 @@ def main():
         if not entries and args.only != "selftest":
             res.add("FAIL", "setup", f"no suite entry named {args.only}")
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     try:

@@ -56,7 +56,7 @@
 
 #define TX_RING_SIZE 32
 
-/* Input that arrived before uart_init: kept, and read at most. */
+/* Input that arrived before uart_init: bytes kept, bytes read at most. */
 #define EARLY_KEEP      64
 #define EARLY_MAX_READS 1024
 

@@ -29,6 +29,8 @@
 
 static struct superblock sb;
 
+static void reclaim_orphans(uint dev);
+
 /*
  * Statically initialised so that iget() works even before fs_init(): the
  * first process's cwd may be looked up before the disk is read.
@@ -58,6 +60,7 @@ fs_init(int dev)
 	if (sb.ninodes == 0 || sb.size == 0 || sb.bmapstart >= sb.size)
 		panic("fs_init: inconsistent superblock");
 	log_init(dev, &sb);
+	reclaim_orphans(dev);
 }
 
 /* ---- free-block bitmap ---- */
@@ -290,6 +293,40 @@ iunlockput(struct inode *ip)
 {
 	iunlock(ip);
 	iput(ip);
+}
+
+/*
+ * Free inodes that are allocated but named by no directory.  A file
+ * unlinked while open is freed by its last close; if the system stopped
+ * before that, the inode and its blocks would be lost for good.  At boot
+ * nothing is open, so every such inode is an orphan.
+ */
+static void
+reclaim_orphans(uint dev)
+{
+	struct buf *b;
+	struct dinode *dip;
+	struct inode *ip;
+	uint inum;
+	int orphan;
+
+	for (inum = 1; inum < sb.ninodes; inum++) {
+		b = bread(dev, IBLOCK(inum, sb));
+		dip = (struct dinode *)b->data + inum % IPB;
+		orphan = dip->type != 0 && dip->nlink == 0;
+		brelse(b);
+		if (!orphan)
+			continue;
+		ip = iget(dev, inum);
+		if (ip == 0)
+			panic("reclaim_orphans: inode table full at boot");
+		kprintf("fs: freeing orphaned inode %u\n", inum);
+		op_begin();
+		ilock(ip);	/* reads nlink == 0: the iput frees it */
+		iunlock(ip);
+		iput(ip);
+		op_end();
+	}
 }
 
 /* ---- block map ---- */

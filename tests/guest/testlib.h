@@ -16,6 +16,8 @@
 #define TESTLIB_H
 
 #include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
 #include "user/user.h"
 
 #define TL __attribute__((unused)) static
@@ -370,6 +372,87 @@ find_mismatch(const char *buf, int n, uint64 start, uint seed)
 		if ((uchar)buf[i] != pattern_byte(start + i, seed))
 			return i;
 	return -1;
+}
+
+/*
+ * Addresses that no user access and no system call may use (t_badptr,
+ * t_fault).  bad_address() is meant to be called in the process that will
+ * use the address: the guard page and the freed heap are its own.
+ */
+enum badkind {
+	BAD_UNMAPPED,     /* a page above the heap: sbrk(0) rounded up + 1 page */
+	BAD_KERNEL,       /* KERNBASE, where the kernel lives */
+	BAD_GUARD,        /* the page below the stack page */
+	BAD_MAXVA,        /* the first address above user space */
+	BAD_ALLONES,      /* 0xffff...ffff: address + length wraps around */
+	BAD_FREED,        /* heap memory given back with sbrk(-n) */
+	BAD_TRAPFRAME,    /* mapped, but not user-accessible */
+	BAD_TRAMPOLINE,   /* mapped, but not user-accessible */
+	NBADKINDS
+};
+
+TL const char *
+badkind_name(int k)
+{
+	static const char *names[NBADKINDS] = {
+		"unmapped", "kernel", "guard", "maxva", "allones", "freed",
+		"trapframe", "trampoline",
+	};
+
+	return k >= 0 && k < NBADKINDS ? names[k] : "?";
+}
+
+/* Grow the heap so that it ends exactly on a page boundary; return the end. */
+TL uint64
+heap_end_aligned(void)
+{
+	uint64 brk = (uint64)sbrk(0);
+
+	sbrk(PGROUNDUP(brk) - brk + PGSIZE);
+	return (uint64)sbrk(0);
+}
+
+/* Heap pages that were mapped, written, and then given back. */
+TL uint64
+freed_heap_address(void)
+{
+	char *p;
+	int i;
+
+	heap_end_aligned();
+	p = sbrk(4 * PGSIZE);
+	if (p == (char *)-1)
+		return MAXVA;
+	for (i = 0; i < 4; i++)
+		p[i * PGSIZE] = 1;
+	sbrk(-4 * PGSIZE);
+	return (uint64)p + PGSIZE;
+}
+
+TL uint64
+bad_address(int k)
+{
+	switch (k) {
+	case BAD_UNMAPPED:
+		return PGROUNDUP((uint64)sbrk(0)) + PGSIZE;
+	case BAD_KERNEL:
+		return KERNBASE;
+	case BAD_GUARD:
+		/* The stack is one page, so every frame shares r_sp()'s page. */
+		return PGROUNDDOWN(r_sp()) - PGSIZE;
+	case BAD_MAXVA:
+		return MAXVA;
+	case BAD_ALLONES:
+		return 0xffffffffffffffffUL;
+	case BAD_FREED:
+		return freed_heap_address();
+	case BAD_TRAPFRAME:
+		return TRAPFRAME;
+	case BAD_TRAMPOLINE:
+		return TRAMPOLINE;
+	default:
+		return 0;
+	}
 }
 
 #endif

@@ -1,0 +1,220 @@
+/*
+ * t_kill: kill() and preemption.
+ *
+ * Checks (each killed child must be reported by wait() with status -1,
+ * within a few seconds):
+ *  - a child asleep in sleep(1000);
+ *  - a child blocked reading an empty pipe, and one blocked writing a
+ *    full pipe;
+ *  - a child blocked reading the console;
+ *  - a child blocked in wait() for its own sleeping child;
+ *  - a child spinning in user mode (no system calls);
+ *  - a child that kills itself;
+ *  - preemption: while 8 children spin forever (more than the CPUs), the
+ *    parent still gets to run: its sleep(1) returns and uptime advances;
+ *    then it kills them all;
+ *  - kill of an exited (zombie) child does not change its exit status;
+ *  - kill of a pid that does not exist returns -1.
+ */
+#include "kernel/types.h"
+#include "user/user.h"
+#include "tests/guest/testlib.h"
+
+#define NSPIN 8
+#define KILL_WAIT 50            /* ticks a killed child may take to exit */
+
+/*
+ * Start child body fn, give it time to block, kill it and check that it
+ * exits with -1 within KILL_WAIT ticks.
+ */
+static void
+kill_and_check(const char *name, void (*fn)(void))
+{
+	int pid, st = 99, r;
+
+	pid = fork();
+	if (pid < 0) {
+		fail(name, "fork failed");
+		return;
+	}
+	if (pid == 0) {
+		fn();
+		exit(ST_RETURNED);
+	}
+	sleep(5);
+	r = kill(pid);
+	if (r != 0) {
+		fail(name, "kill(%d) returned %d", pid, r);
+		kill(pid);
+		wait_pid(pid, 0);
+		return;
+	}
+	if (wait_timeout(pid, KILL_WAIT, &st) < 0)
+		fail(name, "still running %d ticks after kill", KILL_WAIT);
+	else
+		check(st == -1, name, "child %s (status %d), want killed (-1)",
+		    status_word(st), st);
+}
+
+static void
+in_sleep(void)
+{
+	sleep(1000);
+}
+
+static int pipefd[2];
+
+static void
+in_pipe_read(void)
+{
+	char c;
+
+	read(pipefd[0], &c, 1);
+}
+
+static void
+in_pipe_write(void)
+{
+	static char big[16384];
+
+	for (;;)
+		write(pipefd[1], big, sizeof(big));
+}
+
+static void
+in_console_read(void)
+{
+	char c;
+
+	read(0, &c, 1);
+}
+
+static void
+spin(void)
+{
+	volatile uint64 n = 0;
+
+	for (;;)
+		n++;
+}
+
+static void
+in_wait(void)
+{
+	int pid = fork();
+
+	if (pid == 0) {
+		/* The grandchild is killed by the test when its parent is. */
+		sleep(1000);
+		exit(0);
+	}
+	write(pipefd[1], &pid, sizeof(pid));
+	wait(0);
+}
+
+static void
+test_blocked(void)
+{
+	int gpid = -1;
+
+	kill_and_check("kill_sleeping", in_sleep);
+
+	if (pipe(pipefd) < 0) {
+		fail("kill_pipe_read", "pipe failed");
+		return;
+	}
+	kill_and_check("kill_pipe_read", in_pipe_read);
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	pipe(pipefd);
+	kill_and_check("kill_pipe_write", in_pipe_write);
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	kill_and_check("kill_console_read", in_console_read);
+
+	pipe(pipefd);
+	kill_and_check("kill_in_wait", in_wait);
+	if (read(pipefd[0], &gpid, sizeof(gpid)) == sizeof(gpid) && gpid > 0)
+		kill(gpid);     /* it belongs to init now */
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	kill_and_check("kill_spinning", spin);
+}
+
+static void
+kill_self(uint64 unused)
+{
+	(void)unused;
+	kill(getpid());
+	/* Killed at the latest on the way back to user space. */
+	for (;;)
+		;
+}
+
+static void
+test_preemption(void)
+{
+	int pids[NSPIN], i, n = 0, t0, t1, st, killed = 0, others = 0;
+
+	for (i = 0; i < NSPIN; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			spin();
+		if (pids[i] > 0)
+			n++;
+	}
+	t0 = uptime();
+	sleep(1);
+	sleep(2);
+	t1 = uptime();
+	check(n == NSPIN && t1 - t0 >= 3, "preemption",
+	    "%d spinners; uptime went from %d to %d across sleep(1)+sleep(2)",
+	    n, t0, t1);
+	for (i = 0; i < NSPIN; i++)
+		if (pids[i] > 0 && kill(pids[i]) != 0)
+			others++;
+	for (i = 0; i < n; i++) {
+		int w = wait(&st);
+
+		if (w < 0)
+			break;
+		if (st == -1)
+			killed++;
+	}
+	check(killed == NSPIN && others == 0, "kill_all_spinners",
+	    "%d of %d spinners ended with -1; %d kill calls failed", killed,
+	    NSPIN, others);
+}
+
+static void
+test_zombie(void)
+{
+	int pid, st = 99;
+
+	pid = fork();
+	if (pid == 0)
+		exit(5);
+	sleep(3);               /* it has exited by now */
+	kill(pid);              /* may return 0 or -1; must not matter */
+	check(wait_pid(pid, &st) == pid && st == 5, "kill_zombie",
+	    "status %d after kill of an exited child, want 5", st);
+}
+
+int
+main(void)
+{
+	int st;
+
+	test_blocked();
+	st = child_status(kill_self, 0);
+	check(st == -1, "kill_self", "child %s (status %d)", status_word(st),
+	    st);
+	test_preemption();
+	test_zombie();
+	check(kill(99999) == -1, "kill_nopid", "kill(99999) did not return -1");
+	finish();
+	return 0;
+}

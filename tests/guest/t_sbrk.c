@@ -1,0 +1,270 @@
+/*
+ * t_sbrk: growing and shrinking the heap.
+ *
+ * Checks:
+ *  - sbrk(0) returns the break and changes nothing;
+ *  - sbrk(n) returns the old break and moves it by n, for 1 byte, one page,
+ *    and several megabytes; new memory reads as zero and keeps what is
+ *    written;
+ *  - a system call (read) can fill newly grown heap memory;
+ *  - sbrk(-n) returns the old break and lowers it; touching the freed
+ *    pages kills the process (status -1, checked in a child);
+ *  - heap shrunk and grown again reads as zero, not the old contents;
+ *  - growth that cannot be satisfied (1 GiB, 2 GiB - 1, more than physical
+ *    memory in small steps) returns -1 and leaves sbrk(0) unchanged;
+ *  - shrinking below address 0 is refused and the caller survives;
+ *  - all memory can be taken in 1 MiB steps until sbrk fails, is usable,
+ *    and is all given back: a second child gets as much again.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/fcntl.h"
+#include "user/user.h"
+#include "tests/guest/testlib.h"
+
+#define MB (1024 * 1024)
+
+/* Index of the first nonzero byte in [p, p+n), or -1. */
+static long
+first_nonzero(const char *p, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return i;
+	return -1;
+}
+
+static void
+test_sbrk0(void)
+{
+	char *a = sbrk(0), *b = sbrk(0);
+
+	check(a == b && a != (char *)-1 && (uint64)a > 0, "sbrk0",
+	    "sbrk(0) returned %p then %p", (uint64)a, (uint64)b);
+}
+
+static void
+test_grow(void)
+{
+	char *start = sbrk(0), *old, *p, *now;
+	long bad;
+	int sizes[] = { 1, PGSIZE, 3 * PGSIZE + 17, 8 * MB };
+	uint i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int n = sizes[i];
+		char name[32];
+
+		snfmt(name, sizeof(name), "grow_%d", n);
+		old = sbrk(0);
+		p = sbrk(n);
+		now = sbrk(0);
+		if (p != old || now != old + n) {
+			fail(name, "sbrk(%d) returned %p (break was %p), break "
+			    "now %p", n, (uint64)p, (uint64)old, (uint64)now);
+			continue;
+		}
+		bad = first_nonzero(p, n);
+		if (bad >= 0) {
+			fail(name, "new heap byte %d is %d, not zero", (int)bad,
+			    p[bad]);
+			continue;
+		}
+		fill_pattern(p, n, 0, i);
+		bad = find_mismatch(p, n, 0, i);
+		check(bad < 0, name, "byte %d did not keep what was written",
+		    (int)bad);
+	}
+	sbrk(start - sbrk(0));
+	check(sbrk(0) == start, "shrink_back", "break %p after giving back "
+	    "everything, want %p", (uint64)sbrk(0), (uint64)start);
+}
+
+static void
+test_read_into_heap(void)
+{
+	char *p = sbrk(3 * PGSIZE);
+	char first[64];
+	int fd, r;
+
+	fd = open("README", O_RDONLY);
+	if (fd < 0 || p == (char *)-1) {
+		fail("read_into_heap", "setup: open %d sbrk %p", fd, (uint64)p);
+		return;
+	}
+	read(fd, first, sizeof(first));
+	close(fd);
+	fd = open("README", O_RDONLY);
+	/* Straddle a page boundary of the new memory. */
+	r = read(fd, p + PGSIZE - 20, sizeof(first));
+	close(fd);
+	check(r == sizeof(first) && memcmp(p + PGSIZE - 20, first,
+	    sizeof(first)) == 0, "read_into_heap",
+	    "read into fresh heap returned %d", r);
+	sbrk(-3 * PGSIZE);
+}
+
+static void
+touch_address(uint64 a)
+{
+	*(volatile char *)opaque(a) = 1;
+}
+
+static void
+read_address(uint64 a)
+{
+	(void)*(volatile char *)opaque(a);
+}
+
+static void
+test_shrink(void)
+{
+	char *base, *p, *r, *now;
+	uint64 gone;
+
+	/* Start on a page boundary so whole pages are given back. */
+	base = (char *)heap_end_aligned();
+	p = sbrk(4 * PGSIZE);
+	if (p != base) {
+		fail("shrink", "sbrk(4 pages) returned %p, want %p",
+		    (uint64)p, (uint64)base);
+		return;
+	}
+	memset(p, 0x77, 4 * PGSIZE);
+	r = sbrk(-2 * PGSIZE);
+	now = sbrk(0);
+	check(r == p + 4 * PGSIZE && now == p + 2 * PGSIZE, "shrink",
+	    "sbrk(-2 pages) returned %p, break %p; want %p, %p", (uint64)r,
+	    (uint64)now, (uint64)(p + 4 * PGSIZE), (uint64)(p + 2 * PGSIZE));
+	check(p[2 * PGSIZE - 1] == 0x77, "shrink_keeps_rest",
+	    "memory below the new break changed");
+
+	gone = (uint64)p + 2 * PGSIZE;
+	expect_killed("shrink_touch_first", touch_address, gone);
+	expect_killed("shrink_touch_last", touch_address, gone + 2 * PGSIZE - 1);
+	expect_killed("shrink_read", read_address, gone + PGSIZE);
+
+	/* Grown again, the same addresses must read zero. */
+	r = sbrk(2 * PGSIZE);
+	check(r == (char *)gone && first_nonzero((char *)gone, 2 * PGSIZE) < 0,
+	    "regrow_zero", "regrown heap at %p is not zero (sbrk gave %p)",
+	    gone, (uint64)r);
+	sbrk(-4 * PGSIZE);
+}
+
+static void
+test_grow_fail(void)
+{
+	static const int huge[] = { 1 << 30, 0x7fffffff, 200 * MB };
+	static const char *names[] = { "grow_fail_1g", "grow_fail_2g",
+	    "grow_fail_200m" };
+	char *before, *r, *after;
+	uint i;
+
+	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		const char *name = names[i];
+
+		before = sbrk(0);
+		r = sbrk(huge[i]);
+		after = sbrk(0);
+		check(r == (char *)-1 && after == before, name,
+		    "sbrk(%d) returned %p; break %p -> %p", huge[i], (uint64)r,
+		    (uint64)before, (uint64)after);
+		if (r != (char *)-1 && after != before)
+			sbrk(before - after);
+	}
+}
+
+static void
+shrink_below_zero(uint64 unused)
+{
+	char *before = sbrk(0), *r;
+
+	(void)unused;
+	r = sbrk(-(int)((uint64)before + PGSIZE));
+	/* Still running, and nothing below the break was taken away. */
+	if (sbrk(0) != before)
+		exit(ST_BAD);
+	exit(r == (char *)-1 ? ST_GOOD : ST_BAD + 1);
+}
+
+static void
+test_shrink_below_zero(void)
+{
+	int st = child_status(shrink_below_zero, 0);
+
+	check(st == ST_GOOD, "shrink_below_zero",
+	    "sbrk(-(break + 1 page)): %s (status %d)",
+	    st == ST_BAD ? "the break moved" :
+	    st == ST_BAD + 1 ? "did not return -1" : status_word(st), st);
+}
+
+/*
+ * Child: take 1 MiB at a time until sbrk fails; check that the failed
+ * call left the break alone and that every page is usable; report how
+ * many MiB it got through the exit status.
+ */
+static void
+take_everything(uint64 unused)
+{
+	char *start = sbrk(0), *p, *brk;
+	int n = 0;
+	long off;
+
+	(void)unused;
+	for (;;) {
+		brk = sbrk(0);
+		p = sbrk(MB);
+		if (p == (char *)-1) {
+			if (sbrk(0) != brk)
+				exit(-2);
+			break;
+		}
+		if (p != brk)
+			exit(-3);
+		n++;
+		if (n > 1000)
+			exit(-4);
+	}
+	for (off = 0; off < (long)n * MB; off += PGSIZE) {
+		if (start[off] != 0)
+			exit(-5);
+		start[off] = 1;
+	}
+	exit(n);
+}
+
+static void
+test_exhaust(void)
+{
+	int first, second;
+
+	first = child_status(take_everything, 0);
+	second = child_status(take_everything, 0);
+	if (first <= 0 || first > 1000 || second <= 0) {
+		fail("exhaust", "child results %d and %d (-1 killed, -2 failed "
+		    "sbrk moved the break, -3 wrong return, -4 no limit, "
+		    "-5 nonzero memory)", first, second);
+		return;
+	}
+	note("sbrk took %d MiB, then %d MiB", first, second);
+	ok("exhaust");
+	check(second >= first - 1, "exhaust_no_leak",
+	    "first child got %d MiB, second only %d MiB", first, second);
+}
+
+int
+main(void)
+{
+	test_sbrk0();
+	test_grow();
+	test_read_into_heap();
+	test_shrink();
+	test_grow_fail();
+	test_shrink_below_zero();
+	test_exhaust();
+	finish();
+	return 0;
+}
