@@ -196,8 +196,11 @@ ialloc(uint dev, short type)
 			brelse(b);
 			continue;
 		}
+		/* Claim it while holding the block, so no one else can. */
+		memset(dip, 0, sizeof(*dip));
+		dip->type = type;
+		log_write(b);
 		brelse(b);
-		set_dinode_type(dev, inum, type);
 		ip = iget(dev, inum);
 		if (ip == 0)
 			set_dinode_type(dev, inum, 0);	/* table full: undo */

@@ -5,6 +5,10 @@
  * built with FORK=copy, since they measure sharing that eager copying
  * does not do):
  *
+ *   fork-copies-data (top level, first)
+ *       A child's first store to a shared data page and to the stack
+ *       keeps the rest of the page: if not, nothing else can work (not
+ *       even this program's own bookkeeping), so the program stops there.
  *   big-fork-1, big-fork-2 (cow)
  *       A process holding ~60% of the free frames (every page written)
  *       forks; the child checks a sample of pages.  Twice, so the second
@@ -49,10 +53,6 @@
  *       the parent's data) and execs echo; the parent's data is intact.
  *   kill-sharers
  *       Four children spinning on shared pages are killed: status -1 each.
- *   fork-copies-data  (first, at the top level)
- *       A child's first store to a shared data page and to the stack
- *       keeps the rest of the page: if not, nothing else can work (not
- *       even this program's own bookkeeping), so the program stops there.
  *   refcount-check, no-frame-leak
  *       After everything is reaped: the audit is clean and frames_free is
  *       exactly what it was when the program started.

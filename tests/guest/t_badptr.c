@@ -17,9 +17,10 @@
  * given the program's own text and read-only data: the kernel must not
  * write there (-1, and the bytes stay unchanged).
  *
- * Buffers that start in mapped memory and run into unmapped memory (read,
- * write, path strings and an argv array without a terminator, a huge write
- * count) must fail or stop short, never kill the caller.
+ * Buffers that start in mapped memory and run into unmapped memory (read
+ * and write at the end of the heap and just below the guard page, path
+ * strings and an argv array without a terminator, a huge write count)
+ * must fail or stop short, never kill the caller.
  */
 #include "kernel/types.h"
 #include "kernel/stat.h"
@@ -385,6 +386,39 @@ s_write_straddle(void)
 	return r;
 }
 
+/*
+ * The same at the top of the program image: the last 10 bytes below the
+ * guard page.  (A check against the process size alone would miss this:
+ * the guard page lies below the break.)
+ */
+static int
+s_read_straddle_guard(void)
+{
+	uint64 guard = bad_address(BAD_GUARD);
+	int fd = open("README", O_RDONLY);
+
+	if (fd < 0)
+		return SETUP_FAILED;
+	return read(fd, (void *)(guard - 10), 100);
+}
+
+static int
+s_write_straddle_guard(void)
+{
+	uint64 guard = bad_address(BAD_GUARD);
+	struct stat st;
+	int fd, r;
+
+	unlink(SCRATCH);
+	fd = open(SCRATCH, O_CREATE | O_RDWR);
+	if (fd < 0)
+		return SETUP_FAILED;
+	r = write(fd, (void *)(guard - 10), 100);
+	if (fstat(fd, &st) < 0 || st.size > 10)
+		return -300;
+	return r;
+}
+
 static int
 s_write_hugelen(void)
 {
@@ -456,6 +490,8 @@ struct straddle {
 static const struct straddle straddles[] = {
 	{ "read_straddle", s_read_straddle, 10 },
 	{ "write_straddle", s_write_straddle, 10 },
+	{ "read_straddle_guard", s_read_straddle_guard, 10 },
+	{ "write_straddle_guard", s_write_straddle_guard, 10 },
 	{ "write_hugelen", s_write_hugelen, 0x7ffffffe },
 	{ "open_unterminated", s_open_unterminated, -1 },
 	{ "mkdir_unterminated", s_mkdir_unterminated, -1 },

@@ -17,7 +17,7 @@
  *    string, argv[argc] == 0 and that argv is on the stack page);
  *    MAXARG + 1 entries return -1;
  *  - arguments too large for the one-page stack return -1;
- *  - a path longer than MAXPATH returns -1.
+ *  - a path longer than MAXPATH ("./././.../echo") returns -1.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -366,11 +366,6 @@ test_crafted_elf(void)
 		    st == ST_BAD ? "exec returned" : status_word(st), st);
 	}
 	unlink(ELF_FILE);
-
-	/* After all that, a normal exec still works. */
-	st = child_status(run_elf, 0);  /* file gone: exec fails */
-	check(st == ST_BAD, "elf_cleanup", "exec of removed file: status %d",
-	    st);
 }
 
 /* ---- argument passing ---- */
@@ -480,9 +475,12 @@ test_long_path(void)
 	char path[MAXPATH + 40];
 	int i;
 
-	for (i = 0; i < (int)sizeof(path) - 1; i++)
-		path[i] = (i % 2) ? '/' : 'a';
-	path[sizeof(path) - 1] = 0;
+	/* "././././.../echo": a real program, but the name is too long. */
+	for (i = 0; i < MAXPATH + 20; i += 2) {
+		path[i] = '.';
+		path[i + 1] = '/';
+	}
+	strcpy(path + i, "echo");
 	expect_exec_fails("path_too_long", path, echo_args);
 }
 

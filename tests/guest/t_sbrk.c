@@ -14,7 +14,11 @@
  *    memory in small steps) returns -1 and leaves sbrk(0) unchanged;
  *  - shrinking below address 0 is refused and the caller survives;
  *  - all memory can be taken in 1 MiB steps until sbrk fails, is usable,
- *    and is all given back: a second child gets as much again.
+ *    and is all given back: a second child gets as much again;
+ *  - with every page taken (sbrk one page at a time until it fails),
+ *    pipe() and fork() fail with -1 or work, without hurting the caller,
+ *    and fork works again once the memory is given back (and the second
+ *    child above still gets as much memory: nothing leaked).
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -236,12 +240,76 @@ take_everything(uint64 unused)
 	exit(n);
 }
 
+/*
+ * Child: take every page, one sbrk(PGSIZE) at a time, until sbrk fails.
+ * With no memory left, pipe() and fork() must fail with -1 (or work, if
+ * the kernel kept some in reserve) and not hurt the caller.  Then give it
+ * all back: fork must work again.  Exit status 100 + 1 (pipe failed) +
+ * 2 (fork failed), or negative for what went wrong.
+ */
+static void
+oom_child(uint64 unused)
+{
+	char *start = sbrk(0);
+	int pages = 0, p[2], r, pid, st, code = 100;
+
+	(void)unused;
+	while (sbrk(PGSIZE) != (char *)-1)
+		if (++pages > 40000)
+			exit(-2);
+	r = pipe(p);
+	if (r == 0) {
+		close(p[0]);
+		close(p[1]);
+	} else if (r == -1) {
+		code += 1;
+	} else {
+		exit(-3);
+	}
+	pid = fork();
+	if (pid == 0)
+		exit(0);
+	if (pid > 0 && wait(&st) != pid)
+		exit(-4);
+	if (pid == -1)
+		code += 2;
+	else if (pid < 0)
+		exit(-5);
+	sbrk(start - sbrk(0));
+	if (sbrk(0) != start)
+		exit(-6);
+	pid = fork();
+	if (pid == 0)
+		exit(0);
+	if (pid < 0 || wait(0) != pid)
+		exit(-7);
+	exit(code);
+}
+
+static void
+test_oom(void)
+{
+	int st = child_status(oom_child, 0);
+
+	if (st >= 100 && st <= 103) {
+		note("with no memory left: pipe %s, fork %s",
+		    st & 1 ? "failed" : "worked", st & 2 ? "failed" : "worked");
+		ok("oom_pipe_fork");
+	} else {
+		fail("oom_pipe_fork", "status %d (-1 killed, -2 sbrk never "
+		    "failed, -3 pipe returned neither 0 nor -1, -4 wait lost "
+		    "the child, -5 fork returned < -1, -6 could not give memory "
+		    "back, -7 fork failed after memory came back)", st);
+	}
+}
+
 static void
 test_exhaust(void)
 {
 	int first, second;
 
 	first = child_status(take_everything, 0);
+	test_oom();
 	second = child_status(take_everything, 0);
 	if (first <= 0 || first > 1000 || second <= 0) {
 		fail("exhaust", "child results %d and %d (-1 killed, -2 failed "
