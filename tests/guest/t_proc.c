@@ -252,7 +252,12 @@ test_orphans(void)
 	sleep(20);              /* the orphans exit and init reaps them */
 	after = fork_until_full(&err);
 	reap_all();
-	check(after == before, "orphans_reaped",
+	/*
+	 * ">=": a background job started earlier (by the shell tests) may
+	 * have exited in between and freed one more slot.  Unreaped orphans
+	 * would hold ten.
+	 */
+	check(after >= before, "orphans_reaped",
 	    "could fork %d children before the orphans, %d after", before,
 	    after);
 }
