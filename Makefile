@@ -129,9 +129,10 @@ $(B)/bin/%: $(B)/debug/%
 define extra_rule
 $(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBOBJ) user/user.ld
 	@mkdir -p $(B)/extra
-	$(CC) -Wall $(UCFLAGS) -c $(1) -o $$@.o
-	$(LD) -z max-page-size=4096 -T user/user.ld -o $$@.elf $$@.o $(ULIBOBJ)
-	$(OBJCOPY) --strip-all $$@.elf $$@
+	@echo "  CC      $(1)"
+	$(Q)$(CC) -Wall $(UCFLAGS) -c $(1) -o $$@.o
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $$@.elf $$@.o $(ULIBOBJ)
+	$(Q)$(OBJCOPY) --strip-all $$@.elf $$@
 endef
 $(foreach p,$(EXTRA_PROGS),$(eval $(call extra_rule,$(p))))
 
@@ -141,7 +142,14 @@ $(B)/mkfs: tools/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
 	@echo "  HOSTCC  tools/mkfs.c"
 	$(Q)$(HOSTCC) $(WARN) -O2 -I. -o $@ tools/mkfs.c
 
-$(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS)
+# Rebuild the image when the set of EXTRA_PROGS changes, not only when files do.
+$(B)/extra.list: FORCE
+	@mkdir -p $(B)
+	@echo '$(EXTRA_PROGS)' | cmp -s - $@ || echo '$(EXTRA_PROGS)' > $@
+
+FORCE:
+
+$(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS) $(B)/extra.list
 	@echo "  MKFS    $@"
 	$(Q)$(B)/mkfs $@ user/README $(UBINS) $(EXTRA_BINS)
 
@@ -152,7 +160,7 @@ QEMUOPTS = -machine virt -bios none -kernel $(B)/kernel.elf -m 128M -smp $(CPUS)
 	   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
 .SECONDARY:
-.PHONY: all qemu qemu-gdb check check-all bench clean backtrace
+.PHONY: FORCE all qemu qemu-gdb check check-all bench clean backtrace
 
 all: $(B)/kernel.elf $(B)/fs.img
 
