@@ -16,7 +16,7 @@
 #define NCPU          8                   /* harts supported */
 #define ROOTDEV       1                   /* device number of the root disk */
 #define LOGBLOCKS    (MAXOPBLOCKS * 3)    /* on-disk log size in blocks (30) */
-#define NBUF         (MAXOPBLOCKS * 3)    /* buffer cache size */
+#define NBUF         (MAXOPBLOCKS * 3 + 2 * NCPU)  /* buffer cache: the log may pin 29 */
 #define NINODES_DISK 200                  /* inodes mkfs creates */
 
 #endif

@@ -62,6 +62,8 @@ mstart(uint64 hartid, uint64 dtb)
 	/* Sstc: supervisor mode may read time and write stimecmp itself. */
 	asm volatile("csrs %0, %1" : : "i"(CSR_MENVCFG), "r"(MENVCFG_STCE));
 	CSR_WRITE(mcounteren, CSR_READ(mcounteren) | 2);
+	/* User programs may read the clock too (rdtime): forkbench does. */
+	CSR_WRITE(scounteren, CSR_READ(scounteren) | 2);
 	asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
 
 	w_tp(hartid);

@@ -48,6 +48,7 @@ char *strlcpy_k(char *dst, const char *src, int n);   /* always NUL-terminates *
 int   strlen(const char *s);
 void  page_copy(void *dst, const void *src);          /* one PGSIZE page, doubleword copies */
 void  page_zero(void *dst);
+void  page_fill(void *dst, uint64 pattern);          /* every doubleword = pattern */
 
 /* ---- console output and panic (printf.c) ----
  * kprintf takes a lock so lines from different harts never interleave.

@@ -119,15 +119,21 @@ page_copy(void *dst, const void *src)
 }
 
 void
-page_zero(void *dst)
+page_fill(void *dst, uint64 pattern)
 {
 	uint64 *d = dst;
 	int i;
 
 	for (i = 0; i < PGSIZE / 8; i += 4) {
-		d[i] = 0;
-		d[i + 1] = 0;
-		d[i + 2] = 0;
-		d[i + 3] = 0;
+		d[i] = pattern;
+		d[i + 1] = pattern;
+		d[i + 2] = pattern;
+		d[i + 3] = pattern;
 	}
+}
+
+void
+page_zero(void *dst)
+{
+	page_fill(dst, 0);
 }

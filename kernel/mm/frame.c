@@ -152,7 +152,7 @@ frame_free(void *pa)
 		return;
 #ifdef DEBUG_CHECKS
 	/* Stale users of a freed frame read junk, not plausible data. */
-	memset(pa, 0x5a, PGSIZE);
+	page_fill(pa, 0x5a5a5a5a5a5a5a5aUL);
 #endif
 	spin_lock(&frame_lock);
 	push_free(frame_index((uint64)pa));
