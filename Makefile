@@ -173,7 +173,7 @@ GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 qemu-gdb: all
 	@tools/check-qemu $(QEMU)
 	@sed -e "s|@KERNEL@|$(B)/kernel.elf|" -e "s|@PORT@|$(GDBPORT)|" tools/gdbinit.in > .gdbinit
-	@echo "*** now run 'gdb-multiarch' in this directory (it reads .gdbinit)"
+	@echo "*** now run 'gdb-multiarch -x .gdbinit' in this directory"
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 # The test driver boots QEMU itself; it gets the same options.
