@@ -296,11 +296,18 @@ proc_wait(uint64 status_addr)
 	}
 }
 
+/*
+ * Mark pid killed; it exits the next time it would return to user mode.
+ * init cannot be killed: its exit would take the system down, and nothing
+ * a user program does may do that.
+ */
 int
 proc_kill(int pid)
 {
 	struct proc *p;
 
+	if (initproc && pid == initproc->pid)
+		return -1;
 	for (p = procs; p < &procs[NPROC]; p++) {
 		spin_lock(&p->lock);
 		if (p->pid == pid && p->state != UNUSED) {
