@@ -6,9 +6,12 @@
  * and PHYSTOP are managed; free ones form a LIFO list threaded through
  * their entries, so allocation and freeing are O(1).
  *
- * Invariants (checked by vm_check_refcounts and, in DEBUG_CHECKS builds,
- * junk-filling of freed frames):
+ * Invariants (checked by vm_check_refcounts, which vmstat -c and the tests
+ * run, and in DEBUG_CHECKS builds by frame_alloc itself):
  *   - a frame is on the free list  <=>  its refcount is 0;
+ *   - nobody writes to a free frame: free frames hold a junk pattern, and
+ *     a debug build panics at allocation if the pattern was disturbed
+ *     (a write through a stale pointer after the last frame_free);
  *   - a frame mapped into user page tables has refcount equal to the
  *     number of user PTEs that map it (copy-on-write sharing raises it);
  *   - every other allocated frame (page-table pages, kernel stacks, trap
@@ -23,6 +26,7 @@
 
 #define NFRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
 #define NO_FRAME 0xffffffffU
+#define JUNK     0x5a5a5a5a5a5a5a5aUL
 
 struct frame {
 	uint32 refcount;
@@ -88,9 +92,28 @@ frame_init(void)
 	spin_init(&frame_lock, "frames");
 	first_managed = PGROUNDUP((uint64)end);
 	/* Push from the top so the lowest frames are handed out first. */
-	for (pa = PHYSTOP - PGSIZE; pa >= first_managed; pa -= PGSIZE)
+	for (pa = PHYSTOP - PGSIZE; pa >= first_managed; pa -= PGSIZE) {
+#ifdef DEBUG_CHECKS
+		page_fill((void *)pa, JUNK);
+#endif
 		push_free(frame_index(pa));
+	}
 }
+
+#ifdef DEBUG_CHECKS
+/* A free frame must still hold the junk written when it was freed. */
+static void
+check_untouched(uint64 pa)
+{
+	const uint64 *w = (const uint64 *)pa;
+	int i;
+
+	for (i = 0; i < PGSIZE / 8; i++)
+		if (w[i] != JUNK)
+			panic("frame 0x%lx was written after it was freed (offset %d)",
+			    pa, i * 8);
+}
+#endif
 
 void *
 frame_alloc(void)
@@ -107,6 +130,9 @@ frame_alloc(void)
 	frame_table[idx].refcount = 1;
 	nfree--;
 	spin_unlock(&frame_lock);
+#ifdef DEBUG_CHECKS
+	check_untouched(frame_pa(idx));
+#endif
 	return (void *)frame_pa(idx);
 }
 
@@ -152,7 +178,7 @@ frame_free(void *pa)
 		return;
 #ifdef DEBUG_CHECKS
 	/* Stale users of a freed frame read junk, not plausible data. */
-	page_fill(pa, 0x5a5a5a5a5a5a5a5aUL);
+	page_fill(pa, JUNK);
 #endif
 	spin_lock(&frame_lock);
 	push_free(frame_index((uint64)pa));
