@@ -12,10 +12,10 @@
  *    before reads back intact; other files can still be read while the
  *    disk is full;
  *  - a file unlinked while still open keeps its blocks until it is closed:
- *    with it held open (and the other files unlinked), MAXFILE fewer
- *    blocks fit; it still reads back;
- *  - after unlinking everything and closing it, as many blocks as the
- *    first time can be written again (no block leaked).
+ *    with the disk full and a full-size file unlinked but held open, no
+ *    block can be written; it still reads back; after the close, its
+ *    MAXFILE blocks can be written again (and no more);
+ *  - after unlinking the files, writes work again.
  */
 #include "kernel/types.h"
 #include "kernel/stat.h"
@@ -112,7 +112,7 @@ test_inodes(void)
 
 /* Writes of several blocks: fewer transactions, so a fill goes faster. */
 #define CHUNK (4 * BSIZE)
-#define FILE_BYTES (MAXFILE * BSIZE)
+#define FILE_BYTES ((int)(MAXFILE * BSIZE))
 
 static char chunk[CHUNK];
 
@@ -125,11 +125,13 @@ struct fillresult {
 };
 
 /*
- * Write files DDIR/f0, f1, ... (up to MAXFILE blocks each) until the disk
- * is full.  Checks that the failure is clean.
+ * Write files DDIR/<prefix>0, <prefix>1, ... (up to MAXFILE blocks each),
+ * `step` bytes per write, until the disk is full.  Checks that the
+ * failure is clean: the failing write returns -1 or a short count, the
+ * next write fails too, and the size is what was written.
  */
 static void
-fill_disk(struct fillresult *res)
+fill_disk(const char *prefix, int step, struct fillresult *res)
 {
 	char name[32];
 	struct stat st;
@@ -139,18 +141,17 @@ fill_disk(struct fillresult *res)
 	res->blocks = res->files = res->bad = res->lastbytes = 0;
 	res->why[0] = 0;
 	for (f = 0; f < MAXFILES && !full; f++) {
-		snfmt(name, sizeof(name), DDIR "/f%d", f);
+		snfmt(name, sizeof(name), DDIR "/%s%d", prefix, f);
 		fd = open(name, O_CREATE | O_RDWR);
 		if (fd < 0)
 			break;          /* no room for even the entry */
 		res->files++;
-		for (off = 0; off < (int)FILE_BYTES; off += r) {
-			n = FILE_BYTES - off < CHUNK ? FILE_BYTES - off : CHUNK;
+		for (off = 0; off < FILE_BYTES; off += r) {
+			n = FILE_BYTES - off < step ? FILE_BYTES - off : step;
 			fill_pattern(chunk, n, off, f);
 			r = write(fd, chunk, n);
 			if (r == n)
 				continue;
-			/* The disk is full: the failure must be clean. */
 			full = 1;
 			if (r > 0)
 				off += r;
@@ -183,7 +184,7 @@ fill_disk(struct fillresult *res)
 	}
 }
 
-/* Read back the first nbytes of file f; return the first bad offset or -1. */
+/* Read back the first nbytes of DDIR/f<f>; return the first bad offset or -1. */
 static int
 verify_file(int f, int nbytes)
 {
@@ -205,13 +206,13 @@ verify_file(int f, int nbytes)
 }
 
 static int
-unlink_fill(int files)
+unlink_fill(const char *prefix, int files)
 {
 	char name[32];
 	int f, removed = 0;
 
 	for (f = 0; f < files; f++) {
-		snfmt(name, sizeof(name), DDIR "/f%d", f);
+		snfmt(name, sizeof(name), DDIR "/%s%d", prefix, f);
 		if (unlink(name) == 0)
 			removed++;
 	}
@@ -221,26 +222,25 @@ unlink_fill(int files)
 static void
 test_blocks(void)
 {
-	struct fillresult r1, r2, r3;
-	int last, bad, fd, n, held;
+	struct fillresult full, top, held_fill, freed_fill;
+	int bad, fd, n, held, gone = 0;
 	char c[16];
 
 	if (mkdir(DDIR) != 0) {
 		fail("disk_full", "mkdir " DDIR " failed");
 		return;
 	}
-	fill_disk(&r1);
-	note("disk full after %d blocks in %d files", r1.blocks, r1.files);
-	if (r1.bad)
-		fail("disk_full", "%s", r1.why);
+	fill_disk("f", CHUNK, &full);
+	note("disk full after %d blocks in %d files", full.blocks, full.files);
+	if (full.bad)
+		fail("disk_full", "%s", full.why);
 	else
-		check(r1.blocks > 0, "disk_full", "no block could be written");
+		check(full.blocks > 0, "disk_full", "no block could be written");
 
 	/* Everything written before the failure is intact. */
-	last = r1.files - 1;
-	bad = verify_file(0, r1.files > 1 ? (int)FILE_BYTES : r1.lastbytes);
-	if (bad < 0 && last > 0)
-		bad = verify_file(last, r1.lastbytes);
+	bad = verify_file(0, full.files > 1 ? FILE_BYTES : full.lastbytes);
+	if (bad < 0 && full.files > 1)
+		bad = verify_file(full.files - 1, full.lastbytes);
 	check(bad < 0, "disk_full_readback", "byte %d of a filled file reads "
 	    "back wrong", bad);
 
@@ -251,48 +251,59 @@ test_blocks(void)
 	check(n == sizeof(c), "disk_full_read_other",
 	    "reading README with the disk full returned %d", n);
 
-	/* Keep file 0 open while its name goes: its blocks stay in use. */
-	held = open(DDIR "/f0", O_RDONLY);
-	n = unlink_fill(r1.files);
-	check(held >= 0 && n == r1.files, "disk_unlink",
-	    "removed %d of %d files; holding f0 open: fd %d", n, r1.files,
-	    held);
+	/* Take the last few blocks a multi-block write may have left. */
+	fill_disk("t", BSIZE, &top);
+	check(!top.bad && top.blocks <= 8, "disk_full_topup",
+	    "after the disk was full, %d more blocks could be written%s%s",
+	    top.blocks, top.bad ? ": " : "", top.why);
+
+	/*
+	 * Unlink f0 while holding it open: its blocks stay in use, so
+	 * there is still no room; closing it frees them all.
+	 */
+	if (full.files < 2) {
+		skip("unlinked_open_keeps_blocks", "the disk had room for "
+		    "less than one full file");
+	} else {
+		held = open(DDIR "/f0", O_RDONLY);
+		n = unlink(DDIR "/f0");
+		fill_disk("x", BSIZE, &held_fill);
+		check(held >= 0 && n == 0 && !held_fill.bad &&
+		    held_fill.blocks <= 2, "unlinked_open_keeps_blocks",
+		    "open %d, unlink %d; then %d blocks could be written%s%s",
+		    held, n, held_fill.blocks, held_fill.bad ? ": " : "",
+		    held_fill.why);
+
+		n = held >= 0 ? read(held, chunk, BSIZE) : -1;
+		check(n == BSIZE && find_mismatch(chunk, BSIZE, 0, 0) < 0,
+		    "unlinked_open_readable", "read of the held file "
+		    "returned %d", n);
+		if (held >= 0)
+			close(held);
+
+		fill_disk("y", BSIZE, &freed_fill);
+		check(!freed_fill.bad && freed_fill.blocks >= (int)MAXFILE - 2
+		    && freed_fill.blocks <= (int)MAXFILE + 3,
+		    "unlinked_closed_frees", "after closing the %d-block "
+		    "file, %d blocks could be written%s%s", (int)MAXFILE,
+		    freed_fill.blocks, freed_fill.bad ? ": " : "",
+		    freed_fill.why);
+		unlink_fill("x", held_fill.files);
+		unlink_fill("y", freed_fill.files);
+		gone = 1;       /* f0 */
+	}
+
+	n = unlink_fill("f", full.files) + unlink_fill("t", top.files);
+	check(n == full.files + top.files - gone, "disk_unlink",
+	    "removed %d files of %d", n, full.files + top.files - gone);
 
 	fd = open(DDIR "/after", O_CREATE | O_RDWR);
-	n = fd >= 0 ? write(fd, chunk, BSIZE) : -1;
+	n = fd >= 0 ? write(fd, chunk, CHUNK) : -1;
 	if (fd >= 0)
 		close(fd);
 	unlink(DDIR "/after");
-	check(n == BSIZE, "disk_space_back", "after unlinking, a 1-block "
+	check(n == CHUNK, "disk_space_back", "after unlinking, a 4-block "
 	    "write returned %d", n);
-
-	fill_disk(&r2);
-	if (r2.bad)
-		fail("unlinked_open_keeps_blocks", "%s", r2.why);
-	else if (r1.files > 1)
-		check(r2.blocks <= r1.blocks - (int)MAXFILE + 2 &&
-		    r2.blocks >= r1.blocks - (int)MAXFILE - 4,
-		    "unlinked_open_keeps_blocks", "with an unlinked %d-block "
-		    "file open, %d blocks fit (%d before)", (int)MAXFILE,
-		    r2.blocks, r1.blocks);
-	else
-		skip("unlinked_open_keeps_blocks", "the disk had room for "
-		    "less than one full file");
-
-	/* The held file still reads back; closing it frees its blocks. */
-	n = held >= 0 ? read(held, chunk, BSIZE) : -1;
-	check(n == BSIZE && find_mismatch(chunk, BSIZE, 0, 0) < 0,
-	    "unlinked_open_readable", "read of the held file returned %d", n);
-	if (held >= 0)
-		close(held);
-	unlink_fill(r2.files);
-
-	fill_disk(&r3);
-	check(!r3.bad && r3.blocks >= r1.blocks - 2, "disk_no_leak",
-	    "first fill %d blocks, after unlinking everything and closing "
-	    "the held file %d blocks%s%s", r1.blocks, r3.blocks,
-	    r3.bad ? ": " : "", r3.why);
-	unlink_fill(r3.files);
 	check(unlink(DDIR) == 0, "disk_cleanup", "cannot remove " DDIR);
 }
 

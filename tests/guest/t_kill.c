@@ -215,6 +215,8 @@ main(void)
 	test_preemption();
 	test_zombie();
 	check(kill(99999) == -1, "kill_nopid", "kill(99999) did not return -1");
+	/* Killing init would halt the system: the kernel refuses. */
+	check(kill(1) == -1, "kill_init_refused", "kill(1) did not return -1");
 	finish();
 	return 0;
 }
