@@ -1,7 +1,7 @@
 /*
- * Copy-on-write resolution: the one place that decides what happens when
- * a process (or the kernel on its behalf, in copyout) writes to a page it
- * shares.
+ * Copy-on-write policy, all of it: what fork does with each page
+ * (fork_share_page), and what happens when a process (or the kernel on its
+ * behalf, in copyout) writes to a page it shares (cow_resolve).
  *
  * PTE states of a user data page:
  *
@@ -66,3 +66,39 @@ cow_counters(uint64 *faults, uint64 *copied, uint64 *reused)
 	*copied = pages_copied;
 	*reused = pages_reused;
 }
+
+#ifndef FORK_COPY
+/*
+ * fork: give the child the parent's page at va.  Only a writable page
+ * becomes COW (in both page tables); text is shared as it is and stays
+ * read-only.  The frame gains one reference, for the child's PTE.
+ */
+int
+fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
+{
+	uint64 pa = PTE2PA(*parent_pte);
+
+	if (*parent_pte & PTE_W)
+		*parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
+	if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0)
+		return -1;
+	frame_ref_inc((void *)pa);
+	return 0;
+}
+#else
+/* FORK=copy: the child gets its own copy of every page, at once. */
+int
+fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
+{
+	void *copy = frame_alloc();
+
+	if (copy == 0)
+		return -1;
+	page_copy(copy, (void *)PTE2PA(*parent_pte));
+	if (pt_map(child, va, PGSIZE, (uint64)copy, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0) {
+		frame_free(copy);
+		return -1;
+	}
+	return 0;
+}
+#endif

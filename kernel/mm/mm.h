@@ -43,10 +43,12 @@ uint64 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz);
 int    uvm_fork(pagetable_t parent, pagetable_t child, uint64 size);  /* 0 or -1 */
 
 /* ---- copy-on-write (cow.c) ----
- * cow_resolve is the single place that decides whether a write to a
- * COW page reuses the frame or copies it.  Both the page-fault handler
- * and copyout call it.
+ * fork_share_page decides what fork does with one page (share it COW, or
+ * copy it under FORK=copy); cow_resolve is the single place that decides
+ * whether a write to a COW page reuses the frame or copies it.  Both the
+ * page-fault handler and copyout call it.
  */
+int  fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va);  /* 0 or -1 */
 enum cow_result { COW_OK, COW_NOT_COW, COW_NO_MEMORY };
 enum cow_result cow_resolve(pagetable_t pt, uint64 va);
 int  pte_is_cow(pte_t pte);

@@ -7,10 +7,8 @@
  * whatever a program left between its segments), so the walkers below
  * skip holes.
  *
- * fork is copy-on-write (uvm_fork, unless built with FORK=copy): the
- * child's PTEs point at the parent's frames, writable pages lose PTE_W and
- * gain PTE_COW in both, and each shared frame gains one reference.
- * Read-only pages are shared as they are and stay read-only.
+ * fork walks the parent's pages here (uvm_fork); what happens to each page
+ * (shared copy-on-write, or copied with FORK=copy) is decided in cow.c.
  */
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
@@ -86,41 +84,6 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 	return newsz;
 }
 
-#ifndef FORK_COPY
-/*
- * Share one page with the child: the copy-on-write policy at fork.
- * Only a writable page becomes COW; text stays read-only in both.
- */
-static int
-uvm_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
-{
-	uint64 pa = PTE2PA(*parent_pte);
-
-	if (*parent_pte & PTE_W)
-		*parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
-	if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0)
-		return -1;
-	frame_ref_inc((void *)pa);
-	return 0;
-}
-#else
-/* FORK=copy: the child gets its own copy of every page, at once. */
-static int
-uvm_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
-{
-	void *copy = frame_alloc();
-
-	if (copy == 0)
-		return -1;
-	page_copy(copy, (void *)PTE2PA(*parent_pte));
-	if (pt_map(child, va, PGSIZE, (uint64)copy, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0) {
-		frame_free(copy);
-		return -1;
-	}
-	return 0;
-}
-#endif
-
 /*
  * Give child a view of the parent's [0, size).  On failure the child's
  * mappings made so far are dropped (their references with them) and -1
@@ -139,7 +102,7 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 
 		if (pte == 0 || (*pte & PTE_V) == 0)
 			continue;   /* a hole: the guard page */
-		if (uvm_share_page(pte, child, va) < 0) {
+		if (fork_share_page(pte, child, va) < 0) {
 			pt_unmap(child, 0, va / PGSIZE, 1);
 			return -1;
 		}
