@@ -425,7 +425,8 @@ sys_link(void)
 		return -1;
 	}
 	ilock(ip);
-	if (ip->type == T_DIR) {
+	/* nlink is a short on disk: refuse the link that would overflow it. */
+	if (ip->type == T_DIR || ip->nlink >= 32767) {
 		iunlockput(ip);
 		op_end();
 		return -1;

@@ -100,7 +100,12 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 	for (va = 0; va < size; va += PGSIZE) {
 		pte_t *pte = pt_walk(parent, va, 0);
 
-		if (pte == 0 || (*pte & PTE_V) == 0)
+		if (pte == 0) {
+			/* No level-0 table: skip the whole 2 MiB (sparse images). */
+			va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
+			continue;
+		}
+		if ((*pte & PTE_V) == 0)
 			continue;   /* a hole: the guard page */
 		if (fork_share_page(pte, child, va) < 0) {
 			pt_unmap(child, 0, va / PGSIZE, 1);

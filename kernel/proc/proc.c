@@ -175,11 +175,19 @@ proc_fork(void)
 	np = proc_alloc();
 	if (np == 0)
 		return -1;
+	/*
+	 * Copying the address space can take a while: do it without np->lock
+	 * (a USED slot is ignored by the scheduler), so other harts scanning
+	 * the process table never spin on this slot meanwhile.
+	 */
+	spin_unlock(&np->lock);
 	if (uvm_fork(p->pagetable, np->pagetable, p->sz) < 0) {
+		spin_lock(&np->lock);
 		proc_free(np);
 		spin_unlock(&np->lock);
 		return -1;
 	}
+	spin_lock(&np->lock);
 	np->sz = p->sz;
 	np->stack_base = p->stack_base;
 	*np->trapframe = *p->trapframe;
