@@ -29,6 +29,17 @@ void   pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_frames);
 void   pt_free_tables(pagetable_t pt);   /* leaf mappings must be gone already */
 uint64 pt_lookup_user(pagetable_t pt, uint64 va);   /* pa of a valid user page, or 0 */
 
+/*
+ * The last page of the 2 MiB that one level-0 table covers.  A page-by-page
+ * walker that finds no table for va continues from here, so sparse address
+ * spaces cost one walk per missing table, not one per page.
+ */
+static inline uint64
+pt_last_page_of_table(uint64 va)
+{
+	return (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
+}
+
 /* ---- the kernel's page table (kvm.c) ---- */
 void kvm_init(void);
 void kvm_init_hart(void);

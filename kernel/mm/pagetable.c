@@ -87,8 +87,7 @@ pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_frames)
 		pte_t *pte = pt_walk(pt, a, 0);
 
 		if (pte == 0) {
-			/* No level-0 table here: skip to the next 2 MiB region. */
-			a = (a | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
+			a = pt_last_page_of_table(a);
 			continue;
 		}
 		if ((*pte & PTE_V) == 0)

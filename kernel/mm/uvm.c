@@ -101,8 +101,7 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 		pte_t *pte = pt_walk(parent, va, 0);
 
 		if (pte == 0) {
-			/* No level-0 table: skip the whole 2 MiB (sparse images). */
-			va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
+			va = pt_last_page_of_table(va);
 			continue;
 		}
 		if ((*pte & PTE_V) == 0)
