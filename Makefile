@@ -6,17 +6,17 @@
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
 #   make clean
 #
-# Knobs: CPUS=1..8 (default 3), FORK=cow|copy (default cow),
+# Knobs: CPUS=1..8 (default 3), FORK=cow|page|copy (default cow; see
+#        docs/cow.md: cow shares page tables and pages, page shares pages
+#        only, copy copies at fork), DEBUG=0 drops the debug checks,
 #        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere.
 
 CPUS  ?= 3
 FORK  ?= cow
 EXTRA_PROGS ?=
 
-ifneq ($(FORK),cow)
-ifneq ($(FORK),copy)
-$(error FORK must be cow or copy, not '$(FORK)')
-endif
+ifeq ($(filter $(FORK),cow page copy),)
+$(error FORK must be cow, page or copy, not '$(FORK)')
 endif
 
 # Make sure the toolchain and emulator exist before anything is built.
@@ -62,6 +62,10 @@ COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 KCFLAGS := $(WARN) $(COMMON) -fno-omit-frame-pointer -DKERNEL
 ifeq ($(FORK),copy)
 KCFLAGS += -DFORK_COPY
+else ifeq ($(FORK),page)
+KCFLAGS += -DFORK_PAGE
+else
+KCFLAGS += -DFORK_SHARED_TABLES
 endif
 ifneq ($(DEBUG),0)
 KCFLAGS += -DDEBUG_CHECKS

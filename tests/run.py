@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Boot the kernel in QEMU, headless, and run every test; report the results.
 
-    python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|copy
+    python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|page|copy
                          [--bench] [--only NAME]
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
@@ -458,7 +458,7 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--fs", required=True)
     ap.add_argument("--cpus", type=int, default=3)
-    ap.add_argument("--fork", choices=["cow", "copy"], default="cow")
+    ap.add_argument("--fork", choices=["cow", "page", "copy"], default="cow")
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--only", metavar="NAME",
                     help="run only 'selftest', or the suite entries of this program or shell test")

@@ -18,7 +18,10 @@ print_counters(const struct vmstat *st)
 	printf("pages_copied %lu\n", st->pages_copied);
 	printf("pages_reused %lu\n", st->pages_reused);
 	printf("frames_shared %lu\n", st->frames_shared);
-	printf("fork_mode %s\n", st->fork_copy ? "copy" : "cow");
+	printf("tables_shared %lu\n", st->tables_shared);
+	printf("tables_copied %lu\n", st->tables_copied);
+	printf("fork_mode %s\n", st->fork_mode == FORK_MODE_COPY ? "copy" :
+	    st->fork_mode == FORK_MODE_PAGE ? "page" : "cow");
 }
 
 int

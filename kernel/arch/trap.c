@@ -3,9 +3,10 @@
  *
  * From user mode a trap arrives through the trampoline (uservec) at
  * usertrap(); from supervisor mode through kernelvec at kerneltrap().
- * A fault in user mode never reaches a panic: a store fault on a
- * copy-on-write page is resolved by cow_resolve(), everything else kills
- * only the faulting process, with one line saying why.
+ * A fault in user mode never reaches a panic: kernel/mm decides what a
+ * page fault means (vm_user_fault: a copy-on-write store is resolved),
+ * everything else kills only the faulting process, with one line saying
+ * why.
  */
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
@@ -100,45 +101,12 @@ fault_kind(uint64 scause)
 	}
 }
 
-/* Why could the process not touch va?  For the one-line diagnostic. */
-static const char *
-fault_reason(struct proc *p, uint64 va)
-{
-	pte_t *pte;
-
-	if (va >= MAXVA)
-		return "beyond MAXVA";
-	if (va < p->stack_base && va >= p->stack_base - PGSIZE)
-		return "guard page";
-	pte = pt_walk(p->pagetable, va, 0);
-	if (pte == 0 || (*pte & PTE_V) == 0)
-		return va >= KERNBASE ? "kernel address, unmapped" : "unmapped";
-	return "protection";
-}
-
 static void
 kill_for_fault(struct proc *p, uint64 scause, uint64 va, const char *reason)
 {
 	kprintf("pid %d (%s): killed: %s (%s) at 0x%lx, pc 0x%lx\n", p->pid, p->name,
 	    fault_kind(scause), reason, va, p->trapframe->x[REG_PC]);
 	proc_set_killed(p);
-}
-
-static void
-user_page_fault(struct proc *p, uint64 scause, uint64 va)
-{
-	if (scause == SCAUSE_SPAGEFAULT && va < MAXVA) {
-		switch (cow_resolve(p->pagetable, va)) {
-		case COW_OK:
-			return;
-		case COW_NO_MEMORY:
-			kill_for_fault(p, scause, va, "out of memory for copy-on-write");
-			return;
-		case COW_NOT_COW:
-			break;
-		}
-	}
-	kill_for_fault(p, scause, va, fault_reason(p, va));
 }
 
 void
@@ -163,7 +131,10 @@ usertrap(void)
 		/* handled */
 	} else if (scause == SCAUSE_SPAGEFAULT || scause == SCAUSE_LPAGEFAULT ||
 	    scause == SCAUSE_IPAGEFAULT) {
-		user_page_fault(p, scause, CSR_READ(stval));
+		const char *why = vm_user_fault(p->pagetable, scause, CSR_READ(stval), p->stack_base);
+
+		if (why)
+			kill_for_fault(p, scause, CSR_READ(stval), why);
 	} else {
 		kill_for_fault(p, scause, CSR_READ(stval), "bad instruction or access");
 	}

@@ -1,9 +1,31 @@
 /*
- * Copy-on-write policy, all of it: what fork does with each page
- * (fork_share_page), and what happens when a process (or the kernel on its
- * behalf, in copyout) writes to a page it shares (cow_resolve).
+ * Copy-on-write policy, all of it: what fork does with each level-0 page
+ * table and each page (fork_share_table, fork_share_page), and what
+ * happens when a process (or the kernel on its behalf, in copyout) writes
+ * to memory it shares (cow_resolve, cow_write_target).
  *
- * PTE states of a user data page:
+ * Two levels (FORK=cow; FORK=page uses only the page level, FORK=copy
+ * neither).  Sv39 has three: root -> level-1 tables -> level-0 tables ->
+ * pages.  fork gives the child its own root and level-1 tables, and points
+ * them at the parent's level-0 tables.
+ *
+ * A level-0 table:
+ *
+ *   private    count 1, writable leaves allowed
+ *   shared     count n > 1 (n level-1 PTEs point to it), read-only: every
+ *              writable leaf was made COW before it was first shared, and
+ *              no one changes it; every level-1 PTE to it has PTE_TABLE_RO
+ *
+ *   private --fork-->  shared          (+1 per fork; one protect pass over
+ *                                       512 PTEs unless PTE_TABLE_RO says
+ *                                       it was done and nothing changed)
+ *   shared  --write, sbrk, partial unmap-->  this process gets a private
+ *              copy (512 PTEs copied, +1 on every frame they map), the
+ *              shared one loses a reference
+ *   shared  --exit, exec, whole-table unmap-->  -1, nothing else
+ *   count 1 --exit, exec, unmap-->  every frame it maps -1, table freed
+ *
+ * A page (leaf PTE) in a private table:
  *
  *   private      V R W U        -- fork -->          shared COW  V R U COW
  *   shared COW   refcount 1     -- write -->  reuse: V R W U (same frame)
@@ -11,20 +33,38 @@
  *                                                    old frame loses a ref
  *   text         V R X U        never changes; a write kills the process
  *
- * Why reuse is safe without a lock around the decision: a frame's count
- * rises only in fork, and fork runs in the context of the process that
- * owns the mapping.  If this process sees count 1, no other address space
- * maps the frame and none can start to while we decide.  If it sees a
- * larger count that drops concurrently (another sharer exits or copies),
- * copying anyway is merely one copy too many; the drop of our reference
- * then frees the old frame exactly once (frame_free is atomic).
+ * Invariants (vm_check_refcounts checks every one, exactly):
+ *   - a frame mapped by user leaves has count = number of distinct level-0
+ *     tables mapping it (a shared table holds one reference for all its
+ *     sharers); a level-0 table's count = number of level-1 PTEs, over all
+ *     address spaces, pointing to it; roots and level-1 tables count 1;
+ *   - no writable leaf in a shared table; no leaf both COW and writable;
+ *   - a level-1 PTE marked PTE_TABLE_RO points to a table without
+ *     writable leaves;
+ *   - the level-0 table covering TRAPFRAME and TRAMPOLINE holds per-process
+ *     mappings and is never shared (user pages in it get page-level COW).
+ *
+ * Why deciding "count 1: use it in place" needs no lock around the
+ * decision: a table's count rises only when one of its holders forks, and
+ * a page's count only when a table mapping it is copied, by a holder of
+ * that table.  Both run in the context of the process that owns the
+ * mapping (no threads, no shared memory).  So when a process sees count 1,
+ * nobody else can start to share while it decides.  If it sees a count
+ * above 1 that drops at the same moment (the other sharer exits or copies
+ * too), it copies anyway: one copy too many, never a wrong result; its
+ * drop of the old reference is atomic (frame_put_unless_last, frame_free)
+ * and releases the old table or frame exactly once.
+ *
+ * Every function here that changes a table runs under the VM lock held
+ * shared (vmlock.c), so the audit never sees a half-done step.
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/memlayout.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-static uint64 cow_faults, pages_copied, pages_reused;
+static uint64 cow_faults, pages_copied, pages_reused, tables_copied;
 
 int
 pte_is_cow(pte_t pte)
@@ -32,46 +72,171 @@ pte_is_cow(pte_t pte)
 	return (pte & (PTE_V | PTE_U | PTE_COW)) == (PTE_V | PTE_U | PTE_COW);
 }
 
-enum cow_result
-cow_resolve(pagetable_t pt, uint64 va)
+void
+cow_counters(uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tcopied)
 {
-	pte_t *pte = pt_walk(pt, PGROUNDDOWN(va), 0);
+	*faults = cow_faults;
+	*copied = pages_copied;
+	*reused = pages_reused;
+	*tcopied = tables_copied;
+}
+
+/* ---- the table level ---- */
+
+/*
+ * Drop this address space's reference to the level-0 table l1pte points
+ * to, and clear l1pte.  The last holder releases every frame the table
+ * maps and the table itself.
+ */
+void
+cow_put_table(pte_t *l1pte)
+{
+	pagetable_t table = (pagetable_t)PTE2PA(*l1pte);
+
+	*l1pte = 0;
+	if (frame_put_unless_last(table))
+		return;
+	frame_free_leaves(table);
+	frame_free(table);
+}
+
+/*
+ * The level-0 table l1pte points to, made private to this address space:
+ * a shared one is copied (its frames gain a reference each, for the copy)
+ * and loses this space's reference.  Returns 0 if no frame was free for
+ * the copy; the shared table then stays as it was.
+ */
+pagetable_t
+cow_private_table(pte_t *l1pte)
+{
+	pagetable_t table = (pagetable_t)PTE2PA(*l1pte), copy;
+	pte_t old = *l1pte;
+
+	if (frame_refcount(table) == 1)
+		return table;
+	copy = frame_alloc();
+	if (copy == 0)
+		return 0;
+	page_copy(copy, table);
+	frame_ref_inc_leaves(copy);
+	*l1pte = PA2PTE(copy) | PTE_FLAGS(old);
+	cow_put_table(&old);
+	__atomic_add_fetch(&tables_copied, 1, __ATOMIC_RELAXED);
+	return copy;
+}
+
+#ifdef FORK_SHARED_TABLES
+/*
+ * fork: the child's level-1 PTE points to the parent's level-0 table,
+ * which gains a reference.  The first time the table is shared its
+ * writable leaves become COW (one pass, whatever the number of sharers);
+ * PTE_TABLE_RO records that no pass is needed next time.
+ */
+void
+fork_share_table(pte_t *parent_l1, pte_t *child_l1)
+{
+	pagetable_t table = (pagetable_t)PTE2PA(*parent_l1);
+	int i;
+
+	if ((*parent_l1 & PTE_TABLE_RO) == 0) {
+		for (i = 0; i < 512; i++)
+			if ((table[i] & (PTE_V | PTE_W)) == (PTE_V | PTE_W))
+				table[i] = (table[i] & ~PTE_W) | PTE_COW;
+		*parent_l1 |= PTE_TABLE_RO;
+	}
+	frame_ref_inc(table);
+	*child_l1 = *parent_l1;
+}
+#endif
+
+/* ---- the page level ---- */
+
+/*
+ * Make the page at va writable for this address space if it is a COW
+ * page: first its table (copied if shared), then the page (reused if no
+ * other table maps the frame, else copied).  A page that is writable
+ * already counts as done if writable_ok.
+ */
+static enum cow_result
+resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
+{
+	pte_t *l1pte = pt_walk_l1(pt, va, 0);
+	pagetable_t table;
+	pte_t *pte;
 	void *old, *copy;
 
-	if (pte == 0 || !pte_is_cow(*pte))
+	if (l1pte == 0 || (*l1pte & PTE_V) == 0)
 		return COW_NOT_COW;
-	__sync_fetch_and_add(&cow_faults, 1);
+	table = (pagetable_t)PTE2PA(*l1pte);
+	pte = &table[PX(0, va)];
+	if ((*pte & (PTE_V | PTE_U | PTE_W)) == (PTE_V | PTE_U | PTE_W) && writable_ok) {
+		*pa = PTE2PA(*pte);
+		return COW_OK;
+	}
+	if (!pte_is_cow(*pte))
+		return COW_NOT_COW;
+	__atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);
+
+	if ((table = cow_private_table(l1pte)) == 0)
+		return COW_NO_MEMORY;
+	*l1pte &= ~PTE_TABLE_RO;   /* it gains a writable leaf */
+	pte = &table[PX(0, va)];
 	old = (void *)PTE2PA(*pte);
 
 	if (frame_refcount(old) == 1) {
 		*pte = (*pte | PTE_W) & ~PTE_COW;
-		__sync_fetch_and_add(&pages_reused, 1);
+		__atomic_add_fetch(&pages_reused, 1, __ATOMIC_RELAXED);
+		*pa = (uint64)old;
 		return COW_OK;
 	}
-
 	copy = frame_alloc();
 	if (copy == 0)
 		return COW_NO_MEMORY;
 	page_copy(copy, old);
 	*pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
 	frame_free(old);
-	__sync_fetch_and_add(&pages_copied, 1);
+	__atomic_add_fetch(&pages_copied, 1, __ATOMIC_RELAXED);
+	*pa = (uint64)copy;
 	return COW_OK;
 }
 
-void
-cow_counters(uint64 *faults, uint64 *copied, uint64 *reused)
+/* A store fault at va: COW_OK once the page is writable. */
+enum cow_result
+cow_resolve(pagetable_t pt, uint64 va)
 {
-	*faults = cow_faults;
-	*copied = pages_copied;
-	*reused = pages_reused;
+	enum cow_result r;
+	uint64 pa;
+
+	vm_lock_shared();
+	r = resolve(pt, PGROUNDDOWN(va), 0, &pa);
+	vm_unlock_shared();
+	return r;
+}
+
+/*
+ * copyout: the frame behind the user page at va, made writable (resolving
+ * COW as a user store would), or 0 if the kernel may not write there.
+ * One walk for both the check and the resolution.
+ */
+uint64
+cow_write_target(pagetable_t pt, uint64 va)
+{
+	uint64 pa = 0;
+
+	vm_lock_shared();
+	if (resolve(pt, PGROUNDDOWN(va), 1, &pa) != COW_OK)
+		pa = 0;
+	vm_unlock_shared();
+	return pa;
 }
 
 #ifndef FORK_COPY
 /*
- * fork: give the child the parent's page at va.  Only a writable page
- * becomes COW (in both page tables); text is shared as it is and stays
- * read-only.  The frame gains one reference, for the child's PTE.
+ * fork, page by page (FORK=page, and the table that holds the trap frame
+ * under FORK=cow): give the child the parent's page at va.  Only a
+ * writable page becomes COW (in both page tables); text is shared as it
+ * is and stays read-only.  The frame gains one reference, for the child's
+ * PTE.
  */
 int
 fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)

@@ -12,12 +12,17 @@
  *   - nobody writes to a free frame: free frames hold a junk pattern, and
  *     a debug build panics at allocation if the pattern was disturbed
  *     (a write through a stale pointer after the last frame_free);
- *   - a frame mapped into user page tables has refcount equal to the
- *     number of user PTEs that map it (copy-on-write sharing raises it);
- *   - every other allocated frame (page-table pages, kernel stacks, trap
- *     frames, pipe buffers) has exactly one holder and refcount 1.
- * The refcount is changed only under frame_lock, so two harts dropping
- * references to one frame at once free it exactly once.
+ *   - a frame mapped by user leaf PTEs has refcount equal to the number
+ *     of distinct level-0 page tables that map it (see cow.c: a table
+ *     shared by several processes holds one reference for all of them);
+ *   - a level-0 table of a user address space has refcount equal to the
+ *     number of level-1 PTEs, in all address spaces, that point to it;
+ *   - every other allocated frame (root and level-1 tables, kernel stacks,
+ *     trap frames, pipe buffers) has exactly one holder and refcount 1.
+ * The refcount is changed only under frame_lock, and a count reaching 0
+ * puts the frame on the free list in the same critical section, so two
+ * harts dropping references to one frame at once free it exactly once and
+ * nobody ever sees a count of 0 on a frame that is not free.
  */
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
@@ -146,42 +151,105 @@ frame_alloc_zeroed(void)
 	return pa;
 }
 
-void
-frame_ref_inc(void *pa)
+/* Panic (releasing frame_lock first) if pa is not a frame in use. */
+static void
+check_held(void *pa, const char *who)
 {
 	const char *bad = frame_free_problem((uint64)pa);
 
-	if (bad)
-		panic("frame_ref_inc %p: %s", pa, bad);
+	if (bad) {
+		spin_unlock(&frame_lock);
+		panic("%s %p: %s", who, pa, bad);
+	}
+}
+
+void
+frame_ref_inc(void *pa)
+{
 	spin_lock(&frame_lock);
+	check_held(pa, "frame_ref_inc");
 	frame_table[frame_index((uint64)pa)].refcount++;
 	spin_unlock(&frame_lock);
+}
+
+/* Drop one reference to the frame at idx; frame_lock is held. */
+static void
+put_locked(uint32 idx)
+{
+	if (--frame_table[idx].refcount > 0)
+		return;
+#ifdef DEBUG_CHECKS
+	/* Stale users of a freed frame read junk, not plausible data. */
+	page_fill((void *)frame_pa(idx), JUNK);
+#endif
+	push_free(idx);
 }
 
 void
 frame_free(void *pa)
 {
+	spin_lock(&frame_lock);
+	check_held(pa, "frame_free");
+	put_locked(frame_index((uint64)pa));
+	spin_unlock(&frame_lock);
+}
+
+/*
+ * Drop a reference unless it is the last: returns 1 if it was dropped
+ * (someone else still holds the frame), 0 if the caller holds the only
+ * one, in which case nothing changed and the frame is the caller's alone.
+ * Lets the holders of a shared page table decide, atomically, which one
+ * of them must release what the table maps.
+ */
+int
+frame_put_unless_last(void *pa)
+{
 	struct frame *f;
-	const char *bad;
-	int last;
+	int dropped;
 
 	spin_lock(&frame_lock);
-	bad = frame_free_problem((uint64)pa);
-	if (bad) {
-		spin_unlock(&frame_lock);
-		panic("frame_free %p: %s", pa, bad);
-	}
+	check_held(pa, "frame_put_unless_last");
 	f = &frame_table[frame_index((uint64)pa)];
-	last = --f->refcount == 0;
+	dropped = f->refcount > 1;
+	if (dropped)
+		f->refcount--;
 	spin_unlock(&frame_lock);
-	if (!last)
-		return;
-#ifdef DEBUG_CHECKS
-	/* Stale users of a freed frame read junk, not plausible data. */
-	page_fill(pa, JUNK);
-#endif
+	return dropped;
+}
+
+/*
+ * The two halves of copying and releasing a level-0 page table: one
+ * reference more, or one less, for every frame its valid PTEs map, under
+ * one acquisition of frame_lock instead of 512.
+ */
+void
+frame_ref_inc_leaves(const pte_t *table)
+{
+	int i;
+
 	spin_lock(&frame_lock);
-	push_free(frame_index((uint64)pa));
+	for (i = 0; i < 512; i++) {
+		if ((table[i] & PTE_V) == 0)
+			continue;
+		check_held((void *)PTE2PA(table[i]), "frame_ref_inc_leaves");
+		frame_table[frame_index(PTE2PA(table[i]))].refcount++;
+	}
+	spin_unlock(&frame_lock);
+}
+
+void
+frame_free_leaves(pte_t *table)
+{
+	int i;
+
+	spin_lock(&frame_lock);
+	for (i = 0; i < 512; i++) {
+		if ((table[i] & PTE_V) == 0)
+			continue;
+		check_held((void *)PTE2PA(table[i]), "frame_free_leaves");
+		put_locked(frame_index(PTE2PA(table[i])));
+		table[i] = 0;
+	}
 	spin_unlock(&frame_lock);
 }
 
@@ -225,6 +293,24 @@ frame_shared_count(void)
 	for (pa = first_managed; pa < PHYSTOP; pa += PGSIZE)
 		if (frame_table[frame_index(pa)].refcount > 1)
 			n++;
+	spin_unlock(&frame_lock);
+	return n;
+}
+
+/*
+ * Call visit(pa, refcount) for every managed frame, all under frame_lock,
+ * so the counts are one consistent snapshot; returns the number of free
+ * frames in that same snapshot.  For the audit (vmcheck.c).
+ */
+uint64
+frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg)
+{
+	uint64 pa, n;
+
+	spin_lock(&frame_lock);
+	for (pa = first_managed; pa < PHYSTOP; pa += PGSIZE)
+		visit(pa, frame_table[frame_index(pa)].refcount, arg);
+	n = nfree;
 	spin_unlock(&frame_lock);
 	return n;
 }

@@ -13,7 +13,11 @@ void   frame_init(void);
 void  *frame_alloc(void);          /* one frame, contents undefined, refcount 1; 0 if none */
 void  *frame_alloc_zeroed(void);   /* one zeroed frame, refcount 1; 0 if none */
 void   frame_free(void *pa);       /* drop a reference; the last one frees */
+int    frame_put_unless_last(void *pa);   /* 1: dropped, others hold it; 0: caller holds the only one */
 void   frame_ref_inc(void *pa);
+void   frame_ref_inc_leaves(const pte_t *table);   /* +1 for each frame a valid PTE of table maps */
+void   frame_free_leaves(pte_t *table);            /* frame_free each, clearing the PTEs */
+uint64 frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg);  /* returns free count */
 int    frame_refcount(void *pa);
 uint64 frame_free_count(void);
 uint64 frame_total_count(void);
@@ -24,10 +28,35 @@ const char *frame_free_problem(uint64 pa);   /* why freeing pa is a bug, or 0 */
 /* ---- page tables (pagetable.c) ---- */
 pagetable_t pt_create(void);
 pte_t *pt_walk(pagetable_t pt, uint64 va, int alloc);
+pte_t *pt_walk_l1(pagetable_t pt, uint64 va, int alloc);  /* the level-1 PTE above va's level-0 table */
 int    pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 void   pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_frames);
 void   pt_free_tables(pagetable_t pt);   /* leaf mappings must be gone already */
 uint64 pt_lookup_user(pagetable_t pt, uint64 va);   /* pa of a valid user page, or 0 */
+
+/* A level-0 table covers 2 MiB: its first address, and the next table's. */
+#define L0_SPAN            (1UL << PXSHIFT(1))
+#define L0_START(va)       ((va) & ~(L0_SPAN - 1))
+#define L0_NEXT(va)        (L0_START(va) + L0_SPAN)
+
+/*
+ * Software bit (RSW, ignored by the MMU) in a level-1 PTE: the level-0
+ * table it points to holds no writable leaf (fork write-protected it), so
+ * the next fork can share it without a pass over its 512 entries.  A
+ * shared table always carries it; whoever makes a leaf writable in a
+ * private table clears it first.
+ */
+#define PTE_TABLE_RO (1L << 9)
+
+/*
+ * A level-0 table is shared by several address spaces (FORK=cow) iff its
+ * frame's count is above 1.  For tools that read page tables (pmap).
+ */
+static inline int
+pt_table_is_shared(pte_t level1_pte)
+{
+	return (level1_pte & PTE_V) && frame_refcount((void *)PTE2PA(level1_pte)) > 1;
+}
 
 /*
  * The last page of the 2 MiB that one level-0 table covers.  A page-by-page
@@ -48,22 +77,46 @@ extern pagetable_t kernel_pagetable;
 
 /* ---- user address spaces (uvm.c) ---- */
 pagetable_t uvm_create(uint64 trapframe_pa);
-void   uvm_destroy(pagetable_t pt, uint64 size);
+void   uvm_destroy(pagetable_t pt, uint64 size);   /* size is not needed any more */
 uint64 uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm);  /* new size or 0 */
-uint64 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz);
+uint64 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz);  /* new size (oldsz..newsz) */
 int    uvm_fork(pagetable_t parent, pagetable_t child, uint64 size);  /* 0 or -1 */
+void   uvm_for_each_space(void (*visit)(pagetable_t pt, void *arg), void *arg);
+
+/*
+ * The VM lock (vmlock.c): every change to a mapping of a live address
+ * space, or to the count of a frame such a mapping holds, happens under it
+ * in shared mode, in short steps that each leave the invariants true; the
+ * refcount audit takes it exclusive and so sees a consistent state.
+ * Shared holders never sleep and never nest.
+ */
+void vm_lock_shared(void);
+void vm_unlock_shared(void);
+void vm_lock_exclusive(void);
+void vm_unlock_exclusive(void);
+
+/* ---- user page faults (fault.c) ----
+ * Resolve a page fault at va taken in user mode; 0 if the process may go
+ * on, else the reason it must be killed, for the one-line diagnostic.
+ */
+const char *vm_user_fault(pagetable_t pt, uint64 scause, uint64 va, uint64 stack_base);
 
 /* ---- copy-on-write (cow.c) ----
- * fork_share_page decides what fork does with one page (share it COW, or
- * copy it under FORK=copy); cow_resolve is the single place that decides
- * whether a write to a COW page reuses the frame or copies it.  Both the
- * page-fault handler and copyout call it.
+ * fork_share_page and fork_share_table decide what fork does with one page
+ * or one level-0 table; cow_resolve is the single place that decides what
+ * a write to a shared page does (copy its table if that is shared, then
+ * reuse or copy the page).  The page-fault handler calls cow_resolve,
+ * copyout cow_write_target; both are the same code.
  */
 int  fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va);  /* 0 or -1 */
+void fork_share_table(pte_t *parent_l1, pte_t *child_l1);
 enum cow_result { COW_OK, COW_NOT_COW, COW_NO_MEMORY };
 enum cow_result cow_resolve(pagetable_t pt, uint64 va);
+uint64 cow_write_target(pagetable_t pt, uint64 va);   /* pa of the page made writable, or 0 */
+pagetable_t cow_private_table(pte_t *l1pte);          /* va's level-0 table, unshared; 0 if no memory */
+void cow_put_table(pte_t *l1pte);                     /* unmap a whole level-0 table */
 int  pte_is_cow(pte_t pte);
-void cow_counters(uint64 *faults, uint64 *copied, uint64 *reused);
+void cow_counters(uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tables_copied);
 
 /* Counters for the vmstat system call (struct vmstat in kernel/vmstat.h). */
 struct vmstat;

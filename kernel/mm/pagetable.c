@@ -19,29 +19,58 @@ pt_create(void)
 }
 
 /*
+ * The address of the level-1 PTE that points to (or would point to) the
+ * level-0 table covering va, creating a missing level-1 table when alloc
+ * is set.  Returns 0 if va >= MAXVA or the level-1 table is missing (or
+ * could not be allocated).
+ */
+pte_t *
+pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
+{
+	pte_t *pte;
+	pagetable_t l1;
+
+	if (va >= MAXVA)
+		return 0;
+	pte = &pt[PX(2, va)];
+	if ((*pte & PTE_V) == 0) {
+		if (!alloc || (l1 = pt_create()) == 0)
+			return 0;
+		*pte = PA2PTE(l1) | PTE_V;
+	}
+	return &((pagetable_t)PTE2PA(*pte))[PX(1, va)];
+}
+
+/*
  * The address of the level-0 PTE for va, creating missing page-table pages
  * when alloc is set.  Returns 0 if va >= MAXVA or a needed page-table page
  * is missing (or could not be allocated).
+ *
+ * Walking with alloc is for mapping, so a level-0 table met on the way
+ * loses its PTE_TABLE_RO mark (it may gain a writable leaf).  It must not
+ * be shared: a user address space makes its table private first
+ * (cow_private_table).
  */
 pte_t *
 pt_walk(pagetable_t pt, uint64 va, int alloc)
 {
-	int level;
+	pte_t *l1pte = pt_walk_l1(pt, va, alloc);
+	pagetable_t l0;
 
-	if (va >= MAXVA)
+	if (l1pte == 0)
 		return 0;
-	for (level = 2; level > 0; level--) {
-		pte_t *pte = &pt[PX(level, va)];
-
-		if (*pte & PTE_V) {
-			pt = (pagetable_t)PTE2PA(*pte);
-		} else {
-			if (!alloc || (pt = pt_create()) == 0)
-				return 0;
-			*pte = PA2PTE(pt) | PTE_V;
-		}
+	if ((*l1pte & PTE_V) == 0) {
+		if (!alloc || (l0 = pt_create()) == 0)
+			return 0;
+		*l1pte = PA2PTE(l0) | PTE_V;
+	} else if (alloc) {
+#ifdef DEBUG_CHECKS
+		if (pt_table_is_shared(*l1pte))
+			panic("pt_walk: mapping va 0x%lx into a shared table", va);
+#endif
+		*l1pte &= ~PTE_TABLE_RO;
 	}
-	return &pt[PX(0, va)];
+	return &((pagetable_t)PTE2PA(*l1pte))[PX(0, va)];
 }
 
 /*

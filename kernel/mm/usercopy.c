@@ -6,34 +6,20 @@
  * table: valid, user-accessible, below MAXVA.  A bad address makes the
  * call return -1; it never panics and never kills.  copyout writes into
  * a copy-on-write page the same way a user store would: through
- * cow_resolve(), so a child's read() cannot change its parent's memory.
+ * cow_write_target() (cow.c), so a child's read() cannot change its
+ * parent's memory.
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-/* The frame behind a user page the kernel may write, or 0. */
-static uint64
-user_page_for_write(pagetable_t pt, uint64 va)
-{
-	pte_t *pte = pt_walk(pt, va, 0);
-
-	if (pte == 0 || (*pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
-		return 0;
-	if ((*pte & PTE_W) == 0) {
-		if (cow_resolve(pt, va) != COW_OK)
-			return 0;   /* read-only, or no memory for the copy */
-	}
-	return PTE2PA(*pte);
-}
-
 int
 copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len)
 {
 	while (len > 0) {
 		uint64 va = PGROUNDDOWN(dstva);
-		uint64 pa = user_page_for_write(pt, va);
+		uint64 pa = cow_write_target(pt, va);
 		uint64 n = PGSIZE - (dstva - va);
 
 		if (pa == 0)

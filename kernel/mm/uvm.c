@@ -7,15 +7,68 @@
  * whatever a program left between its segments), so the walkers below
  * skip holes.
  *
- * fork walks the parent's pages here (uvm_fork); what happens to each page
- * (shared copy-on-write, or copied with FORK=copy) is decided in cow.c.
+ * Under FORK=cow a level-0 table may be shared with other address spaces
+ * (cow.c): nothing here writes into one.  Growing maps through
+ * cow_private_table, shrinking drops whole tables or first makes a partly
+ * unmapped one private, and destroying drops one reference per table.
+ *
+ * Every live address space (from uvm_create to uvm_destroy) is in a
+ * registry that the refcount audit walks (uvm_for_each_space): the audit
+ * then counts exactly the spaces whose references are counted, including
+ * one exec is building and one exit is tearing down.
  */
 #include "kernel/types.h"
+#include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
 extern char trampoline[];
+
+/* A process has at most two spaces: its own and the one exec builds. */
+#define MAX_SPACES (2 * NPROC)
+
+static struct spinlock space_lock = { .name = "spaces" };
+static pagetable_t spaces[MAX_SPACES];
+static int nspaces;
+
+static int
+space_register(pagetable_t pt)
+{
+	int ok;
+
+	spin_lock(&space_lock);
+	ok = nspaces < MAX_SPACES;
+	if (ok)
+		spaces[nspaces++] = pt;
+	spin_unlock(&space_lock);
+	return ok ? 0 : -1;
+}
+
+static void
+space_unregister(pagetable_t pt)
+{
+	int i;
+
+	spin_lock(&space_lock);
+	for (i = 0; i < nspaces; i++) {
+		if (spaces[i] == pt) {
+			spaces[i] = spaces[--nspaces];
+			break;
+		}
+	}
+	spin_unlock(&space_lock);
+}
+
+/* For the audit, which holds the VM lock exclusive: nothing changes meanwhile. */
+void
+uvm_for_each_space(void (*visit)(pagetable_t pt, void *arg), void *arg)
+{
+	int i;
+
+	for (i = 0; i < nspaces; i++)
+		visit(spaces[i], arg);
+}
 
 pagetable_t
 uvm_create(uint64 trapframe_pa)
@@ -24,25 +77,65 @@ uvm_create(uint64 trapframe_pa)
 
 	if (pt == 0)
 		return 0;
-	if (pt_map(pt, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) < 0)
-		goto fail;
-	if (pt_map(pt, TRAPFRAME, PGSIZE, trapframe_pa, PTE_R | PTE_W) < 0)
-		goto fail;
+	if (pt_map(pt, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) < 0 ||
+	    pt_map(pt, TRAPFRAME, PGSIZE, trapframe_pa, PTE_R | PTE_W) < 0 ||
+	    space_register(pt) < 0) {
+		pt_unmap(pt, TRAPFRAME, 2, 0);
+		pt_free_tables(pt);
+		return 0;
+	}
 	return pt;
-fail:
-	pt_unmap(pt, TRAMPOLINE, 1, 0);
-	pt_free_tables(pt);
-	return 0;
 }
 
-/* Drop every user page and the page table; the trap frame is the caller's. */
+/*
+ * Drop every user page and the page table; the trap frame is the
+ * caller's.  One reference per level-0 table: a forked child that never
+ * wrote goes away in time proportional to its tables, not its pages.
+ * Each table is dropped in its own step under the VM lock.
+ */
 void
 uvm_destroy(pagetable_t pt, uint64 size)
 {
-	pt_unmap(pt, TRAMPOLINE, 1, 0);
-	pt_unmap(pt, TRAPFRAME, 1, 0);
-	pt_unmap(pt, 0, PGROUNDUP(size) / PGSIZE, 1);
+	int i, j;
+
+	(void)size;
+	vm_lock_shared();
+	pt_unmap(pt, TRAPFRAME, 2, 0);   /* the trap frame and the trampoline */
+	vm_unlock_shared();
+	for (i = 0; i < 512; i++) {
+		pagetable_t l1;
+
+		if ((pt[i] & PTE_V) == 0)
+			continue;
+		l1 = (pagetable_t)PTE2PA(pt[i]);
+		for (j = 0; j < 512; j++) {
+			if ((l1[j] & PTE_V) == 0)
+				continue;
+			vm_lock_shared();
+			cow_put_table(&l1[j]);
+			vm_unlock_shared();
+		}
+	}
+	vm_lock_shared();
+	space_unregister(pt);
+	vm_unlock_shared();
 	pt_free_tables(pt);
+}
+
+/*
+ * The level-0 PTE for va in a private table, creating tables as needed;
+ * 0 if no memory.  The VM lock is held shared.
+ */
+static pte_t *
+private_pte(pagetable_t pt, uint64 va)
+{
+	pte_t *l1pte = pt_walk_l1(pt, va, 1);
+
+	if (l1pte == 0)
+		return 0;
+	if ((*l1pte & PTE_V) && cow_private_table(l1pte) == 0)
+		return 0;
+	return pt_walk(pt, va, 1);
 }
 
 /*
@@ -61,44 +154,86 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm)
 		return 0;
 	for (a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
 		void *pa = frame_alloc_zeroed();
+		pte_t *pte;
 
 		if (pa == 0)
 			goto fail;
-		if (pt_map(pt, a, PGSIZE, (uint64)pa, perm | PTE_U) < 0) {
+		vm_lock_shared();
+		pte = private_pte(pt, a);
+		if (pte)
+			*pte = PA2PTE(pa) | perm | PTE_U | PTE_V;
+		vm_unlock_shared();
+		if (pte == 0) {
 			frame_free(pa);
 			goto fail;
 		}
 	}
 	return newsz;
 fail:
-	pt_unmap(pt, PGROUNDUP(oldsz), (a - PGROUNDUP(oldsz)) / PGSIZE, 1);
+	uvm_shrink(pt, a, PGROUNDUP(oldsz));
 	return 0;
 }
 
+/*
+ * Unmap [PGROUNDUP(newsz), PGROUNDUP(oldsz)) one level-0 table at a
+ * time, from the top.  Nothing is mapped above oldsz (but the trap frame),
+ * so a table whose first page is in the range has no page left after: it
+ * is dropped (one reference).  A table that keeps pages below the range is
+ * made private first, then the pages are unmapped.  Returns the new
+ * size: newsz, or more if no memory was left to copy a shared table (the
+ * pages above it are gone; the ones below stay).
+ */
 uint64
 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
+	uint64 start = PGROUNDUP(newsz), end = PGROUNDUP(oldsz);
+
 	if (newsz >= oldsz)
 		return oldsz;
-	pt_unmap(pt, PGROUNDUP(newsz), (PGROUNDUP(oldsz) - PGROUNDUP(newsz)) / PGSIZE, 1);
+	while (end > start) {
+		uint64 from = L0_START(end - 1) > start ? L0_START(end - 1) : start;
+		pte_t *l1pte;
+		pagetable_t table;
+		uint64 a;
+
+		vm_lock_shared();
+		l1pte = pt_walk_l1(pt, from, 0);
+		if (l1pte && (*l1pte & PTE_V)) {
+			if (from == L0_START(from) && from != L0_START(TRAPFRAME)) {
+				cow_put_table(l1pte);
+			} else if ((table = cow_private_table(l1pte)) != 0) {
+				for (a = from; a < end; a += PGSIZE) {
+					pte_t *pte = &table[PX(0, a)];
+
+					if (*pte & PTE_V)
+						frame_free((void *)PTE2PA(*pte));
+					*pte = 0;
+				}
+			} else {
+				vm_unlock_shared();
+				return end;
+			}
+		}
+		vm_unlock_shared();
+		end = from;
+	}
 	return newsz;
 }
 
 /*
- * Give child a view of the parent's [0, size).  On failure the child's
- * mappings made so far are dropped (their references with them) and -1
- * returned; pages already turned COW in the parent stay COW, which is
- * harmless: the parent's next write finds the frame unshared and reuses it.
- * The parent's changed PTEs are flushed from the TLB on its way back to
- * user mode (userret).
+ * Give child a view of the parent's [0, size).  On failure -1 is returned
+ * and the child holds a reference for each mapping it got so far; the
+ * caller destroys it.  Parent pages already turned COW stay COW, which is
+ * harmless: the parent's next write finds the frame unshared and reuses
+ * it.  The parent's changed PTEs are flushed from the TLB on its way back
+ * to user mode (userret).
  */
-int
-uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
+static int
+fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 {
-	uint64 va;
-
-	for (va = 0; va < size; va += PGSIZE) {
+	for (; va < end; va += PGSIZE) {
 		pte_t *pte = pt_walk(parent, va, 0);
+		int r;
 
 		if (pte == 0) {
 			va = pt_last_page_of_table(va);
@@ -106,10 +241,46 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 		}
 		if ((*pte & PTE_V) == 0)
 			continue;   /* a hole: the guard page */
-		if (fork_share_page(pte, child, va) < 0) {
-			pt_unmap(child, 0, va / PGSIZE, 1);
+		vm_lock_shared();
+		r = fork_share_page(pte, child, va);
+		vm_unlock_shared();
+		if (r < 0)
 			return -1;
-		}
 	}
 	return 0;
 }
+
+#ifdef FORK_SHARED_TABLES
+/*
+ * One step per level-0 table: shared with the child, except the one that
+ * holds the trap frame, whose user pages (if any) are shared page by page.
+ */
+int
+uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
+{
+	uint64 va;
+
+	for (va = 0; va < size; va = L0_NEXT(va)) {
+		pte_t *parent_l1 = pt_walk_l1(parent, va, 0), *child_l1;
+
+		if (parent_l1 == 0 || (*parent_l1 & PTE_V) == 0)
+			continue;
+		if (L0_START(va) == L0_START(TRAPFRAME))
+			return fork_pages(parent, child, va, size);
+		vm_lock_shared();
+		child_l1 = pt_walk_l1(child, va, 1);
+		if (child_l1)
+			fork_share_table(parent_l1, child_l1);
+		vm_unlock_shared();
+		if (child_l1 == 0)
+			return -1;
+	}
+	return 0;
+}
+#else
+int
+uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
+{
+	return fork_pages(parent, child, 0, size);
+}
+#endif

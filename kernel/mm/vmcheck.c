@@ -1,26 +1,201 @@
 /*
- * VM counters and the reference-count self-check behind SYS_vmstat.
+ * VM counters and the reference-count audit behind SYS_vmstat.
  *
- * The check walks every process's page table (holding that process's lock,
- * which is also held wherever a page table is replaced or freed, so the
- * walk never reads a freed table) and counts the user PTEs that map each
- * frame.  Every frame mapped by user PTEs must have exactly that refcount;
- * a COW-marked PTE must not be writable; the frames whose count is 0 must
- * be exactly the free ones.  A fork or fault in progress on another hart
- * can make counts disagree for an instant, so a disagreement is confirmed
- * by repeating the check before it is reported.
+ * The audit checks the invariants written at the top of cow.c and
+ * frame.c, exactly, and reports every violation:
+ *
+ *   1. walk every live address space (uvm_for_each_space), visiting each
+ *      distinct level-0 table once however many spaces share it; count,
+ *      per frame, the references the page tables imply: one per level-1
+ *      PTE pointing to a level-0 table, one per distinct level-0 table
+ *      mapping a user page, one for each root and level-1 table;
+ *   2. compare every frame's count with that number (a frame no table
+ *      refers to is not checked: the kernel holds it, or it is free);
+ *   3. no leaf is both COW and writable; no shared level-0 table, and none
+ *      marked PTE_TABLE_RO, holds a writable leaf; the table holding the
+ *      trap frame is never shared;
+ *   4. the frames with count 0 are exactly the free ones.
+ *
+ * It holds the VM lock exclusive (vmlock.c): every path that changes a
+ * mapping or a mapped frame's count does so in short steps under the lock
+ * held shared, so the audit sees a state between steps, where every
+ * invariant holds, even while other harts fork, fault, grow, shrink and
+ * exit.  The frame counts are read in one snapshot under frame_lock
+ * (frame_scan), so frames the kernel allocates and frees meanwhile (pipes,
+ * kernel stacks) cannot make the free count disagree either.  A mismatch
+ * is therefore a real bug, reported the first time it is seen.
  */
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
 #include "kernel/vmstat.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
-#include "kernel/proc/proc.h"
 
 #define NFRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
 
-static struct spinlock check_lock = { .name = "vmcheck" };
-static ushort user_maps[NFRAMES];
+/* Per-frame marks for level-0 tables. */
+#define SEEN_TABLE     1   /* its leaves were counted */
+#define HAS_WRITABLE   2   /* it holds a writable user leaf */
+#define MARKED_RO      4   /* some level-1 PTE to it says PTE_TABLE_RO */
+
+static struct spinlock audit_lock = { .name = "vmcheck" };
+static ushort refs_seen[NFRAMES];   /* references the page tables imply */
+static uchar marks[NFRAMES];
+
+struct audit {
+	int full;          /* 0: only count the shared tables, for vmstat */
+	int verbose;
+	int bad;
+	uint64 zero;       /* frames with count 0 */
+	uint64 tables;     /* level-0 tables shared right now (for vmstat) */
+};
+
+static uint64
+idx(uint64 pa)
+{
+	return (pa - KERNBASE) / PGSIZE;
+}
+
+static void
+problem(struct audit *a, const char *what, uint64 x)
+{
+	if (a->verbose)
+		kprintf("vmcheck: %s (0x%lx)\n", what, x);
+	a->bad++;
+}
+
+static void
+count_ref(struct audit *a, uint64 pa)
+{
+	if (!frame_is_managed(pa)) {
+		problem(a, "page-table page outside managed memory", pa);
+		return;
+	}
+	refs_seen[idx(pa)]++;
+}
+
+static void
+count_leaves(struct audit *a, pagetable_t table)
+{
+	int k;
+
+	for (k = 0; k < 512; k++) {
+		pte_t pte = table[k];
+
+		if ((pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
+			continue;
+		if ((pte & PTE_COW) && (pte & PTE_W))
+			problem(a, "a leaf is both COW and writable", pte);
+		if (pte & PTE_W)
+			marks[idx((uint64)table)] |= HAS_WRITABLE;
+		if (frame_is_managed(PTE2PA(pte)))
+			refs_seen[idx(PTE2PA(pte))]++;
+	}
+}
+
+static void
+count_space(pagetable_t root, void *arg)
+{
+	struct audit *a = arg;
+	int i, j;
+
+	count_ref(a, (uint64)root);
+	for (i = 0; i < 512; i++) {
+		pagetable_t l1;
+
+		if ((root[i] & PTE_V) == 0)
+			continue;
+		if (root[i] & (PTE_R | PTE_W | PTE_X)) {
+			problem(a, "a leaf in a root table", root[i]);
+			continue;
+		}
+		l1 = (pagetable_t)PTE2PA(root[i]);
+		count_ref(a, (uint64)l1);
+		for (j = 0; j < 512; j++) {
+			pagetable_t table;
+
+			if ((l1[j] & PTE_V) == 0)
+				continue;
+			if (l1[j] & (PTE_R | PTE_W | PTE_X)) {
+				problem(a, "a leaf in a level-1 table", l1[j]);
+				continue;
+			}
+			table = (pagetable_t)PTE2PA(l1[j]);
+			count_ref(a, (uint64)table);
+			if (!frame_is_managed((uint64)table))
+				continue;
+			if (l1[j] & PTE_TABLE_RO)
+				marks[idx((uint64)table)] |= MARKED_RO;
+			if (i == PX(2, TRAPFRAME) && j == PX(1, TRAPFRAME) &&
+			    refs_seen[idx((uint64)table)] > 1)
+				problem(a, "the table holding a trap frame is shared", (uint64)table);
+			if ((marks[idx((uint64)table)] & SEEN_TABLE) == 0) {
+				marks[idx((uint64)table)] |= SEEN_TABLE;
+				if (a->full)
+					count_leaves(a, table);
+			}
+		}
+	}
+}
+
+static void
+check_frame(uint64 pa, int refs, void *arg)
+{
+	struct audit *a = arg;
+	int seen = refs_seen[idx(pa)], m = marks[idx(pa)];
+
+	if ((m & SEEN_TABLE) && seen > 1)
+		a->tables++;
+	if (!a->full)
+		return;
+	if (refs == 0)
+		a->zero++;
+	if (seen > 0 && refs != seen) {
+		if (a->verbose)
+			kprintf("vmcheck: frame 0x%lx has refcount %d but %d references in page tables\n",
+			    pa, refs, seen);
+		a->bad++;
+	}
+	if ((m & SEEN_TABLE) && seen > 1 && (m & HAS_WRITABLE))
+		problem(a, "a shared level-0 table holds a writable leaf", pa);
+	if ((m & MARKED_RO) && (m & HAS_WRITABLE))
+		problem(a, "a table marked PTE_TABLE_RO holds a writable leaf", pa);
+}
+
+/*
+ * Run the audit (full) or only count the level-0 tables shared right now
+ * (returned in *tables_shared).  Returns the number of problems found.
+ */
+static int
+audit(int full, int verbose, uint64 *tables_shared)
+{
+	struct audit a = { .full = full, .verbose = verbose };
+	uint64 nfree;
+
+	spin_lock(&audit_lock);
+	vm_lock_exclusive();
+	memset(refs_seen, 0, sizeof(refs_seen));
+	memset(marks, 0, sizeof(marks));
+	uvm_for_each_space(count_space, &a);
+	nfree = frame_scan(check_frame, &a);
+	vm_unlock_exclusive();
+	if (full && a.zero != nfree) {
+		if (verbose)
+			kprintf("vmcheck: %lu frames have refcount 0 but %lu are free\n",
+			    a.zero, nfree);
+		a.bad++;
+	}
+	spin_unlock(&audit_lock);
+	if (tables_shared)
+		*tables_shared = a.tables;
+	return a.bad;
+}
+
+int
+vm_check_refcounts(int verbose)
+{
+	return audit(1, verbose, 0);
+}
 
 void
 vm_stats(struct vmstat *st)
@@ -28,91 +203,15 @@ vm_stats(struct vmstat *st)
 	memset(st, 0, sizeof(*st));
 	st->frames_total = frame_total_count();
 	st->frames_free = frame_free_count();
-	cow_counters(&st->cow_faults, &st->pages_copied, &st->pages_reused);
+	cow_counters(&st->cow_faults, &st->pages_copied, &st->pages_reused,
+	    &st->tables_copied);
 	st->frames_shared = frame_shared_count();
-#ifdef FORK_COPY
-	st->fork_copy = 1;
+	audit(0, 0, &st->tables_shared);
+#if defined(FORK_COPY)
+	st->fork_mode = FORK_MODE_COPY;
+#elif defined(FORK_PAGE)
+	st->fork_mode = FORK_MODE_PAGE;
+#else
+	st->fork_mode = FORK_MODE_COW;
 #endif
-}
-
-static int
-count_user_maps(pagetable_t pt, int level, int verbose)
-{
-	int i, bad = 0;
-
-	for (i = 0; i < 512; i++) {
-		pte_t pte = pt[i];
-
-		if ((pte & PTE_V) == 0)
-			continue;
-		if (level > 0) {
-			bad += count_user_maps((pagetable_t)PTE2PA(pte), level - 1, verbose);
-			continue;
-		}
-		if ((pte & PTE_U) == 0)
-			continue;
-		if ((pte & PTE_COW) && (pte & PTE_W)) {
-			if (verbose)
-				kprintf("vmcheck: pte 0x%lx is both COW and writable\n", pte);
-			bad++;
-		}
-		if (frame_is_managed(PTE2PA(pte)))
-			user_maps[(PTE2PA(pte) - KERNBASE) / PGSIZE]++;
-	}
-	return bad;
-}
-
-static int
-check_once(int verbose)
-{
-	uint64 pa, zero = 0;
-	int bad = 0;
-	struct proc *p;
-
-	memset(user_maps, 0, sizeof(user_maps));
-	for (p = procs; p < &procs[NPROC]; p++) {
-		spin_lock(&p->lock);
-		if (p->pagetable)
-			bad += count_user_maps(p->pagetable, 2, verbose);
-		spin_unlock(&p->lock);
-	}
-	for (pa = KERNBASE; pa < PHYSTOP; pa += PGSIZE) {
-		int maps, refs;
-
-		if (!frame_is_managed(pa))
-			continue;
-		maps = user_maps[(pa - KERNBASE) / PGSIZE];
-		refs = frame_refcount((void *)pa);
-		if (refs == 0)
-			zero++;
-		if (maps > 0 && refs != maps) {
-			if (verbose)
-				kprintf("vmcheck: frame 0x%lx has refcount %d but %d user mappings\n",
-				    pa, refs, maps);
-			bad++;
-		}
-	}
-	if (zero != frame_free_count()) {
-		if (verbose)
-			kprintf("vmcheck: %lu frames have refcount 0 but %lu are free\n",
-			    zero, frame_free_count());
-		bad++;
-	}
-	return bad;
-}
-
-int
-vm_check_refcounts(int verbose)
-{
-	int bad, attempt;
-
-	spin_lock(&check_lock);
-	bad = 0;
-	for (attempt = 0; attempt < 3; attempt++) {
-		bad = check_once(verbose && attempt == 2);
-		if (bad == 0)
-			break;
-	}
-	spin_unlock(&check_lock);
-	return bad;
 }

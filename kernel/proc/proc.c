@@ -368,7 +368,10 @@ proc_grow(int n)
 	} else if (n < 0) {
 		if ((uint64)-(long)n > sz - heap_start)
 			return -1;
+		/* Short of memory to unshare a page table, it may stop above. */
 		p->sz = uvm_shrink(p->pagetable, sz, sz + n);
+		if (p->sz != sz + n)
+			return -1;
 	}
 	return 0;
 }

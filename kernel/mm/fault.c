@@ -1,0 +1,45 @@
+/*
+ * Page faults taken in user mode: the one place that decides what a fault
+ * means.  A store (or AMO) to a copy-on-write page is resolved by
+ * cow_resolve(); every other fault kills only the faulting process, and
+ * vm_user_fault says why, for the one-line diagnostic trap.c prints.
+ * Nothing here trusts the address: it is checked before any walk, so no
+ * user address reaches a panic.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/arch/arch.h"
+#include "kernel/mm/mm.h"
+
+/* Why could the process not touch va? */
+static const char *
+fault_reason(pagetable_t pt, uint64 va, uint64 stack_base)
+{
+	pte_t *pte;
+
+	if (va >= MAXVA)
+		return "beyond MAXVA";
+	if (va < stack_base && va >= stack_base - PGSIZE)
+		return "guard page";
+	pte = pt_walk(pt, va, 0);
+	if (pte == 0 || (*pte & PTE_V) == 0)
+		return va >= KERNBASE ? "kernel address, unmapped" : "unmapped";
+	return "protection";
+}
+
+const char *
+vm_user_fault(pagetable_t pt, uint64 scause, uint64 va, uint64 stack_base)
+{
+	if (scause == SCAUSE_SPAGEFAULT && va < MAXVA) {
+		switch (cow_resolve(pt, va)) {
+		case COW_OK:
+			return 0;
+		case COW_NO_MEMORY:
+			return "out of memory for copy-on-write";
+		case COW_NOT_COW:
+			break;
+		}
+	}
+	return fault_reason(pt, va, stack_base);
+}

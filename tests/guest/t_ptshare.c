@@ -1,0 +1,430 @@
+/*
+ * t_ptshare: copy-on-write at both levels (shared page tables and shared
+ * pages) under concurrency, memory exhaustion, and a busy audit.  Runs in
+ * every FORK mode (a subtest that needs sharing says SKIP under
+ * FORK=copy); each loop runs many rounds, so a race has many chances.
+ * Every subtest ends with its frames all free again and a clean audit.
+ *
+ *   fault-race
+ *       Parent and child write every page of the same tables at the same
+ *       moment, on two harts: both copy one shared table at once (one of
+ *       them must free it, once), then their pages.  Each sees only its
+ *       own data.
+ *   unmap-while-copy
+ *       The child gives the heap back (sbrk(-n): whole tables dropped, a
+ *       partly covered one copied) or exits, while the parent writes the
+ *       same pages.  The parent's data stays right.
+ *   fork-while-exit
+ *       The parent forks again while the previous child exits, writing
+ *       between forks (tables protected, copied, shared again).
+ *   oom-unshare (cow)
+ *       A child that shares the parent's tables takes every free frame,
+ *       then asks the kernel to write into a shared table (fstat): the
+ *       call returns -1 and no table was copied; then it writes there
+ *       itself: it is killed (status -1), one line on the console.  The
+ *       parent's pages are intact and every frame comes back.
+ *   audit-under-churn
+ *       Three processes fork, write, grow, shrink and exit as fast as they
+ *       can on all harts while this one runs the refcount audit 1000
+ *       times: every audit must come back clean.
+ */
+#include "kernel/types.h"
+#include "kernel/stat.h"
+#include "kernel/vmstat.h"
+#include "tests/guest/testlib.h"
+
+#define HEAP_PAGES   1100          /* a bit over two level-0 tables */
+#define RACE_ROUNDS  20
+#define FORK_ROUNDS  40
+#define AUDITS       1000
+#define CHURNERS     3
+
+static int fork_mode;
+static char *heap;                 /* HEAP_PAGES pages, 2 MiB aligned */
+
+static uint64
+vm_free(void)
+{
+	struct vmstat st;
+
+	return vmstat(VMSTAT_GET, &st) < 0 ? 0 : st.frames_free;
+}
+
+/* Word w of page pg in round r for writer who. */
+static uint64
+word(int pg, int w, int r, int who)
+{
+	return ((uint64)who << 56) ^ ((uint64)r << 40) ^ ((uint64)pg << 12) ^ (uint64)w;
+}
+
+/* Write (or check, returning the first bad page or -1) 4 words per page. */
+static void
+fill(int r, int who)
+{
+	int pg, w;
+
+	for (pg = 0; pg < HEAP_PAGES; pg++)
+		for (w = 0; w < 512; w += 171)
+			((volatile uint64 *)(heap + (uint64)pg * PGSIZE))[w] = word(pg, w, r, who);
+}
+
+static int
+verify(int r, int who)
+{
+	int pg, w;
+
+	for (pg = 0; pg < HEAP_PAGES; pg++)
+		for (w = 0; w < 512; w += 171)
+			if (((volatile uint64 *)(heap + (uint64)pg * PGSIZE))[w] != word(pg, w, r, who))
+				return pg;
+	return -1;
+}
+
+/*
+ * Frames free again and the audit clean?  Orphans (grandchildren that
+ * init reaps) may still be finishing: give them a few seconds.
+ */
+static void
+conclude(const char *name, const char *why, uint64 before)
+{
+	struct vmstat st;
+	int bad = 0, tries;
+
+	if (why == 0) {
+		for (tries = 0; tries < 50; tries++) {
+			bad = vmstat(VMSTAT_CHECK_VERBOSE, &st);
+			if (bad != 0 || st.frames_free == before)
+				break;
+			sleep(1);
+		}
+		if (bad != 0)
+			why = "the refcount audit found mismatches (console has them)";
+		else if (st.frames_free != before)
+			why = st.frames_free < before ? "frames were lost" : "too many frames free";
+		if (why)
+			note("%s: frames_free %lu before, %lu after", name, before, st.frames_free);
+	}
+	if (why)
+		fail(name, "%s", why);
+	else
+		ok(name);
+}
+
+/* Two pipes: the child says it is ready, the parent says go. */
+static void
+meet_child(int up[2], int down[2])
+{
+	char c = 'r';
+
+	close(up[1]);
+	close(down[0]);
+	if (read(up[0], &c, 1) == 1)
+		write(down[1], &c, 1);
+	close(up[0]);
+	close(down[1]);
+}
+
+static void
+meet_parent(int up[2], int down[2])
+{
+	char c = 'r';
+
+	close(up[0]);
+	close(down[1]);
+	write(up[1], &c, 1);
+	read(down[0], &c, 1);
+	close(up[1]);
+	close(down[0]);
+}
+
+/* ---- fault-race ---- */
+
+static void
+test_fault_race(void)
+{
+	const char *name = "fault-race", *why = 0;
+	uint64 before = vm_free();
+	int r, pid, st, up[2], down[2], bad;
+
+	fill(0, 1);
+	for (r = 1; r <= RACE_ROUNDS && why == 0; r++) {
+		if (pipe(up) < 0 || pipe(down) < 0) {
+			why = "pipe failed";
+			break;
+		}
+		pid = fork();
+		if (pid == 0) {
+			meet_parent(up, down);
+			fill(r, 2);
+			exit(verify(r, 2) < 0 ? 0 : 1);
+		}
+		if (pid < 0) {
+			why = "fork failed";
+			break;
+		}
+		meet_child(up, down);
+		fill(r, 1);
+		bad = verify(r, 1);
+		wait_pid(pid, &st);
+		if (bad >= 0)
+			why = "the parent saw another writer's data";
+		else if (st != 0)
+			why = "the child saw another writer's data";
+	}
+	conclude(name, why, before);
+}
+
+/* ---- unmap-while-copy ---- */
+
+static void
+test_unmap_while_copy(void)
+{
+	const char *name = "unmap-while-copy", *why = 0;
+	uint64 before = vm_free();
+	int r, pid, st, up[2], down[2];
+
+	fill(0, 1);
+	for (r = 1; r <= RACE_ROUNDS && why == 0; r++) {
+		if (pipe(up) < 0 || pipe(down) < 0) {
+			why = "pipe failed";
+			break;
+		}
+		pid = fork();
+		if (pid == 0) {
+			meet_parent(up, down);
+			/* Odd rounds: give the heap back first; even: just exit. */
+			if (r % 2 && sbrk(-(HEAP_PAGES * PGSIZE)) == (char *)-1)
+				exit(1);
+			exit(0);
+		}
+		if (pid < 0) {
+			why = "fork failed";
+			break;
+		}
+		meet_child(up, down);
+		fill(r, 1);
+		wait_pid(pid, &st);
+		if (verify(r, 1) >= 0)
+			why = "the parent's pages changed while the child unmapped them";
+		else if (st != 0)
+			why = "the child's sbrk(-n) failed";
+	}
+	conclude(name, why, before);
+}
+
+/* ---- fork-while-exit ---- */
+
+static void
+test_fork_while_exit(void)
+{
+	const char *name = "fork-while-exit", *why = 0;
+	uint64 before = vm_free();
+	int r, pid, st, outstanding = 0;
+
+	fill(0, 1);
+	for (r = 1; r <= FORK_ROUNDS && why == 0; r++) {
+		pid = fork();
+		if (pid == 0) {
+			/* Check what the parent wrote, write a page, and go. */
+			if (verify(r - 1, 1) >= 0)
+				exit(1);
+			heap[(r % HEAP_PAGES) * PGSIZE] = 1;
+			exit(0);
+		}
+		if (pid < 0) {
+			why = "fork failed";
+			break;
+		}
+		outstanding++;
+		/* The previous child exits (or has) while this one starts. */
+		if (outstanding == 2) {
+			if (wait(&st) < 0 || st != 0)
+				why = "a child saw wrong data";
+			outstanding--;
+		}
+		fill(r, 1);
+	}
+	while (outstanding-- > 0)
+		if ((wait(&st) < 0 || st != 0) && why == 0)
+			why = "a child saw wrong data";
+	if (why == 0 && verify(r - 1, 1) >= 0)
+		why = "the parent's pages changed";
+	conclude(name, why, before);
+}
+
+/* ---- oom-unshare ---- */
+
+#define ST_FSTAT_WROTE   50   /* fstat into a shared table succeeded with no memory */
+#define ST_TABLE_COPIED  51   /* ... or copied a table it had no frame for */
+#define ST_SURVIVED      52   /* the store into a shared table was not killed */
+#define ST_NOT_EXHAUSTED 53
+
+/* Take every free frame: heap pages, then pipe buffers for the last few. */
+static void
+exhaust(void)
+{
+	int fds[2], n = 0;
+
+	while (sbrk(64 * PGSIZE) != (char *)-1)
+		;
+	while (sbrk(PGSIZE) != (char *)-1)
+		;
+	while (n++ < 6 && pipe(fds) == 0)
+		;
+}
+
+static void
+oom_child(char *target)
+{
+	struct vmstat v0, v1;
+	struct stat *st = (struct stat *)target;
+	int r;
+
+	exhaust();
+	vmstat(VMSTAT_GET, &v0);
+	if (v0.frames_free != 0)
+		exit(ST_NOT_EXHAUSTED);
+	r = fstat(0, st);
+	vmstat(VMSTAT_GET, &v1);
+	if (r != -1)
+		exit(ST_FSTAT_WROTE);
+	if (v1.tables_copied != v0.tables_copied)
+		exit(ST_TABLE_COPIED);
+	*(volatile char *)target = 'x';   /* the kernel kills us here */
+	exit(ST_SURVIVED);
+}
+
+static void
+test_oom_unshare(void)
+{
+	const char *name = "oom-unshare", *why = 0;
+	uint64 before = vm_free();
+	char *target = heap + 700 * PGSIZE;   /* in the heap's second table */
+	int pid, st, tries;
+
+	if (fork_mode == FORK_MODE_COPY) {
+		skip(name, "needs copy-on-write (built with FORK=copy)");
+		return;
+	}
+	fill(0, 1);
+	for (tries = 0; tries < 3; tries++) {
+		pid = fork();
+		if (pid == 0)
+			oom_child(target);
+		if (pid < 0) {
+			why = "fork failed";
+			break;
+		}
+		wait_pid(pid, &st);
+		if (st != ST_NOT_EXHAUSTED)
+			break;   /* the kernel freed a frame meanwhile: try again */
+	}
+	if (why == 0) {
+		if (st == ST_FSTAT_WROTE)
+			why = "fstat wrote into a shared page with no frame free";
+		else if (st == ST_TABLE_COPIED)
+			why = "a table was copied with no frame free";
+		else if (st == ST_SURVIVED)
+			why = "the store with no frame for a copy was not killed";
+		else if (st == ST_NOT_EXHAUSTED)
+			why = "could not take every free frame";
+		else if (st != -1)
+			why = "the child did not end killed (status -1)";
+		else if (verify(0, 1) >= 0)
+			why = "the parent's pages changed";
+	}
+	if (why)
+		note("%s: child status %d", name, st);
+	conclude(name, why, before);
+}
+
+/* ---- audit-under-churn ---- */
+
+static void
+churn(int k)
+{
+	int i, pid, pages;
+	char *p;
+
+	for (i = 0;; i++) {
+		pages = 16 + (i * 37 + k * 101) % 600;
+		p = sbrk(pages * PGSIZE);
+		if (p != (char *)-1)
+			p[(pages - 1) * PGSIZE] = (char)i;
+		pid = fork();
+		if (pid == 0) {
+			heap[((i + k) % HEAP_PAGES) * PGSIZE] = 1;
+			if (p != (char *)-1) {
+				p[0] = 2;
+				sbrk(-(pages / 2) * PGSIZE);
+			}
+			exit(0);
+		}
+		heap[((i * 7 + k) % HEAP_PAGES) * PGSIZE] = 3;
+		if (p != (char *)-1)
+			sbrk(-pages * PGSIZE);
+		if (pid > 0)
+			wait(0);
+	}
+}
+
+static void
+test_audit_under_churn(void)
+{
+	const char *name = "audit-under-churn", *why = 0;
+	uint64 before = vm_free();
+	struct vmstat st;
+	int pids[CHURNERS], i, bad = 0, audits;
+
+	for (i = 0; i < CHURNERS; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			churn(i);
+	}
+	sleep(1);   /* let the churn start */
+	for (audits = 0; audits < AUDITS; audits++)
+		if (vmstat(VMSTAT_CHECK_VERBOSE, &st) != 0)
+			bad++;
+	for (i = 0; i < CHURNERS; i++) {
+		if (pids[i] > 0) {
+			kill(pids[i]);
+			wait_pid(pids[i], 0);
+		} else {
+			why = "fork failed";
+		}
+	}
+	if (bad)
+		note("%s: %d of %d audits reported mismatches", name, bad, AUDITS);
+	if (bad && why == 0)
+		why = "audits under load reported mismatches";
+	conclude(name, why, before);
+}
+
+int
+main(void)
+{
+	struct vmstat st;
+	uint64 brk;
+
+	if (vmstat(VMSTAT_GET, &st) < 0) {
+		fail("vmstat", "system call failed");
+		finish();
+	}
+	fork_mode = st.fork_mode;
+	/* Start the heap on a 2 MiB boundary, so it covers whole tables. */
+	brk = (uint64)sbrk(0);
+	if (brk % (2 << 20) != 0)
+		sbrk((2 << 20) - brk % (2 << 20));
+	heap = sbrk(HEAP_PAGES * PGSIZE);
+	if (heap == (char *)-1) {
+		fail("heap", "sbrk of %d pages failed", HEAP_PAGES);
+		finish();
+	}
+	test_fault_race();
+	test_unmap_while_copy();
+	test_fork_while_exit();
+	test_oom_unshare();
+	test_audit_under_churn();
+	finish();
+	return 0;
+}
