@@ -110,31 +110,36 @@ conclude(const char *name, const char *why, uint64 before)
 		ok(name);
 }
 
-/* Two pipes: the child says it is ready, the parent says go. */
-static void
-meet_child(int up[2], int down[2])
+/*
+ * fork, and return in parent and child at about the same moment (the
+ * child says it is ready, the parent says go), so that what follows runs
+ * at once on two harts when there are two.  Returns fork's result.
+ */
+static int
+fork_together(void)
 {
+	int up[2], down[2], pid;
 	char c = 'r';
 
-	close(up[1]);
-	close(down[0]);
-	if (read(up[0], &c, 1) == 1)
+	if (pipe(up) < 0)
+		return -1;
+	if (pipe(down) < 0) {
+		close(up[0]);
+		close(up[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		write(up[1], &c, 1);
+		read(down[0], &c, 1);
+	} else if (pid > 0 && read(up[0], &c, 1) == 1) {
 		write(down[1], &c, 1);
+	}
 	close(up[0]);
-	close(down[1]);
-}
-
-static void
-meet_parent(int up[2], int down[2])
-{
-	char c = 'r';
-
-	close(up[0]);
-	close(down[1]);
-	write(up[1], &c, 1);
-	read(down[0], &c, 1);
 	close(up[1]);
 	close(down[0]);
+	close(down[1]);
+	return pid;
 }
 
 /* ---- fault-race ---- */
@@ -144,17 +149,12 @@ test_fault_race(void)
 {
 	const char *name = "fault-race", *why = 0;
 	uint64 before = vm_free();
-	int r, pid, st, up[2], down[2], bad;
+	int r, pid, st, bad;
 
 	fill(0, 1);
 	for (r = 1; r <= RACE_ROUNDS && why == 0; r++) {
-		if (pipe(up) < 0 || pipe(down) < 0) {
-			why = "pipe failed";
-			break;
-		}
-		pid = fork();
+		pid = fork_together();
 		if (pid == 0) {
-			meet_parent(up, down);
 			fill(r, 2);
 			exit(verify(r, 2) < 0 ? 0 : 1);
 		}
@@ -162,7 +162,6 @@ test_fault_race(void)
 			why = "fork failed";
 			break;
 		}
-		meet_child(up, down);
 		fill(r, 1);
 		bad = verify(r, 1);
 		wait_pid(pid, &st);
@@ -181,17 +180,12 @@ test_unmap_while_copy(void)
 {
 	const char *name = "unmap-while-copy", *why = 0;
 	uint64 before = vm_free();
-	int r, pid, st, up[2], down[2];
+	int r, pid, st;
 
 	fill(0, 1);
 	for (r = 1; r <= RACE_ROUNDS && why == 0; r++) {
-		if (pipe(up) < 0 || pipe(down) < 0) {
-			why = "pipe failed";
-			break;
-		}
-		pid = fork();
+		pid = fork_together();
 		if (pid == 0) {
-			meet_parent(up, down);
 			/* Odd rounds: give the heap back first; even: just exit. */
 			if (r % 2 && sbrk(-(HEAP_PAGES * PGSIZE)) == (char *)-1)
 				exit(1);
@@ -201,7 +195,6 @@ test_unmap_while_copy(void)
 			why = "fork failed";
 			break;
 		}
-		meet_child(up, down);
 		fill(r, 1);
 		wait_pid(pid, &st);
 		if (verify(r, 1) >= 0)
