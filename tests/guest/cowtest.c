@@ -62,9 +62,10 @@
  * Every subtest other than the last two also requires that frames_free is
  * back to its value before the subtest, exactly, and that the refcount
  * audit is clean (conclude()).  The subtests run in a child ("runner")
- * whose page-table pages are grown once up front (prewarm()), because the
- * kernel keeps page-table pages after sbrk(-n); after that every sbrk in
- * the runner reuses them and frame counts can be compared exactly.  The
+ * whose page-table pages are grown once up front (prewarm()): a kernel
+ * that keeps page-table pages after sbrk(-n) then reuses them, one that
+ * frees the level-0 tables a shrink empties (cowbird does) gives them
+ * back, and either way frame counts can be compared exactly.  The
  * top level only forks the runner, so its own frames never change.
  *
  * Children report failures as a line on a "report" pipe and exit 1; the
@@ -335,10 +336,10 @@ barrier_release(struct barrier *b, int n)
 
 /*
  * Grow the runner's page tables once to cover the largest heap any
- * subtest of the runner uses; the kernel keeps page-table pages after
- * sbrk(-n), so later subtests find them there and frames_free before and
- * after a subtest can be compared exactly.  (A kernel that frees them
- * on shrink makes the comparison exact as well.)
+ * subtest of the runner uses; a kernel that keeps page-table pages after
+ * sbrk(-n) lets later subtests find them there, so frames_free before and
+ * after a subtest can be compared exactly.  (cowbird frees the level-0
+ * tables a shrink empties, which makes the comparison exact as well.)
  */
 static void
 prewarm(void)
