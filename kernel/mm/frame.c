@@ -19,10 +19,15 @@
  *     number of level-1 PTEs, in all address spaces, that point to it;
  *   - every other allocated frame (root and level-1 tables, kernel stacks,
  *     trap frames, pipe buffers) has exactly one holder and refcount 1.
- * The refcount is changed only under frame_lock, and a count reaching 0
- * puts the frame on the free list in the same critical section, so two
- * harts dropping references to one frame at once free it exactly once and
- * nobody ever sees a count of 0 on a frame that is not free.
+ * Counts change by atomic operations.  A count goes from 0 to 1 (taken
+ * off the free list) and from 1 to 0 (put back) only under frame_lock, in
+ * the same critical section as the list change, so nobody holding the lock
+ * ever sees a count of 0 on a frame that is not free; two harts dropping
+ * the last two references to a frame at once free it exactly once.  Other
+ * changes (2 -> 3, 3 -> 2: sharing) need no lock: only a holder of a
+ * reference changes a count, so a count above 1 cannot reach 0 under
+ * someone's feet, and the copy-on-write fault path pays for no lock to
+ * read or drop a shared frame's count.
  */
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
@@ -132,7 +137,7 @@ frame_alloc(void)
 		return 0;
 	}
 	free_head = frame_table[idx].next_free;
-	frame_table[idx].refcount = 1;
+	__atomic_store_n(&frame_table[idx].refcount, 1, __ATOMIC_RELAXED);
 	nfree--;
 	spin_unlock(&frame_lock);
 #ifdef DEBUG_CHECKS
@@ -151,46 +156,63 @@ frame_alloc_zeroed(void)
 	return pa;
 }
 
-/* Panic (releasing frame_lock first) if pa is not a frame in use. */
-static void
-check_held(void *pa, const char *who)
+static uint32 *
+count_of(void *pa)
 {
-	const char *bad = frame_free_problem((uint64)pa);
-
-	if (bad) {
-		spin_unlock(&frame_lock);
-		panic("%s %p: %s", who, pa, bad);
-	}
+	return &frame_table[frame_index((uint64)pa)].refcount;
 }
 
 void
 frame_ref_inc(void *pa)
 {
-	spin_lock(&frame_lock);
-	check_held(pa, "frame_ref_inc");
-	frame_table[frame_index((uint64)pa)].refcount++;
-	spin_unlock(&frame_lock);
+	const char *bad = frame_free_problem((uint64)pa);
+
+	if (bad)
+		panic("frame_ref_inc %p: %s", pa, bad);
+	__atomic_add_fetch(count_of(pa), 1, __ATOMIC_RELAXED);
 }
 
-/* Drop one reference to the frame at idx; frame_lock is held. */
-static void
-put_locked(uint32 idx)
+/*
+ * Drop a reference that is not the last, without the lock: returns 1 if
+ * it did, 0 if the caller holds the only one (nothing changed then).
+ */
+static int
+put_shared(void *pa, const char *who)
 {
-	if (--frame_table[idx].refcount > 0)
-		return;
+	uint32 *count = count_of(pa);
+	uint32 c = __atomic_load_n(count, __ATOMIC_ACQUIRE);
+	const char *bad;
+
+	for (;;) {
+		if ((bad = frame_free_problem((uint64)pa)) != 0)
+			panic("%s %p: %s", who, pa, bad);
+		if (c == 1)
+			return 0;
+		if (__atomic_compare_exchange_n(count, &c, c - 1, 0, __ATOMIC_ACQ_REL,
+		    __ATOMIC_ACQUIRE))
+			return 1;
+	}
+}
+
+/* Drop the last reference to pa: back on the free list.  frame_lock is held. */
+static void
+release_locked(void *pa)
+{
+	__atomic_store_n(count_of(pa), 0, __ATOMIC_RELAXED);
 #ifdef DEBUG_CHECKS
 	/* Stale users of a freed frame read junk, not plausible data. */
-	page_fill((void *)frame_pa(idx), JUNK);
+	page_fill(pa, JUNK);
 #endif
-	push_free(idx);
+	push_free(frame_index((uint64)pa));
 }
 
 void
 frame_free(void *pa)
 {
+	if (put_shared(pa, "frame_free"))
+		return;
 	spin_lock(&frame_lock);
-	check_held(pa, "frame_free");
-	put_locked(frame_index((uint64)pa));
+	release_locked(pa);
 	spin_unlock(&frame_lock);
 }
 
@@ -204,37 +226,22 @@ frame_free(void *pa)
 int
 frame_put_unless_last(void *pa)
 {
-	struct frame *f;
-	int dropped;
-
-	spin_lock(&frame_lock);
-	check_held(pa, "frame_put_unless_last");
-	f = &frame_table[frame_index((uint64)pa)];
-	dropped = f->refcount > 1;
-	if (dropped)
-		f->refcount--;
-	spin_unlock(&frame_lock);
-	return dropped;
+	return put_shared(pa, "frame_put_unless_last");
 }
 
 /*
  * The two halves of copying and releasing a level-0 page table: one
- * reference more, or one less, for every frame its valid PTEs map, under
- * one acquisition of frame_lock instead of 512.
+ * reference more, or one less, for every frame its valid PTEs map; the
+ * release takes frame_lock once for the whole table, not once a frame.
  */
 void
 frame_ref_inc_leaves(const pte_t *table)
 {
 	int i;
 
-	spin_lock(&frame_lock);
-	for (i = 0; i < 512; i++) {
-		if ((table[i] & PTE_V) == 0)
-			continue;
-		check_held((void *)PTE2PA(table[i]), "frame_ref_inc_leaves");
-		frame_table[frame_index(PTE2PA(table[i]))].refcount++;
-	}
-	spin_unlock(&frame_lock);
+	for (i = 0; i < 512; i++)
+		if (table[i] & PTE_V)
+			frame_ref_inc((void *)PTE2PA(table[i]));
 }
 
 void
@@ -244,11 +251,13 @@ frame_free_leaves(pte_t *table)
 
 	spin_lock(&frame_lock);
 	for (i = 0; i < 512; i++) {
+		void *pa = (void *)PTE2PA(table[i]);
+
 		if ((table[i] & PTE_V) == 0)
 			continue;
-		check_held((void *)PTE2PA(table[i]), "frame_free_leaves");
-		put_locked(frame_index(PTE2PA(table[i])));
 		table[i] = 0;
+		if (!put_shared(pa, "frame_free_leaves"))
+			release_locked(pa);
 	}
 	spin_unlock(&frame_lock);
 }
@@ -256,14 +265,9 @@ frame_free_leaves(pte_t *table)
 int
 frame_refcount(void *pa)
 {
-	int n;
-
 	if (!frame_is_managed((uint64)pa))
 		return -1;
-	spin_lock(&frame_lock);
-	n = frame_table[frame_index((uint64)pa)].refcount;
-	spin_unlock(&frame_lock);
-	return n;
+	return __atomic_load_n(count_of(pa), __ATOMIC_RELAXED);
 }
 
 uint64
