@@ -80,7 +80,8 @@ pagetable_t uvm_create(uint64 trapframe_pa);
 void   uvm_destroy(pagetable_t pt, uint64 size);   /* size is not needed any more */
 uint64 uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm);  /* new size or 0 */
 uint64 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz);  /* new size (oldsz..newsz) */
-int    uvm_fork(pagetable_t parent, pagetable_t child, uint64 size);  /* 0 or -1 */
+/* 0, or -1 with the child holding what it got so far: uvm_destroy it. */
+int    uvm_fork(pagetable_t parent, pagetable_t child, uint64 size);
 void   uvm_for_each_space(void (*visit)(pagetable_t pt, void *arg), void *arg);
 
 /*
