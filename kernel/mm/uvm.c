@@ -102,7 +102,7 @@ uvm_destroy(pagetable_t pt, uint64 size)
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0);   /* the trap frame and the trampoline */
 	vm_unlock_shared();
-	for (i = 0; i < 512; i++) {
+	for (i = 0; i <= (int)PX(2, MAXVA - 1); i++) {   /* the user half */
 		pagetable_t l1;
 
 		if ((pt[i] & PTE_V) == 0)
@@ -115,11 +115,15 @@ uvm_destroy(pagetable_t pt, uint64 size)
 			cow_put_table(&l1[j]);
 			vm_unlock_shared();
 		}
+		vm_lock_shared();
+		pt[i] = 0;
+		frame_free(l1);
+		vm_unlock_shared();
 	}
 	vm_lock_shared();
 	space_unregister(pt);
 	vm_unlock_shared();
-	pt_free_tables(pt);
+	frame_free(pt);
 }
 
 /*
