@@ -32,16 +32,19 @@ static struct spinlock space_lock = { .name = "spaces" };
 static pagetable_t spaces[MAX_SPACES];
 static int nspaces;
 
+/* Both take the VM lock shared, so the audit never sees the list half-changed. */
 static int
 space_register(pagetable_t pt)
 {
 	int ok;
 
+	vm_lock_shared();
 	spin_lock(&space_lock);
 	ok = nspaces < MAX_SPACES;
 	if (ok)
 		spaces[nspaces++] = pt;
 	spin_unlock(&space_lock);
+	vm_unlock_shared();
 	return ok ? 0 : -1;
 }
 
@@ -50,6 +53,7 @@ space_unregister(pagetable_t pt)
 {
 	int i;
 
+	vm_lock_shared();
 	spin_lock(&space_lock);
 	for (i = 0; i < nspaces; i++) {
 		if (spaces[i] == pt) {
@@ -58,6 +62,7 @@ space_unregister(pagetable_t pt)
 		}
 	}
 	spin_unlock(&space_lock);
+	vm_unlock_shared();
 }
 
 /* For the audit, which holds the VM lock exclusive: nothing changes meanwhile. */
@@ -120,9 +125,7 @@ uvm_destroy(pagetable_t pt, uint64 size)
 		frame_free(l1);
 		vm_unlock_shared();
 	}
-	vm_lock_shared();
 	space_unregister(pt);
-	vm_unlock_shared();
 	frame_free(pt);
 }
 
