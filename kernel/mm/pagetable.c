@@ -19,6 +19,19 @@ pt_create(void)
 }
 
 /*
+ * Point pte at a new, zeroed table.  The fence makes the zeros visible
+ * before the pointer: the audit may read an address space on another hart
+ * while exec builds it (outside the VM lock; every single store leaves
+ * such a private, new space consistent).
+ */
+static void
+publish(pte_t *pte, pagetable_t table)
+{
+	__sync_synchronize();
+	*pte = PA2PTE(table) | PTE_V;
+}
+
+/*
  * The address of the level-1 PTE that points to (or would point to) the
  * level-0 table covering va, creating a missing level-1 table when alloc
  * is set.  Returns 0 if va >= MAXVA or the level-1 table is missing (or
@@ -36,7 +49,7 @@ pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
 	if ((*pte & PTE_V) == 0) {
 		if (!alloc || (l1 = pt_create()) == 0)
 			return 0;
-		*pte = PA2PTE(l1) | PTE_V;
+		publish(pte, l1);
 	}
 	return &((pagetable_t)PTE2PA(*pte))[PX(1, va)];
 }
@@ -62,7 +75,7 @@ pt_walk(pagetable_t pt, uint64 va, int alloc)
 	if ((*l1pte & PTE_V) == 0) {
 		if (!alloc || (l0 = pt_create()) == 0)
 			return 0;
-		*l1pte = PA2PTE(l0) | PTE_V;
+		publish(l1pte, l0);
 	} else if (alloc) {
 #ifdef DEBUG_CHECKS
 		if (pt_table_is_shared(*l1pte))

@@ -15,7 +15,12 @@
  * Every live address space (from uvm_create to uvm_destroy) is in a
  * registry that the refcount audit walks (uvm_for_each_space): the audit
  * then counts exactly the spaces whose references are counted, including
- * one exec is building and one exit is tearing down.
+ * one exec is building and one exit is tearing down.  Changes to a space
+ * happen under the VM lock held shared, in steps that keep the invariants,
+ * with one exception: exec maps fresh frames into its new space with
+ * pt_map, unlocked.  That space shares nothing yet, and each of its stores
+ * (one PTE, a new zeroed table published after a fence) leaves it
+ * consistent, so the audit may read it at any moment.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"

@@ -24,9 +24,9 @@
  *       itself: it is killed (status -1), one line on the console.  The
  *       parent's pages are intact and every frame comes back.
  *   audit-under-churn
- *       Three processes fork, write, grow, shrink and exit as fast as they
- *       can on all harts while this one runs the refcount audit 1000
- *       times: every audit must come back clean.
+ *       Three processes fork, write, grow, shrink, exec and exit as fast
+ *       as they can on all harts while this one runs the refcount audit
+ *       1000 times: every audit must come back clean.
  */
 #include "kernel/types.h"
 #include "kernel/stat.h"
@@ -345,6 +345,13 @@ churn(int k)
 		if (p != (char *)-1)
 			p[(pages - 1) * PGSIZE] = (char)i;
 		pid = fork();
+		if (pid == 0 && i % 4 == 0) {
+			/* exec builds a new space while the audit may read it */
+			char *argv[] = { "t_sleep", "0", 0 };
+
+			exec("t_sleep", argv);
+			exit(1);
+		}
 		if (pid == 0) {
 			heap[((i + k) % HEAP_PAGES) * PGSIZE] = 1;
 			if (p != (char *)-1) {
