@@ -1,14 +1,18 @@
 /*
- * kmain: where every hart arrives in supervisor mode (from mstart).
+ * kmain: every hart arrives here in supervisor mode (from mstart).
  *
- * Hart 0 brings the system up subsystem by subsystem, in dependency
- * order; the others wait for it, then turn on paging and interrupts for
- * themselves.  Hart 0 prints the banner once every hart has checked in.
+ * The first hart to arrive (hart 0: QEMU starts them all, and the others
+ * wait for hart 0's go-ahead) builds the shared state, layer by layer
+ * from the bottom (see docs/overview.md): output, memory, processes,
+ * traps and interrupts, the file system's tables, the disk.  Then every
+ * hart does its own part (paging, trap vector, interrupt enable), checks
+ * in, and becomes a scheduler.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/arch/fdt.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
@@ -17,27 +21,53 @@
 #include "kernel/dev/dev.h"
 #include "kernel/selftest.h"
 
-static volatile int system_ready;
-static volatile int harts_online;
+static volatile int shared_state_ready;
+static volatile int harts_checked_in;
 
+static void
+shared_bringup(void)
+{
+	console_init();
+	printf_init(console_putc);   /* lib/ prints through the console from now on */
+	frame_init();
+	kvm_init();
+	proc_init();
+	plic_init();
+	bio_init();
+	file_init();
+	virtio_disk_init();
+}
+
+/* What each hart sets up for itself. */
+static void
+hart_bringup(void)
+{
+	kvm_init_hart();
+	trap_init_hart();
+	plic_init_hart();
+	mycpu()->started = 1;
+	__atomic_fetch_add(&harts_checked_in, 1, __ATOMIC_RELEASE);
+}
+
+/* Give the other harts a second to check in; the banner counts them. */
 static void
 wait_for_harts(void)
 {
 	int want = boot_info.ncpu > 0 ? boot_info.ncpu : 1;
-	uint64 deadline = r_time() + 10 * TICK_INTERVAL;   /* one second */
+	uint64 deadline = r_time() + 10 * TICK_INTERVAL;
 
 	if (want > NCPU)
 		want = NCPU;
-	while (harts_online < want && r_time() < deadline)
+	while (__atomic_load_n(&harts_checked_in, __ATOMIC_ACQUIRE) < want && r_time() < deadline)
 		;
 }
 
 static void
 banner(void)
 {
-	int i;
+	int i, n = harts_checked_in;
 
-	kprintf("cowbird: %d hart%s up (", harts_online, harts_online == 1 ? "" : "s");
+	kprintf("cowbird: %d hart%s up (", n, n == 1 ? "" : "s");
 	for (i = 0; i < NCPU; i++)
 		if (cpus[i].started)
 			kprintf(i == 0 ? "%d" : " %d", i);
@@ -54,45 +84,25 @@ banner(void)
 	    (uint64)(PHYSTOP - KERNBASE) >> 20, frame_free_count());
 }
 
-static void
-hart_online(void)
-{
-	mycpu()->started = 1;
-	__sync_fetch_and_add(&harts_online, 1);
-}
-
 void
 kmain(void)
 {
-	if (cpuid() == 0) {
-		console_init();
-		printf_init();
-		frame_init();
-		kvm_init();
-		kvm_init_hart();
-		proc_init();
-		trap_init_hart();
-		plic_init();
-		plic_init_hart();
-		bio_init();
-		file_init();
-		virtio_disk_init();
-		hart_online();
-		__sync_synchronize();
-		system_ready = 1;
+	int hart = cpuid();
+
+	cpus[hart].hartid = hart;
+	if (hart == 0) {
+		shared_bringup();
+		hart_bringup();
+		__atomic_store_n(&shared_state_ready, 1, __ATOMIC_RELEASE);
 		wait_for_harts();
 		banner();
 		if (boot_arg("selftest"))
 			selftest_run();     /* does not return */
 		user_init();
 	} else {
-		while (system_ready == 0)
+		while (__atomic_load_n(&shared_state_ready, __ATOMIC_ACQUIRE) == 0)
 			;
-		__sync_synchronize();
-		kvm_init_hart();
-		trap_init_hart();
-		plic_init_hart();
-		hart_online();
+		hart_bringup();
 	}
 	scheduler();
 }

@@ -18,6 +18,10 @@
 #define SSTATUS_SPIE (1L << 5)
 #define SSTATUS_SIE  (1L << 1)
 #define SSTATUS_SUM  (1L << 18)
+#define SSTATUS_FS        (3L << 13)   /* floating-point unit state: */
+#define SSTATUS_FS_OFF    (0L << 13)   /*   FP instructions trap */
+#define SSTATUS_FS_CLEAN  (2L << 13)   /*   registers equal the saved copy */
+#define SSTATUS_FS_DIRTY  (3L << 13)   /*   written since last saved */
 
 /* sie / sip */
 #define SIE_SSIE (1L << 1)
@@ -26,6 +30,7 @@
 
 /* scause values */
 #define SCAUSE_INTR       (1UL << 63)
+#define SCAUSE_ILLEGAL    2
 #define SCAUSE_ECALL_U    8
 #define SCAUSE_IPAGEFAULT 12
 #define SCAUSE_LPAGEFAULT 13

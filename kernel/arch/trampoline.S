@@ -4,20 +4,18 @@
 #
 # uservec: entered from user mode on any trap (stvec points here).  While a
 # process is in user mode, sscratch holds TRAPFRAME.  Save every user
-# register and the user pc into the trap frame (layout: struct trapframe in
-# kernel/proc/proc.h), then switch to the kernel page table and stack and
-# jump to usertrap().
+# register and the user pc into the trap frame, then switch to the kernel
+# page table and stack and jump to usertrap().  Floating-point registers
+# are left alone: the kernel never uses them (see fpregs.S).
 #
 # userret(a0 = user satp): the way back.  Switch to the user page table,
 # restore the registers from the trap frame, sret.
+#
+# Every offset comes from kernel/arch/regs.h, which checks them against
+# struct trapframe.
 
 #include "kernel/memlayout.h"
-
-#define TF_PC      0
-#define TF_KSATP   256
-#define TF_KSP     264
-#define TF_KTRAP   272
-#define TF_KHART   280
+#include "kernel/arch/regs.h"
 
 .section .trampoline
 .globl trampoline
@@ -25,39 +23,11 @@
 .align 4
 uservec:
 	csrrw	a0, sscratch, a0	# a0 = TRAPFRAME, sscratch = user a0
-	sd	x1, 8(a0)
-	sd	x2, 16(a0)
-	sd	x3, 24(a0)
-	sd	x4, 32(a0)
-	sd	x5, 40(a0)
-	sd	x6, 48(a0)
-	sd	x7, 56(a0)
-	sd	x8, 64(a0)
-	sd	x9, 72(a0)
-	# x10 (a0) below, from sscratch
-	sd	x11, 88(a0)
-	sd	x12, 96(a0)
-	sd	x13, 104(a0)
-	sd	x14, 112(a0)
-	sd	x15, 120(a0)
-	sd	x16, 128(a0)
-	sd	x17, 136(a0)
-	sd	x18, 144(a0)
-	sd	x19, 152(a0)
-	sd	x20, 160(a0)
-	sd	x21, 168(a0)
-	sd	x22, 176(a0)
-	sd	x23, 184(a0)
-	sd	x24, 192(a0)
-	sd	x25, 200(a0)
-	sd	x26, 208(a0)
-	sd	x27, 216(a0)
-	sd	x28, 224(a0)
-	sd	x29, 232(a0)
-	sd	x30, 240(a0)
-	sd	x31, 248(a0)
+	.irp	n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	sd	x\n, TF_X(\n)(a0)
+	.endr
 	csrr	t0, sscratch
-	sd	t0, 80(a0)
+	sd	t0, TF_X(10)(a0)
 	csrr	t0, sepc
 	sd	t0, TF_PC(a0)
 
@@ -81,35 +51,8 @@ userret:
 	csrw	sscratch, a0
 	ld	t0, TF_PC(a0)
 	csrw	sepc, t0
-	ld	x1, 8(a0)
-	ld	x2, 16(a0)
-	ld	x3, 24(a0)
-	ld	x4, 32(a0)
-	ld	x5, 40(a0)
-	ld	x6, 48(a0)
-	ld	x7, 56(a0)
-	ld	x8, 64(a0)
-	ld	x9, 72(a0)
-	ld	x11, 88(a0)
-	ld	x12, 96(a0)
-	ld	x13, 104(a0)
-	ld	x14, 112(a0)
-	ld	x15, 120(a0)
-	ld	x16, 128(a0)
-	ld	x17, 136(a0)
-	ld	x18, 144(a0)
-	ld	x19, 152(a0)
-	ld	x20, 160(a0)
-	ld	x21, 168(a0)
-	ld	x22, 176(a0)
-	ld	x23, 184(a0)
-	ld	x24, 192(a0)
-	ld	x25, 200(a0)
-	ld	x26, 208(a0)
-	ld	x27, 216(a0)
-	ld	x28, 224(a0)
-	ld	x29, 232(a0)
-	ld	x30, 240(a0)
-	ld	x31, 248(a0)
-	ld	a0, 80(a0)
+	.irp	n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, TF_X(\n)(a0)
+	.endr
+	ld	a0, TF_X(10)(a0)
 	sret

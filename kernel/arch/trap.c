@@ -11,6 +11,7 @@
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
@@ -122,11 +123,11 @@ usertrap(void)
 	CSR_WRITE(stvec, (uint64)kernelvec);
 
 	if (scause == SCAUSE_ECALL_U) {
-		if (proc_is_killed(p))
-			proc_exit(-1);
-		p->trapframe->x[REG_PC] += 4;   /* return past the ecall */
-		intr_on();
 		syscall_dispatch();
+	} else if (scause == SCAUSE_ILLEGAL && !p->fpu.used &&
+	    (CSR_READ(sstatus) & SSTATUS_FS) == SSTATUS_FS_OFF) {
+		/* Maybe its first FP instruction: turn FP on, run it again (fpu.c). */
+		fpu_first_use(&p->fpu);
 	} else if ((intr = device_interrupt(scause)) != INTR_NONE) {
 		/* handled */
 	} else if (scause == SCAUSE_SPAGEFAULT || scause == SCAUSE_LPAGEFAULT ||
@@ -159,6 +160,7 @@ usertrap_return(void)
 	/* Until sret, a trap would go to uservec with kernel state: keep them off. */
 	intr_off();
 	CSR_WRITE(stvec, tramp_uservec);
+	fpu_enter_user(&p->fpu);
 
 	tf->kernel_satp = CSR_READ(satp);
 	tf->kernel_sp = p->kstack + KSTACK_PAGES * PGSIZE;
@@ -195,7 +197,10 @@ kerneltrap(void)
 	if (intr == INTR_TIMER && myproc() != 0 && myproc()->state == RUNNING)
 		yield();
 
-	/* yield() may have run other code that trapped: restore ours. */
+	/*
+	 * yield() may have run other code that trapped: restore ours, but
+	 * keep the FP state as the switch left it (fpu.c owns it).
+	 */
 	CSR_WRITE(sepc, sepc);
-	CSR_WRITE(sstatus, sstatus);
+	CSR_WRITE(sstatus, (sstatus & ~SSTATUS_FS) | (CSR_READ(sstatus) & SSTATUS_FS));
 }

@@ -9,6 +9,7 @@
 #include "kernel/param.h"
 #include "kernel/fs.h"
 #include "kernel/lib/lib.h"
+#include "kernel/proc/sync.h"   /* struct sleeplock */
 
 struct stat;
 
@@ -64,6 +65,7 @@ struct inode *idup(struct inode *ip);
 void ilock(struct inode *ip);
 void iunlock(struct inode *ip);
 void iput(struct inode *ip);
+int  iput_if_not_last(struct inode *ip);  /* 1: dropped a shared reference; 0: use iput in an op */
 void iunlockput(struct inode *ip);
 void iupdate(struct inode *ip);
 void itrunc(struct inode *ip);

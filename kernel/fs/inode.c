@@ -38,7 +38,7 @@ static void reclaim_orphans(uint dev);
 static struct {
 	struct spinlock lock;
 	struct inode inodes[NINODE];
-} itable = { .lock = { .locked = 0, .name = "itable", .owner = 0 } };
+} itable = { .lock = SPINLOCK_INIT("itable") };
 
 static void
 read_superblock(int dev)
@@ -498,4 +498,23 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 	/* Even without growth, bmap may have added blocks to addrs. */
 	iupdate(ip);
 	return failed ? -1 : (int)done;
+}
+
+/*
+ * Drop a reference if it is not the last one (which may free the inode
+ * and so needs a log transaction).  Lets exit skip the transaction for
+ * its working directory in the usual case.  Returns whether it dropped.
+ */
+int
+iput_if_not_last(struct inode *ip)
+{
+	int dropped = 0;
+
+	spin_lock(&itable.lock);
+	if (ip->ref > 1) {
+		ip->ref--;
+		dropped = 1;
+	}
+	spin_unlock(&itable.lock);
+	return dropped;
 }

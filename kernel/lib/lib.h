@@ -1,41 +1,35 @@
 /*
- * kernel/lib: locks, strings, the console printf and panic.
+ * kernel/lib: spinlocks, strings, kprintf and panic.  lib/ sits on the
+ * per-hart layer (kernel/arch/cpu.h) and calls nothing above it: kprintf
+ * reaches the console through the output function main() registers.
  */
 #ifndef COWBIRD_LIB_H
 #define COWBIRD_LIB_H
 
 #include "kernel/types.h"
+#include "kernel/arch/cpu.h"    /* push_off, pop_off: spinlock users may need them */
 
-/* ---- spinlocks (spinlock.c) ----
- * Holding a spinlock keeps interrupts off on this hart; push_off/pop_off
- * nest, and interrupts come back on only when the outermost holder lets go
- * and they were on before the first push_off.
+/* ---- spinlocks (spinlock.c): fair (ticket) locks ----
+ * Holding a spinlock keeps interrupts off on this hart (push_off/pop_off,
+ * kernel/arch/cpu.h).  Sleep locks and wait queues are the scheduler's:
+ * kernel/proc/sync.h.
  */
+struct cpu;
 struct spinlock {
-	uint locked;
+	uint next;              /* next ticket to hand out */
+	uint serving;           /* ticket now allowed in; free when next == serving */
+	struct cpu *holder;     /* hart holding it, or 0 */
+	void *locked_at;        /* return address of the holder's spin_lock */
 	const char *name;
-	struct cpu *owner;   /* hart holding it, for recursion checks */
 };
+
+/* For a lock initialised statically: struct spinlock x = SPINLOCK_INIT("x"); */
+#define SPINLOCK_INIT(lockname) { .name = (lockname) }
 
 void spin_init(struct spinlock *lk, const char *name);
 void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
 int  spin_holding(struct spinlock *lk);
-void push_off(void);
-void pop_off(void);
-
-/* ---- sleep locks (sleeplock.c): may be held across a sleep ---- */
-struct sleeplock {
-	uint locked;
-	struct spinlock lk;   /* protects this struct */
-	const char *name;
-	int pid;              /* holder */
-};
-
-void sleep_lock_init(struct sleeplock *lk, const char *name);
-void sleep_lock(struct sleeplock *lk);
-void sleep_unlock(struct sleeplock *lk);
-int  sleep_holding(struct sleeplock *lk);
 
 /* ---- strings (string.c) ---- */
 void *memset(void *dst, int c, uint n);
@@ -56,7 +50,7 @@ void  page_fill(void *dst, uint64 pattern);          /* every doubleword = patte
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void backtrace(void);
-void printf_init(void);
+void printf_init(void (*putc)(int c));   /* where kprintf's characters go */
 extern volatile int panicked;   /* set once; every hart stops when it sees it */
 
 #define ASSERT(cond) \

@@ -9,11 +9,19 @@
 
 #include "kernel/lib/lib.h"
 #include "kernel/arch/arch.h"
-#include "kernel/dev/dev.h"
 
 volatile int panicked;
 
 static struct spinlock print_lock;
+static void (*output)(int c);
+
+/* Until the console registers itself, characters have nowhere to go. */
+static void
+emit(int c)
+{
+	if (output)
+		output(c);
+}
 
 static const char digits[] = "0123456789abcdef";
 
@@ -30,14 +38,14 @@ print_uint(uint64 v, int base, int width)
 	while (n < width)
 		buf[n++] = '0';
 	while (n > 0)
-		console_putc(buf[--n]);
+		emit(buf[--n]);
 }
 
 static void
 print_int(long v)
 {
 	if (v < 0) {
-		console_putc('-');
+		emit('-');
 		print_uint(-(uint64)v, 10, 0);
 	} else {
 		print_uint(v, 10, 0);
@@ -52,7 +60,7 @@ vkprintf(const char *fmt, va_list ap)
 
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
-			console_putc(*fmt);
+			emit(*fmt);
 			continue;
 		}
 		fmt++;
@@ -69,34 +77,35 @@ vkprintf(const char *fmt, va_list ap)
 			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 0);
 			break;
 		case 'p':
-			console_putc('0');
-			console_putc('x');
+			emit('0');
+			emit('x');
 			print_uint(va_arg(ap, uint64), 16, 16);
 			break;
 		case 's':
 			for (s = va_arg(ap, const char *), s = s ? s : "(null)"; *s; s++)
-				console_putc(*s);
+				emit(*s);
 			break;
 		case 'c':
-			console_putc(va_arg(ap, int));
+			emit(va_arg(ap, int));
 			break;
 		case '%':
-			console_putc('%');
+			emit('%');
 			break;
 		case 0:
 			return;
 		default:
-			console_putc('%');
-			console_putc(*fmt);
+			emit('%');
+			emit(*fmt);
 			break;
 		}
 	}
 }
 
 void
-printf_init(void)
+printf_init(void (*putc)(int c))
 {
 	spin_init(&print_lock, "print");
+	output = putc;
 }
 
 void

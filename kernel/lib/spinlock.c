@@ -1,80 +1,62 @@
 /*
- * Spinlocks.
+ * Spinlocks: ticket locks, so harts get a contended lock in the order
+ * they asked for it (no hart can be starved by faster ones).
  *
- * A hart holding a spinlock runs with interrupts off, so an interrupt
- * handler on the same hart can never spin on a lock its own hart holds.
- * push_off/pop_off count the nesting per hart; interrupts return only when
- * the outermost push_off is undone and they were on before it.
+ * A hart takes a ticket (an atomic fetch-and-add on `next`) and waits
+ * until `serving` reaches it; unlocking moves `serving` on by one.  The
+ * lock is free when next == serving, so a zeroed lock is free.
  *
- * Checked misuse (each a kernel bug, so a panic): acquiring a lock this hart
- * already holds, releasing one it does not hold, pop_off without push_off.
+ * A hart holding a spinlock runs with interrupts off (push_off), so an
+ * interrupt handler on the same hart never spins on a lock its own hart
+ * holds.  The holder's struct cpu and the place it locked from are
+ * recorded for the checks and for the panic messages: locking a lock this
+ * hart already holds, or unlocking one it does not hold, is a kernel bug
+ * and panics naming the lock, the holder's hart and where it was taken.
  */
 #include "kernel/lib/lib.h"
-#include "kernel/arch/arch.h"
-#include "kernel/proc/proc.h"
+#include "kernel/arch/cpu.h"
 
 void
 spin_init(struct spinlock *lk, const char *name)
 {
-	lk->locked = 0;
+	lk->next = 0;
+	lk->serving = 0;
+	lk->holder = 0;
+	lk->locked_at = 0;
 	lk->name = name;
-	lk->owner = 0;
 }
 
 void
 spin_lock(struct spinlock *lk)
 {
+	uint ticket;
+
 	push_off();
 	if (spin_holding(lk))
-		panic("spin_lock: %s already held by this hart", lk->name);
-	while (__sync_lock_test_and_set(&lk->locked, 1) != 0)
+		panic("spin_lock: '%s' already held by this hart (%d), taken at %p",
+		    lk->name, mycpu()->hartid, lk->locked_at);
+	ticket = __atomic_fetch_add(&lk->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE) != ticket)
 		;
-	/* Critical-section loads and stores stay after the acquire. */
-	__sync_synchronize();
-	lk->owner = mycpu();
+	lk->holder = mycpu();
+	lk->locked_at = __builtin_return_address(0);
 }
 
 void
 spin_unlock(struct spinlock *lk)
 {
 	if (!spin_holding(lk))
-		panic("spin_unlock: %s not held by this hart", lk->name);
-	lk->owner = 0;
-	__sync_synchronize();
-	__sync_lock_release(&lk->locked);
+		panic("spin_unlock: '%s' not held by hart %d (holder: hart %d)",
+		    lk->name, mycpu()->hartid, lk->holder ? lk->holder->hartid : -1);
+	lk->holder = 0;
+	lk->locked_at = 0;
+	__atomic_store_n(&lk->serving, lk->serving + 1, __ATOMIC_RELEASE);
 	pop_off();
 }
 
-/* Must be called with interrupts off, so the answer cannot go stale. */
+/* Call with interrupts off, or the answer may be stale by the time it is used. */
 int
 spin_holding(struct spinlock *lk)
 {
-	return lk->locked && lk->owner == mycpu();
-}
-
-void
-push_off(void)
-{
-	int was_on = intr_get();
-	struct cpu *c;
-
-	intr_off();
-	c = mycpu();
-	if (c->noff == 0)
-		c->intena = was_on;
-	c->noff++;
-}
-
-void
-pop_off(void)
-{
-	struct cpu *c = mycpu();
-
-	if (intr_get())
-		panic("pop_off: interrupts on");
-	if (c->noff < 1)
-		panic("pop_off: not pushed");
-	c->noff--;
-	if (c->noff == 0 && c->intena)
-		intr_on();
+	return lk->next != lk->serving && lk->holder == mycpu();
 }

@@ -131,5 +131,12 @@ int  vm_check_refcounts(int verbose);   /* number of frames whose count is wrong
 int copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
 int copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);
 int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max);
+/*
+ * Either a user address in the running process's address space (user
+ * != 0) or a kernel address: for code that serves both (console, files).
+ * The address space is the one the scheduler recorded for this hart.
+ */
+int either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
+int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 
 #endif

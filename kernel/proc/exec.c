@@ -209,9 +209,11 @@ exec(char *path, char **argv)
 	old = p->pagetable;
 	old_sz = p->sz;
 	p->pagetable = pt;
+	mycpu()->user_pt = pt;     /* for user copies on this hart (mm/usercopy.c) */
 	p->sz = sz;
 	p->stack_base = stack_base;
 	spin_unlock(&p->lock);
+	fpu_reset(&p->fpu);        /* the new program starts with FP off */
 	p->trapframe->x[REG_PC] = eh.entry;
 	p->trapframe->x[REG_SP] = sp;
 	p->trapframe->x[REG_A1] = sp;

@@ -1,52 +1,73 @@
 /*
- * Processes: the table, creation (the first process and fork), exit, wait,
- * kill, and growing memory.
+ * Processes: slots, pids, the family tree; fork, exit, wait, kill, sbrk.
  *
- * Locking:
- *   p->lock     guards p->state, chan, killed, xstate, pid, and the
- *               replacement of p->pagetable (vmcheck walks page tables
- *               under it);
- *   wait_lock   guards every p->parent, and is taken before any p->lock.
- * A process's memory is freed as soon as it exits (a zombie holds only its
- * slot, trap frame and exit status); the parent's wait() frees the rest.
+ * Nothing here looks at every slot on the way of a system call:
+ *   - unused slots wait on a free list, so allocating one is O(1);
+ *   - live processes are in a hash table by pid, so kill finds one in O(1);
+ *   - every process keeps a list of its children, so wait looks only at
+ *     its own children, and exit hands only its own children to init.
+ * The table (procs[]) exists only to give each slot a fixed kernel stack;
+ * the audit iterator and ^P are the only walks over it.
+ *
+ * Locks, in the order they are taken:
+ *   family_lock   every parent, children list, sibling link, exited and
+ *                 xstate; wait() sleeps on p->child_exit with it.
+ *   slot_lock     the free list and the pid hash (and hash_next).
+ *   p->lock       p's scheduling state (see proc.h), then wait-queue and
+ *                 run-queue locks inside it.
+ * (family_lock and slot_lock are never held together.)
+ *
+ * Lifetime: a process's memory and files are released as soon as it
+ * exits; the zombie keeps its slot, trap frame and status until its parent
+ * (or init, which adopts orphans) waits for it.  A zombie stays locked
+ * until it is off its hart, and wait() takes that lock before it frees
+ * the slot, so no slot (and kernel stack) is reused while still in use.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
 
-struct cpu cpus[NCPU];
-struct proc procs[NPROC];
+#define NPIDHASH 64
 
+static struct proc procs[NPROC];
 static struct proc *initproc;
-static struct spinlock pid_lock;
-static int next_pid = 1;
-static struct spinlock wait_lock;
 
-static void forkret(void);
+static struct spinlock slot_lock;
+static struct proc *free_slots;
+static struct proc *pid_hash[NPIDHASH];
+static int last_pid;
+
+static struct spinlock family_lock;
+
+static void start_forked(void);
+static void start_init(void);
 
 void
 proc_init(void)
 {
-	struct proc *p;
+	int i;
 
-	spin_init(&pid_lock, "next_pid");
-	spin_init(&wait_lock, "wait");
-	for (p = procs; p < &procs[NPROC]; p++) {
+	spin_init(&slot_lock, "slots");
+	spin_init(&family_lock, "family");
+	waitq_init_channels();
+	sched_init();
+	/* Push in reverse, so slots are handed out from the lowest. */
+	for (i = NPROC - 1; i >= 0; i--) {
+		struct proc *p = &procs[i];
+
 		spin_init(&p->lock, "proc");
+		waitq_init(&p->child_exit, "child exit");
 		p->state = UNUSED;
-		p->kstack = KSTACK((int)(p - procs));
+		p->kstack = KSTACK(i);
+		p->hash_next = free_slots;
+		free_slots = p;
 	}
-}
-
-struct cpu *
-mycpu(void)
-{
-	return &cpus[cpuid()];
 }
 
 struct proc *
@@ -60,169 +81,232 @@ myproc(void)
 	return p;
 }
 
-static int
-alloc_pid(void)
+static struct proc **
+pid_bucket(int pid)
 {
-	int pid;
-
-	spin_lock(&pid_lock);
-	pid = next_pid++;
-	spin_unlock(&pid_lock);
-	return pid;
+	return &pid_hash[(uint)pid % NPIDHASH];
 }
 
-/* Return a slot to UNUSED, freeing what it holds.  p->lock is held. */
-static void
-proc_free(struct proc *p)
+/*
+ * Take a free slot and give it a pid; it is USED (invisible to the
+ * scheduler) until its creator makes it runnable.  0 if none is free.
+ */
+static struct proc *
+slot_alloc(void)
 {
+	struct proc *p, **bucket;
+
+	spin_lock(&slot_lock);
+	p = free_slots;
+	if (p == 0) {
+		spin_unlock(&slot_lock);
+		return 0;
+	}
+	free_slots = p->hash_next;
+	p->pid = ++last_pid;
+	bucket = pid_bucket(p->pid);
+	p->hash_next = *bucket;
+	*bucket = p;
+	p->state = USED;
+	spin_unlock(&slot_lock);
+
+	p->killed = 0;
+	p->exited = 0;
+	p->xstate = 0;
+	p->parent = 0;
+	p->children = 0;
+	p->sz = 0;
+	p->stack_base = 0;
+	p->cwd = 0;
+	fpu_reset(&p->fpu);
+	memset(p->ofile, 0, sizeof(p->ofile));
+	return p;
+}
+
+/*
+ * Give back a slot nobody else can reach any more: one that never ran, or
+ * a zombie its parent reaped.  A zombie holds its own lock until it is off
+ * its hart, so taking the lock here waits for that.
+ */
+static void
+slot_free(struct proc *p)
+{
+	struct proc **link;
+
+	spin_lock(&p->lock);
+	p->state = UNUSED;
+	spin_unlock(&p->lock);
+
 	if (p->pagetable)
 		uvm_destroy(p->pagetable, p->sz);
 	p->pagetable = 0;
 	if (p->trapframe)
 		frame_free(p->trapframe);
 	p->trapframe = 0;
-	p->sz = 0;
-	p->stack_base = 0;
+
+	spin_lock(&slot_lock);
+	for (link = pid_bucket(p->pid); *link != p; link = &(*link)->hash_next)
+		;
+	*link = p->hash_next;
 	p->pid = 0;
-	p->parent = 0;
-	p->name[0] = 0;
-	p->chan = 0;
-	p->killed = 0;
-	p->xstate = 0;
-	p->state = UNUSED;
+	p->hash_next = free_slots;
+	free_slots = p;
+	spin_unlock(&slot_lock);
 }
 
-/*
- * Claim an UNUSED slot with a trap frame and an empty address space, set
- * to start in forkret.  Returns with p->lock held, or 0.
- */
-static struct proc *
-proc_alloc(void)
+/* Trap frame, address space and first kernel context for a new slot. */
+static int
+setup_slot(struct proc *p, void (*start)(void), int zero_trapframe)
 {
-	struct proc *p;
-
-	for (p = procs; p < &procs[NPROC]; p++) {
-		spin_lock(&p->lock);
-		if (p->state == UNUSED)
-			goto found;
-		spin_unlock(&p->lock);
-	}
-	return 0;
-
-found:
-	p->pid = alloc_pid();
-	p->state = USED;
-	p->trapframe = frame_alloc_zeroed();
-	if (p->trapframe)
-		p->pagetable = uvm_create((uint64)p->trapframe);
-	if (p->trapframe == 0 || p->pagetable == 0) {
-		proc_free(p);
-		spin_unlock(&p->lock);
-		return 0;
-	}
+	p->trapframe = zero_trapframe ? frame_alloc_zeroed() : frame_alloc();
+	if (p->trapframe == 0)
+		return -1;
+	p->pagetable = uvm_create((uint64)p->trapframe);
+	if (p->pagetable == 0)
+		return -1;
 	memset(&p->context, 0, sizeof(p->context));
-	p->context.ra = (uint64)forkret;
+	p->context.ra = (uint64)start;
 	p->context.sp = p->kstack + KSTACK_PAGES * PGSIZE;
-	return p;
+	return 0;
 }
 
-/* The first process: it execs /init from the kernel, in forkret. */
+/* The first process: start_init mounts the file system and execs /init. */
 void
 user_init(void)
 {
-	struct proc *p = proc_alloc();
+	struct proc *p = slot_alloc();
 
-	if (p == 0)
-		panic("user_init: no process slot");
+	if (p == 0 || setup_slot(p, start_init, 1) < 0)
+		panic("user_init: no memory for the first process");
 	initproc = p;
 	strlcpy_k(p->name, "init", sizeof(p->name));
-	p->state = RUNNABLE;
+	spin_lock(&p->lock);
+	make_runnable(p);
 	spin_unlock(&p->lock);
 }
 
 /*
- * Every new process starts here, still holding p->lock from the
- * scheduler.  The first one also mounts the file system (which sleeps, so
- * it needs a process) and loads /init.
+ * A new process's first instructions run here, holding p->lock from
+ * the scheduler.
  */
 static void
-forkret(void)
+start_forked(void)
 {
-	static int first = 1;
+	spin_unlock(&myproc()->lock);
+	usertrap_return();
+}
+
+/* Mounting reads the disk, which sleeps: it needs a process. */
+static void
+start_init(void)
+{
 	struct proc *p = myproc();
+	char *argv[] = { "init", 0 };
+	int argc;
 
 	spin_unlock(&p->lock);
-	if (first) {
-		char *argv[] = { "init", 0 };
-		int argc;
-
-		first = 0;
-		fs_init(ROOTDEV);
-		p->cwd = namei("/");
-		if (p->cwd == 0 || (argc = exec("/init", argv)) < 0)
-			panic("cannot run /init: is the disk image built?");
-		p->trapframe->x[REG_A0] = argc;
-	}
+	fs_init(ROOTDEV);
+	p->cwd = namei("/");
+	if (p->cwd == 0 || (argc = exec("/init", argv)) < 0)
+		panic("cannot run /init: is the disk image built?");
+	p->trapframe->x[REG_A0] = argc;
 	usertrap_return();
+}
+
+static void
+link_child(struct proc *parent, struct proc *c)
+{
+	c->parent = parent;
+	c->sibling_prev = 0;
+	c->sibling_next = parent->children;
+	if (parent->children)
+		parent->children->sibling_prev = c;
+	parent->children = c;
+}
+
+static void
+unlink_child(struct proc *parent, struct proc *c)
+{
+	if (c->sibling_prev)
+		c->sibling_prev->sibling_next = c->sibling_next;
+	else
+		parent->children = c->sibling_next;
+	if (c->sibling_next)
+		c->sibling_next->sibling_prev = c->sibling_prev;
+	c->sibling_next = c->sibling_prev = 0;
+	c->parent = 0;
 }
 
 int
 proc_fork(void)
 {
-	struct proc *p = myproc(), *np;
-	int i, pid;
+	struct proc *p = myproc(), *c;
+	int fd, pid;
 
-	np = proc_alloc();
-	if (np == 0)
+	c = slot_alloc();
+	if (c == 0)
 		return -1;
-	/*
-	 * Copying the address space can take a while: do it without np->lock
-	 * (a USED slot is ignored by the scheduler), so other harts scanning
-	 * the process table never spin on this slot meanwhile.
-	 */
-	spin_unlock(&np->lock);
-	if (uvm_fork(p->pagetable, np->pagetable, p->sz) < 0) {
-		spin_lock(&np->lock);
-		proc_free(np);
-		spin_unlock(&np->lock);
+	pid = c->pid;
+	/* The trap frame is copied whole just below: no need to zero it. */
+	if (setup_slot(c, start_forked, 0) < 0 ||
+	    uvm_fork(p->pagetable, c->pagetable, p->sz) < 0) {
+		slot_free(c);
 		return -1;
 	}
-	spin_lock(&np->lock);
-	np->sz = p->sz;
-	np->stack_base = p->stack_base;
-	*np->trapframe = *p->trapframe;
-	np->trapframe->x[REG_A0] = 0;   /* fork returns 0 in the child */
+	c->sz = p->sz;
+	c->stack_base = p->stack_base;
+	*c->trapframe = *p->trapframe;
+	c->trapframe->x[REG_A0] = 0;   /* fork returns 0 in the child */
+	fpu_copy(&c->fpu, &p->fpu);
+	for (fd = 0; fd < NOFILE; fd++)
+		if (p->ofile[fd])
+			c->ofile[fd] = file_dup(p->ofile[fd]);
+	c->cwd = idup(p->cwd);
+	memmove(c->name, p->name, sizeof(p->name));
 
-	for (i = 0; i < NOFILE; i++)
-		if (p->ofile[i])
-			np->ofile[i] = file_dup(p->ofile[i]);
-	np->cwd = idup(p->cwd);
-	memmove(np->name, p->name, sizeof(p->name));
-	pid = np->pid;
-	spin_unlock(&np->lock);
+	spin_lock(&family_lock);
+	link_child(p, c);
+	spin_unlock(&family_lock);
 
-	spin_lock(&wait_lock);
-	np->parent = p;
-	spin_unlock(&wait_lock);
-
-	spin_lock(&np->lock);
-	np->state = RUNNABLE;
-	spin_unlock(&np->lock);
+	spin_lock(&c->lock);
+	make_runnable(c);
+	spin_unlock(&c->lock);
 	return pid;
 }
 
-/* Hand p's children to init.  wait_lock is held. */
-static void
-reparent(struct proc *p)
+/*
+ * init adopts p's children: O(number of children).  family_lock is held.
+ * Returns whether one of them has exited already (init must look).
+ */
+static int
+give_children_to_init(struct proc *p)
 {
-	struct proc *c;
+	struct proc *c, *next;
+	int zombie = 0;
 
-	for (c = procs; c < &procs[NPROC]; c++) {
-		if (c->parent == p) {
-			c->parent = initproc;
-			proc_wakeup(initproc);
-		}
+	for (c = p->children; c != 0; c = next) {
+		next = c->sibling_next;
+		zombie |= c->exited;
+		link_child(initproc, c);
 	}
+	p->children = 0;
+	return zombie;
+}
+
+/*
+ * Drop the reference to the working directory.  Only the last reference
+ * to an unlinked directory can free blocks, so only then is a log
+ * transaction needed; normally it is just a count going down.
+ */
+static void
+drop_cwd(struct proc *p)
+{
+	if (!iput_if_not_last(p->cwd)) {
+		op_begin();
+		iput(p->cwd);
+		op_end();
+	}
+	p->cwd = 0;
 }
 
 void
@@ -241,93 +325,100 @@ proc_exit(int status)
 			p->ofile[fd] = 0;
 		}
 	}
-	op_begin();
-	iput(p->cwd);
-	op_end();
-	p->cwd = 0;
+	drop_cwd(p);
 
 	/* Give the memory back now; the parent may not wait for a while. */
 	spin_lock(&p->lock);
 	pt = p->pagetable;
 	p->pagetable = 0;
+	mycpu()->user_pt = 0;
 	spin_unlock(&p->lock);
 	uvm_destroy(pt, p->sz);
 
-	spin_lock(&wait_lock);
-	reparent(p);
-	proc_wakeup(p->parent);
-	spin_lock(&p->lock);
+	spin_lock(&family_lock);
+	if (give_children_to_init(p))
+		waitq_wake_all(&initproc->child_exit);
 	p->xstate = status;
+	p->exited = 1;
+	waitq_wake_all(&p->parent->child_exit);
+	spin_lock(&p->lock);
 	p->state = ZOMBIE;
-	spin_unlock(&wait_lock);
+	spin_unlock(&family_lock);
 
 	sched();
-	panic("zombie ran again");
+	panic("zombie pid %d ran again", p->pid);
+}
+
+static struct proc *
+exited_child(struct proc *p)
+{
+	struct proc *c;
+
+	for (c = p->children; c != 0; c = c->sibling_next)
+		if (c->exited)
+			return c;
+	return 0;
 }
 
 int
 proc_wait(uint64 status_addr)
 {
 	struct proc *p = myproc(), *c;
+	int pid, status;
 
-	spin_lock(&wait_lock);
-	for (;;) {
-		int have_children = 0;
-
-		for (c = procs; c < &procs[NPROC]; c++) {
-			if (c->parent != p)
-				continue;
-			have_children = 1;
-			spin_lock(&c->lock);
-			if (c->state == ZOMBIE) {
-				int pid = c->pid;
-
-				/* A bad status pointer leaves the child for a later wait. */
-				if (status_addr != 0 &&
-				    copyout(p->pagetable, status_addr, &c->xstate, sizeof(c->xstate)) < 0) {
-					spin_unlock(&c->lock);
-					spin_unlock(&wait_lock);
-					return -1;
-				}
-				proc_free(c);
-				spin_unlock(&c->lock);
-				spin_unlock(&wait_lock);
-				return pid;
-			}
-			spin_unlock(&c->lock);
-		}
-		if (!have_children || proc_is_killed(p)) {
-			spin_unlock(&wait_lock);
+	spin_lock(&family_lock);
+	while ((c = exited_child(p)) == 0) {
+		if (p->children == 0 || proc_is_killed(p)) {
+			spin_unlock(&family_lock);
 			return -1;
 		}
-		proc_sleep(p, &wait_lock);
+		waitq_sleep(&p->child_exit, &family_lock);
 	}
+	pid = c->pid;
+	status = c->xstate;
+	spin_unlock(&family_lock);
+
+	/*
+	 * Only this process reaps its children, so c stays put meanwhile.
+	 * A bad status pointer leaves the child for a later wait.
+	 */
+	if (status_addr != 0 && copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
+		return -1;
+	spin_lock(&family_lock);
+	unlink_child(p, c);
+	spin_unlock(&family_lock);
+	slot_free(c);
+	return pid;
 }
 
 /*
- * Mark pid killed; it exits the next time it would return to user mode.
- * init cannot be killed: its exit would take the system down, and nothing
- * a user program does may do that.
+ * Mark pid killed; it exits the next time it would return to user mode,
+ * and a sleep is interrupted so it notices.  init cannot be killed: its
+ * exit would take the system down, and nothing a user program does may.
  */
 int
 proc_kill(int pid)
 {
 	struct proc *p;
+	struct waitq *wq = 0;
 
-	if (initproc && pid == initproc->pid)
+	spin_lock(&slot_lock);
+	for (p = *pid_bucket(pid); p != 0 && p->pid != pid; p = p->hash_next)
+		;
+	if (p == 0 || p == initproc) {
+		spin_unlock(&slot_lock);
 		return -1;
-	for (p = procs; p < &procs[NPROC]; p++) {
-		spin_lock(&p->lock);
-		if (p->pid == pid && p->state != UNUSED) {
-			p->killed = 1;
-			if (p->state == SLEEPING)
-				p->state = RUNNABLE;   /* let it notice */
-			spin_unlock(&p->lock);
-			return 0;
-		}
-		spin_unlock(&p->lock);
 	}
-	return -1;
+	spin_lock(&p->lock);
+	p->killed = 1;
+	if (p->state == SLEEPING)
+		wq = p->waitq;
+	spin_unlock(&p->lock);
+	spin_unlock(&slot_lock);
+	/* p may have woken meanwhile; waitq_wake_proc checks. */
+	if (wq)
+		waitq_wake_proc(wq, p);
+	return 0;
 }
 
 void
@@ -376,22 +467,21 @@ proc_grow(int n)
 	return 0;
 }
 
-int
-either_copyout(int user_dst, uint64 dst, const void *src, uint64 len)
+/*
+ * For the refcount audit: visit every live address space, holding its
+ * process's lock (which replacing or freeing a page table also takes).
+ */
+void
+proc_for_each_space(void (*visit)(pagetable_t pt, uint64 sz, void *arg), void *arg)
 {
-	if (user_dst)
-		return copyout(myproc()->pagetable, dst, src, len);
-	memmove((void *)dst, src, len);
-	return 0;
-}
+	struct proc *p;
 
-int
-either_copyin(void *dst, int user_src, uint64 src, uint64 len)
-{
-	if (user_src)
-		return copyin(myproc()->pagetable, dst, src, len);
-	memmove(dst, (const void *)src, len);
-	return 0;
+	for (p = procs; p < &procs[NPROC]; p++) {
+		spin_lock(&p->lock);
+		if (p->state != UNUSED && p->pagetable)
+			visit(p->pagetable, p->sz, arg);
+		spin_unlock(&p->lock);
+	}
 }
 
 /* ^P on the console: a list of processes.  No locks: it must work when stuck. */

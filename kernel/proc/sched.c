@@ -1,19 +1,90 @@
 /*
- * The scheduler, context switches, and sleep/wakeup.
+ * The scheduler: one run queue shared by all harts, holding exactly the
+ * RUNNABLE processes, first in first out.
  *
- * Each hart runs scheduler() on its boot stack and picks RUNNABLE
- * processes round-robin.  A process gives up the hart by calling sched()
- * holding its own p->lock (and no other lock); the scheduler releases it
- * after the switch.  Holding p->lock across the switch is what makes
- * sleep/wakeup race-free: proc_wakeup must take p->lock to see a sleeper,
- * and the sleeper holds it from before it releases the condition lock
- * until it is off the CPU.
+ * Fairness: a process that becomes runnable runs after at most the
+ * processes queued before it, each for at most one time slice (a timer
+ * tick), because every hart takes from the head and a preempted process
+ * goes to the tail.
+ *
+ * Why one shared queue: cowbird runs on at most NCPU = 8 harts, and the
+ * queue lock is held for a handful of instructions (link or unlink one
+ * process), so it is not where harts wait; in exchange, any idle hart
+ * picks up any work and the fairness statement above is exact.
+ *
+ * An idle hart waits in `wfi` with interrupts on.  It wakes on its timer
+ * tick (a tenth of a second) or a device interrupt; S-mode has no way to
+ * interrupt another hart without firmware, so new work waits at most one
+ * tick for an idle hart, and none when the hart that queued it switches
+ * away first (sleep, exit, yield), which is the common case.
+ *
+ * Switching: a process leaves the hart by calling sched() holding its
+ * own p->lock and nothing else; it switches to the hart's scheduler loop,
+ * which drops p->lock once p's registers are saved.  A hart resuming p
+ * takes p->lock first, so it waits until p has fully left its old hart
+ * (see wait.c for why sleep relies on this).
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/arch/arch.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/lib/lib.h"
 #include "kernel/proc/proc.h"
+
+static struct {
+	struct spinlock lock;
+	struct proc *head;     /* linked through p->rq_next */
+	struct proc *tail;
+	int length;
+} runq;
+
+void
+sched_init(void)
+{
+	spin_init(&runq.lock, "run queue");
+}
+
+/* p->lock is held. */
+void
+make_runnable(struct proc *p)
+{
+	if (!spin_holding(&p->lock))
+		panic("make_runnable: pid %d (%s) not locked", p->pid, p->name);
+	p->state = RUNNABLE;
+	p->rq_next = 0;
+	spin_lock(&runq.lock);
+	if (runq.tail)
+		runq.tail->rq_next = p;
+	else
+		runq.head = p;
+	runq.tail = p;
+	runq.length++;
+	spin_unlock(&runq.lock);
+}
+
+static struct proc *
+runq_take(void)
+{
+	struct proc *p;
+
+	spin_lock(&runq.lock);
+	p = runq.head;
+	if (p) {
+		runq.head = p->rq_next;
+		if (runq.head == 0)
+			runq.tail = 0;
+		runq.length--;
+	}
+	spin_unlock(&runq.lock);
+	return p;
+}
+
+/* Is anyone waiting for a hart?  A hint: it may change at once. */
+static int
+runq_busy(void)
+{
+	return __atomic_load_n(&runq.length, __ATOMIC_RELAXED) > 0;
+}
 
 void
 scheduler(void)
@@ -23,95 +94,65 @@ scheduler(void)
 
 	c->proc = 0;
 	for (;;) {
-		int ran = 0;
-
-		/* Let devices interrupt between rounds; avoid deadlock if all sleep. */
+		/* Device interrupts get in between two processes. */
 		intr_on();
-		for (p = procs; p < &procs[NPROC]; p++) {
-			spin_lock(&p->lock);
-			if (p->state == RUNNABLE) {
-				p->state = RUNNING;
-				c->proc = p;
-				swtch(&c->scheduler, &p->context);
-				c->proc = 0;
-				ran = 1;
-			}
-			spin_unlock(&p->lock);
-		}
-		if (!ran) {
-			/* Nothing to run: sleep until an interrupt. */
-			intr_on();
+		p = runq_take();
+		if (p == 0) {
 			asm volatile("wfi");
+			continue;
 		}
+		spin_lock(&p->lock);
+		if (p->state != RUNNABLE)
+			panic("scheduler: pid %d (%s) on the run queue in state %d",
+			    p->pid, p->name, p->state);
+		p->state = RUNNING;
+		c->proc = p;
+		c->user_pt = p->pagetable;
+		switch_context(&c->idle, &p->context);
+		/* p is off the hart: it holds p->lock, which we drop for it. */
+		c->proc = 0;
+		c->user_pt = 0;
+		spin_unlock(&p->lock);
 	}
 }
 
 /*
- * Switch to the scheduler.  intena belongs to this kernel thread, not to
- * the hart, so it is saved and restored around the switch.
+ * Leave the hart for the scheduler loop.  The interrupt flag saved by the
+ * outermost push_off belongs to this kernel thread, so it travels with it.
  */
 void
 sched(void)
 {
 	struct proc *p = myproc();
 	struct cpu *c = mycpu();
-	int intena;
+	int on_before;
 
 	if (!spin_holding(&p->lock))
-		panic("sched: p->lock not held");
-	if (c->noff != 1)
-		panic("sched: holding %d locks", c->noff);
+		panic("sched: pid %d (%s) without its lock", p->pid, p->name);
+	if (c->off_depth != 1)
+		panic("sched: pid %d (%s) holds %d spinlocks besides its own",
+		    p->pid, p->name, c->off_depth - 1);
 	if (p->state == RUNNING)
-		panic("sched: process still RUNNING");
+		panic("sched: pid %d (%s) still RUNNING", p->pid, p->name);
 	if (intr_get())
 		panic("sched: interrupts on");
 
-	intena = c->intena;
-	swtch(&p->context, &c->scheduler);
-	mycpu()->intena = intena;
+	fpu_save_if_dirty(&p->fpu);
+	on_before = c->on_before;
+	switch_context(&p->context, &c->idle);
+	mycpu()->on_before = on_before;
 }
 
+/* Give the hart to the next runnable process, if there is one. */
 void
 yield(void)
 {
 	struct proc *p = myproc();
 
+	if (!runq_busy())
+		return;
 	spin_lock(&p->lock);
-	p->state = RUNNABLE;
+	make_runnable(p);
 	sched();
 	spin_unlock(&p->lock);
-}
-
-/* Atomically release lk and sleep on chan; hold lk again on return. */
-void
-proc_sleep(void *chan, struct spinlock *lk)
-{
-	struct proc *p = myproc();
-
-	spin_lock(&p->lock);
-	spin_unlock(lk);
-
-	p->chan = chan;
-	p->state = SLEEPING;
-	sched();
-	p->chan = 0;
-
-	spin_unlock(&p->lock);
-	spin_lock(lk);
-}
-
-/* Wake every process sleeping on chan.  Call without holding any p->lock. */
-void
-proc_wakeup(void *chan)
-{
-	struct proc *p;
-
-	for (p = procs; p < &procs[NPROC]; p++) {
-		if (p == myproc())
-			continue;
-		spin_lock(&p->lock);
-		if (p->state == SLEEPING && p->chan == chan)
-			p->state = RUNNABLE;
-		spin_unlock(&p->lock);
-	}
 }

@@ -8,6 +8,7 @@
  */
 #include "kernel/types.h"
 #include "kernel/syscall.h"
+#include "kernel/arch/arch.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
@@ -38,11 +39,17 @@ static uint64 (*const syscalls[])(void) = {
 	[SYS_close] = sys_close,   [SYS_vmstat] = sys_vmstat,
 };
 
+/* An ecall from user mode (usertrap sends it here, interrupts off). */
 void
 syscall_dispatch(void)
 {
 	struct proc *p = myproc();
 	uint64 num = p->trapframe->x[REG_A7];
+
+	if (proc_is_killed(p))
+		proc_exit(-1);
+	p->trapframe->x[REG_PC] += 4;   /* return past the ecall */
+	intr_on();
 
 	if (num < NELEM(syscalls) && syscalls[num]) {
 		p->trapframe->x[REG_A0] = syscalls[num]();

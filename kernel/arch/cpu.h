@@ -1,0 +1,66 @@
+/*
+ * Per-hart state and interrupt nesting: the lowest layer of the kernel.
+ * It includes nothing but the register layouts; lib/ (spinlocks) builds
+ * on it.  A hart finds its struct cpu through its hart id, which lives in
+ * tp from start-up on (trampoline.S restores it on every trap from user).
+ *
+ * Fields other layers own are stored here only because they are per hart;
+ * the arch code never looks inside them.
+ */
+#ifndef COWBIRD_CPU_H
+#define COWBIRD_CPU_H
+
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/arch/arch.h"
+#include "kernel/arch/regs.h"
+
+struct proc;
+
+struct cpu {
+	int hartid;
+	int started;                /* checked in at boot */
+
+	/* Interrupt nesting (push_off/pop_off); touched only by this hart. */
+	int off_depth;              /* push_off calls not yet undone */
+	int on_before;              /* were interrupts on at the outermost push_off? */
+
+	/* Owned by the scheduler (kernel/proc/sched.c). */
+	struct proc *proc;          /* running here, or 0 */
+	struct context idle;        /* the hart's scheduler loop */
+	pagetable_t user_pt;        /* address space of proc, for mm's user copies */
+
+	/* Whose floating-point registers are loaded in this hart (fpu.c). */
+	const struct fpstate *fpu_loaded;
+};
+
+extern struct cpu cpus[NCPU];
+
+/* Only meaningful with interrupts off: otherwise the process may move. */
+static inline struct cpu *
+mycpu(void)
+{
+	return &cpus[cpuid()];
+}
+
+/*
+ * push_off/pop_off nest: interrupts come back on only when the outermost
+ * push_off is undone and they were on before it.  Spinlocks use them.
+ */
+void push_off(void);
+void pop_off(void);
+
+/* switch.S: save the running kernel thread in *from, resume *to. */
+void switch_context(struct context *from, struct context *to);
+
+/* fpu.c / fpregs.S: user floating point (see fpu.c for the protocol). */
+void fpu_save(struct fpstate *fs);          /* fpregs.S */
+void fpu_load(const struct fpstate *fs);    /* fpregs.S */
+void fpu_reset(struct fpstate *fs);         /* a new program: FP off until used */
+void fpu_first_use(struct fpstate *fs);     /* turn FP on for this process */
+void fpu_save_if_dirty(struct fpstate *fs); /* interrupts off */
+void fpu_enter_user(struct fpstate *fs);    /* interrupts off */
+void fpu_copy(struct fpstate *to, struct fpstate *from);  /* fork */
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * Sleep locks.  The lock is a flag guarded by a spinlock; contenders
+ * sleep on the lock's own wait queue, and an unlock wakes them all to
+ * compete again (a sleep lock is rarely contended by more than two).
+ */
+#include "kernel/lib/lib.h"
+#include "kernel/proc/proc.h"
+
+void
+sleep_lock_init(struct sleeplock *lk, const char *name)
+{
+	spin_init(&lk->guard, name);
+	waitq_init(&lk->waiters, name);
+	lk->locked = 0;
+	lk->pid = 0;
+	lk->holder[0] = 0;
+	lk->name = name;
+}
+
+void
+sleep_lock(struct sleeplock *lk)
+{
+	struct proc *p = myproc();
+
+	if (p == 0)
+		panic("sleep_lock: '%s' taken outside a process", lk->name);
+	spin_lock(&lk->guard);
+	if (lk->locked && lk->pid == p->pid)
+		panic("sleep_lock: '%s' already held by pid %d (%s)", lk->name, p->pid, p->name);
+	while (lk->locked)
+		waitq_sleep(&lk->waiters, &lk->guard);
+	lk->locked = 1;
+	lk->pid = p->pid;
+	strlcpy_k(lk->holder, p->name, sizeof(lk->holder));
+	spin_unlock(&lk->guard);
+}
+
+void
+sleep_unlock(struct sleeplock *lk)
+{
+	struct proc *p = myproc();
+
+	spin_lock(&lk->guard);
+	if (!lk->locked)
+		panic("sleep_unlock: '%s' is not locked (pid %d, %s)", lk->name,
+		    p ? p->pid : 0, p ? p->name : "no process");
+	if (p == 0 || lk->pid != p->pid)
+		panic("sleep_unlock: '%s' held by pid %d (%s), unlocked by pid %d (%s)",
+		    lk->name, lk->pid, lk->holder, p ? p->pid : 0, p ? p->name : "no process");
+	lk->locked = 0;
+	lk->pid = 0;
+	waitq_wake_all(&lk->waiters);
+	spin_unlock(&lk->guard);
+}
+
+int
+sleep_holding(struct sleeplock *lk)
+{
+	struct proc *p = myproc();
+	int mine;
+
+	spin_lock(&lk->guard);
+	mine = lk->locked && p != 0 && lk->pid == p->pid;
+	spin_unlock(&lk->guard);
+	return mine;
+}
