@@ -6,7 +6,7 @@
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
 the harness talks to QEMU's console through pipes, never the terminal.  The
-protocol is notes/protocol.md:
+protocol:
 
 Phase 1, self-tests: boot with `-append selftest`; the kernel prints
 `selftest ok NAME` / `selftest FAIL NAME: REASON` and `selftest done`.

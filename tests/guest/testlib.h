@@ -2,7 +2,7 @@
  * Small helpers shared by the guest test programs (tests/guest/t_*.c).
  *
  * Header-only: every function is static, because only user/lib/ is linked
- * into a program.  Result lines follow notes/protocol.md:
+ * into a program.  Result lines follow the protocol in tests/run.py:
  *     ok <name>
  *     FAIL <name>: <reason>
  *     SKIP <name>: <reason>
