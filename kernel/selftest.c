@@ -12,6 +12,7 @@
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
@@ -180,12 +181,16 @@ test_lock_nesting(void)
 	spin_lock(&a);
 	CHECK(!intr_get(), name, "interrupts on while holding a lock");
 	CHECK(spin_holding(&a), name, "holding() false for a held lock");
+	CHECK(a.holder == mycpu() && a.locked_at != 0, name, "holder hart or place not recorded");
+	CHECK(a.next == a.serving + 1, name, "ticket lock: one ticket out, got next %u serving %u",
+	    a.next, a.serving);
 	spin_lock(&b);
 	spin_unlock(&b);
 	CHECK(!intr_get(), name, "inner release turned interrupts on");
 	CHECK(spin_holding(&a) && !spin_holding(&b), name, "holding() wrong after inner release");
 	spin_unlock(&a);
 	CHECK(intr_get(), name, "outer release did not restore interrupts");
+	CHECK(a.holder == 0 && a.next == a.serving, name, "released lock still looks held");
 	intr_off();
 	spin_lock(&a);
 	spin_unlock(&a);

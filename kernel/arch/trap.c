@@ -54,7 +54,7 @@ timer_tick(void)
 	if (cpuid() == 0) {
 		spin_lock(&tick_lock);
 		ticks++;
-		proc_wakeup(&ticks);
+		waitq_wake_due(ticks);
 		spin_unlock(&tick_lock);
 	}
 	timer_arm();

@@ -34,6 +34,7 @@ struct proc {
 	int pid;                   /* fixed from allocation to free */
 	struct waitq *waitq;       /* the queue it sleeps on, or 0 */
 	void *chan;                /* the channel it sleeps on (proc_sleep), or 0 */
+	uint wake_tick;            /* when a timed sleep ends (waitq_sleep_until) */
 	struct proc *wq_next;
 	struct proc *wq_prev;
 	struct proc *rq_next;
@@ -82,6 +83,8 @@ void make_runnable(struct proc *p);   /* p->lock held */
 
 /* wait.c (the rest is in sync.h) */
 void waitq_init_channels(void);
+void waitq_sleep_until(struct spinlock *lk, uint tick);   /* lk: tick_lock */
+void waitq_wake_due(uint now);                            /* tick_lock held */
 void waitq_wake_proc(struct waitq *wq, struct proc *p);
 
 /* exec.c */

@@ -60,7 +60,7 @@ sys_sleep(void)
 			spin_unlock(&tick_lock);
 			return -1;
 		}
-		proc_sleep(&ticks, &tick_lock);
+		waitq_sleep_until(&tick_lock, start + n);
 	}
 	spin_unlock(&tick_lock);
 	return 0;

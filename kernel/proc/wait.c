@@ -59,8 +59,30 @@ unlink_sleeper(struct waitq *wq, struct proc *p)
 	p->chan = 0;
 }
 
+/* Link p in order of wake_tick, after everyone due no later. */
 static void
-sleep_on(struct waitq *wq, struct spinlock *lk, void *chan)
+link_sleeper_by_tick(struct waitq *wq, struct proc *p)
+{
+	struct proc *after = wq->last;
+
+	while (after != 0 && (int)(after->wake_tick - p->wake_tick) > 0)
+		after = after->wq_prev;
+	p->wq_prev = after;
+	p->wq_next = after ? after->wq_next : wq->first;
+	if (p->wq_next)
+		p->wq_next->wq_prev = p;
+	else
+		wq->last = p;
+	if (after)
+		after->wq_next = p;
+	else
+		wq->first = p;
+	p->waitq = wq;
+}
+
+static void
+sleep_on(struct waitq *wq, struct spinlock *lk, void *chan, uint tick,
+    void (*link)(struct waitq *, struct proc *))
 {
 	struct proc *p = myproc();
 
@@ -68,8 +90,9 @@ sleep_on(struct waitq *wq, struct spinlock *lk, void *chan)
 		panic("waitq_sleep: condition lock '%s' is the queue's own", lk->name);
 	spin_lock(&wq->lock);
 	spin_lock(&p->lock);
-	link_sleeper(wq, p);
 	p->chan = chan;
+	p->wake_tick = tick;
+	link(wq, p);
 	p->state = SLEEPING;
 	spin_unlock(&wq->lock);
 	spin_unlock(lk);
@@ -83,7 +106,7 @@ sleep_on(struct waitq *wq, struct spinlock *lk, void *chan)
 void
 waitq_sleep(struct waitq *wq, struct spinlock *lk)
 {
-	sleep_on(wq, lk, 0);
+	sleep_on(wq, lk, 0, 0, link_sleeper);
 }
 
 /* Wake p, which is on wq.  wq->lock and p->lock are held. */
@@ -131,6 +154,34 @@ waitq_wake_proc(struct waitq *wq, struct proc *p)
 }
 
 /*
+ * Timed sleeps (the sleep system call).  One queue, kept in order of
+ * wake-up tick, so a timer tick wakes exactly the sleepers whose time has
+ * come and looks at no one else.  The caller's lk is the tick lock, which
+ * the timer holds while it calls waitq_wake_due.
+ */
+static struct waitq timed;
+
+void
+waitq_sleep_until(struct spinlock *lk, uint tick)
+{
+	sleep_on(&timed, lk, 0, tick, link_sleeper_by_tick);
+}
+
+void
+waitq_wake_due(uint now)
+{
+	struct proc *p;
+
+	spin_lock(&timed.lock);
+	while ((p = timed.first) != 0 && (int)(p->wake_tick - now) <= 0) {
+		spin_lock(&p->lock);
+		wake_one(&timed, p);
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&timed.lock);
+}
+
+/*
  * Channels.  64 queues for everything that sleeps on an address: with a
  * few dozen processes, a queue rarely holds sleepers for two channels.
  */
@@ -152,12 +203,13 @@ waitq_init_channels(void)
 
 	for (i = 0; i < NCHANQ; i++)
 		waitq_init(&chan_queues[i], "channel");
+	waitq_init(&timed, "timed sleep");
 }
 
 void
 proc_sleep(void *chan, struct spinlock *lk)
 {
-	sleep_on(chan_queue(chan), lk, chan);
+	sleep_on(chan_queue(chan), lk, chan, 0, link_sleeper);
 }
 
 void
