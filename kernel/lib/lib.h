@@ -56,6 +56,13 @@ extern volatile int panicked;   /* set once; every hart stops when it sees it */
 #define ASSERT(cond) \
 	do { if (!(cond)) panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); } while (0)
 
+/* Invariant checks that cost time: compiled in debug builds only (DEBUG=0 leaves them out). */
+#ifdef DEBUG_CHECKS
+#define DEBUG_ASSERT(cond) ASSERT(cond)
+#else
+#define DEBUG_ASSERT(cond) do { } while (0)
+#endif
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -15,7 +15,10 @@
  *   slot_lock     the free list and the pid hash (and hash_next).
  *   p->lock       p's scheduling state (see proc.h), then wait-queue and
  *                 run-queue locks inside it.
- * (family_lock and slot_lock are never held together.)
+ * (family_lock and slot_lock are never held together.)  One family lock
+ * for the whole tree keeps reparenting simple (exit moves children from
+ * one list to init's); it is held only for O(family) list work and is
+ * released while wait() sleeps, so it is not where harts queue up.
  *
  * Lifetime: a process's memory and files are released as soon as it
  * exits; the zombie keeps its slot, trap frame and status until its parent
@@ -103,6 +106,7 @@ slot_alloc(void)
 		return 0;
 	}
 	free_slots = p->hash_next;
+	DEBUG_ASSERT(p->state == UNUSED);
 	p->pid = ++last_pid;
 	bucket = pid_bucket(p->pid);
 	p->hash_next = *bucket;

@@ -50,6 +50,8 @@ make_runnable(struct proc *p)
 {
 	if (!spin_holding(&p->lock))
 		panic("make_runnable: pid %d (%s) not locked", p->pid, p->name);
+	DEBUG_ASSERT(p->state == USED || p->state == RUNNING || p->state == SLEEPING);
+	DEBUG_ASSERT(p->waitq == 0);
 	p->state = RUNNABLE;
 	p->rq_next = 0;
 	spin_lock(&runq.lock);
@@ -75,6 +77,7 @@ runq_take(void)
 			runq.tail = 0;
 		runq.length--;
 	}
+	DEBUG_ASSERT((runq.head == 0) == (runq.length == 0));
 	spin_unlock(&runq.lock);
 	return p;
 }

@@ -33,6 +33,7 @@ waitq_init(struct waitq *wq, const char *name)
 static void
 link_sleeper(struct waitq *wq, struct proc *p)
 {
+	DEBUG_ASSERT(p->waitq == 0 && p->state == RUNNING);
 	p->wq_next = 0;
 	p->wq_prev = wq->last;
 	if (wq->last)
@@ -64,6 +65,8 @@ static void
 link_sleeper_by_tick(struct waitq *wq, struct proc *p)
 {
 	struct proc *after = wq->last;
+
+	DEBUG_ASSERT(p->waitq == 0 && p->state == RUNNING);
 
 	while (after != 0 && (int)(after->wake_tick - p->wake_tick) > 0)
 		after = after->wq_prev;
@@ -113,6 +116,7 @@ waitq_sleep(struct waitq *wq, struct spinlock *lk)
 static void
 wake_one(struct waitq *wq, struct proc *p)
 {
+	DEBUG_ASSERT(p->waitq == wq && p->state == SLEEPING);
 	unlink_sleeper(wq, p);
 	make_runnable(p);
 }
