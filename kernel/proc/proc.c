@@ -7,7 +7,7 @@
  *   - every process keeps a list of its children, so wait looks only at
  *     its own children, and exit hands only its own children to init.
  * The table (procs[]) exists only to give each slot a fixed kernel stack;
- * the audit iterator and ^P are the only walks over it.
+ * ^P is the only walk over it.
  *
  * Locks, in the order they are taken:
  *   family_lock   every parent, children list, sibling link, exited and
@@ -469,23 +469,6 @@ proc_grow(int n)
 			return -1;
 	}
 	return 0;
-}
-
-/*
- * For the refcount audit: visit every live address space, holding its
- * process's lock (which replacing or freeing a page table also takes).
- */
-void
-proc_for_each_space(void (*visit)(pagetable_t pt, uint64 sz, void *arg), void *arg)
-{
-	struct proc *p;
-
-	for (p = procs; p < &procs[NPROC]; p++) {
-		spin_lock(&p->lock);
-		if (p->state != UNUSED && p->pagetable)
-			visit(p->pagetable, p->sz, arg);
-		spin_unlock(&p->lock);
-	}
 }
 
 /* ^P on the console: a list of processes.  No locks: it must work when stuck. */

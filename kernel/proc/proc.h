@@ -72,7 +72,6 @@ void proc_set_killed(struct proc *p);
 int  proc_is_killed(struct proc *p);
 int  proc_grow(int n);
 void proc_dump(void);        /* ^P */
-void proc_for_each_space(void (*visit)(pagetable_t pt, uint64 sz, void *arg), void *arg);
 
 /* sched.c */
 void sched_init(void);
