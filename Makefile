@@ -96,6 +96,7 @@ $(B)/kernel.elf: $(KOBJ) kernel/kernel.ld
 	@echo "  LD      $@"
 	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KOBJ)
 	$(Q)$(OBJDUMP) -S $@ > $(B)/kernel.asm
+	$(Q)tools/kernel-fp-check $(OBJDUMP) $@ || (rm -f $@; false)
 
 # ---- user programs ----
 ULIBSRC := $(sort $(wildcard user/lib/*.c user/lib/*.S))

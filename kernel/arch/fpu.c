@@ -98,6 +98,10 @@ fpu_enter_user(struct fpstate *fs)
 void
 fpu_copy(struct fpstate *to, struct fpstate *from)
 {
+	if (!from->used) {
+		fpu_reset(to);
+		return;
+	}
 	push_off();
 	fpu_save_if_dirty(from);
 	pop_off();

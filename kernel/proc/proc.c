@@ -4,14 +4,15 @@
  * Nothing here looks at every slot on the way of a system call:
  *   - unused slots wait on a free list, so allocating one is O(1);
  *   - live processes are in a hash table by pid, so kill finds one in O(1);
- *   - every process keeps a list of its children, so wait looks only at
- *     its own children, and exit hands only its own children to init.
+ *   - every process keeps two lists of its children, the live ones and
+ *     the exited ones (zombies), so wait takes the first zombie in O(1),
+ *     and exit hands only its own children to init.
  * The table (procs[]) exists only to give each slot a fixed kernel stack;
  * ^P is the only walk over it.
  *
  * Locks, in the order they are taken:
- *   family_lock   every parent, children list, sibling link, exited and
- *                 xstate; wait() sleeps on p->child_exit with it.
+ *   family_lock   every parent, children and zombies list, sibling link
+ *                 and xstate; wait() sleeps on p->child_exit with it.
  *   slot_lock     the free list and the pid hash (and hash_next).
  *   p->lock       p's scheduling state (see proc.h), then wait-queue and
  *                 run-queue locks inside it.
@@ -115,10 +116,10 @@ slot_alloc(void)
 	spin_unlock(&slot_lock);
 
 	p->killed = 0;
-	p->exited = 0;
 	p->xstate = 0;
 	p->parent = 0;
 	p->children = 0;
+	p->zombies = 0;
 	p->sz = 0;
 	p->stack_base = 0;
 	p->cwd = 0;
@@ -217,28 +218,27 @@ start_init(void)
 	usertrap_return();
 }
 
+/* Push c on a sibling list (children or zombies). */
 static void
-link_child(struct proc *parent, struct proc *c)
+sibling_push(struct proc **list, struct proc *c)
 {
-	c->parent = parent;
 	c->sibling_prev = 0;
-	c->sibling_next = parent->children;
-	if (parent->children)
-		parent->children->sibling_prev = c;
-	parent->children = c;
+	c->sibling_next = *list;
+	if (*list)
+		(*list)->sibling_prev = c;
+	*list = c;
 }
 
 static void
-unlink_child(struct proc *parent, struct proc *c)
+sibling_remove(struct proc **list, struct proc *c)
 {
 	if (c->sibling_prev)
 		c->sibling_prev->sibling_next = c->sibling_next;
 	else
-		parent->children = c->sibling_next;
+		*list = c->sibling_next;
 	if (c->sibling_next)
 		c->sibling_next->sibling_prev = c->sibling_prev;
 	c->sibling_next = c->sibling_prev = 0;
-	c->parent = 0;
 }
 
 int
@@ -269,7 +269,8 @@ proc_fork(void)
 	memmove(c->name, p->name, sizeof(p->name));
 
 	spin_lock(&family_lock);
-	link_child(p, c);
+	c->parent = p;
+	sibling_push(&p->children, c);
 	spin_unlock(&family_lock);
 
 	spin_lock(&c->lock);
@@ -279,22 +280,26 @@ proc_fork(void)
 }
 
 /*
- * init adopts p's children: O(number of children).  family_lock is held.
- * Returns whether one of them has exited already (init must look).
+ * init adopts p's children, live and exited: O(number of children), to
+ * point each at its new parent.  family_lock is held.
  */
-static int
+static void
 give_children_to_init(struct proc *p)
 {
-	struct proc *c, *next;
-	int zombie = 0;
+	struct proc **list[2] = { &p->children, &p->zombies };
+	struct proc **adopted[2] = { &initproc->children, &initproc->zombies };
+	struct proc *c;
+	int i;
 
-	for (c = p->children; c != 0; c = next) {
-		next = c->sibling_next;
-		zombie |= c->exited;
-		link_child(initproc, c);
+	for (i = 0; i < 2; i++) {
+		while ((c = *list[i]) != 0) {
+			sibling_remove(list[i], c);
+			c->parent = initproc;
+			sibling_push(adopted[i], c);
+		}
 	}
-	p->children = 0;
-	return zombie;
+	if (initproc->zombies)
+		waitq_wake_all(&initproc->child_exit);
 }
 
 /*
@@ -340,10 +345,10 @@ proc_exit(int status)
 	uvm_destroy(pt, p->sz);
 
 	spin_lock(&family_lock);
-	if (give_children_to_init(p))
-		waitq_wake_all(&initproc->child_exit);
+	give_children_to_init(p);
 	p->xstate = status;
-	p->exited = 1;
+	sibling_remove(&p->parent->children, p);
+	sibling_push(&p->parent->zombies, p);
 	waitq_wake_all(&p->parent->child_exit);
 	spin_lock(&p->lock);
 	p->state = ZOMBIE;
@@ -353,17 +358,6 @@ proc_exit(int status)
 	panic("zombie pid %d ran again", p->pid);
 }
 
-static struct proc *
-exited_child(struct proc *p)
-{
-	struct proc *c;
-
-	for (c = p->children; c != 0; c = c->sibling_next)
-		if (c->exited)
-			return c;
-	return 0;
-}
-
 int
 proc_wait(uint64 status_addr)
 {
@@ -371,7 +365,7 @@ proc_wait(uint64 status_addr)
 	int pid, status;
 
 	spin_lock(&family_lock);
-	while ((c = exited_child(p)) == 0) {
+	while ((c = p->zombies) == 0) {
 		if (p->children == 0 || proc_is_killed(p)) {
 			spin_unlock(&family_lock);
 			return -1;
@@ -389,7 +383,8 @@ proc_wait(uint64 status_addr)
 	if (status_addr != 0 && copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
 		return -1;
 	spin_lock(&family_lock);
-	unlink_child(p, c);
+	sibling_remove(&p->zombies, c);
+	c->parent = 0;
 	spin_unlock(&family_lock);
 	slot_free(c);
 	return pid;

@@ -22,7 +22,7 @@ enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
  *                  links (with the queue's lock), and replacing pagetable;
  *                  held across a context switch (sched.c).
  *   run queue lock rq_next.
- *   family_lock    parent, children, sibling links, exited (proc.c).
+ *   family_lock    parent, children, zombies, sibling links, xstate (proc.c).
  *   slot_lock      the free list and pid hash links: hash_next (proc.c).
  *   none           the rest belongs to the process itself.
  */
@@ -40,10 +40,10 @@ struct proc {
 	struct proc *rq_next;
 
 	struct proc *parent;
-	struct proc *children;     /* first child, then through sibling links */
+	struct proc *children;     /* live children, linked through sibling links */
+	struct proc *zombies;      /* exited children not yet waited for, likewise */
 	struct proc *sibling_next;
 	struct proc *sibling_prev;
-	int exited;                /* a zombie waiting for wait() */
 	struct waitq child_exit;   /* wait() sleeps here */
 
 	struct proc *hash_next;    /* pid hash chain, or the free list when UNUSED */
