@@ -391,6 +391,29 @@ proc_wait(uint64 status_addr)
 }
 
 /*
+ * The live (or zombie) process pid, returned with its lock held, or 0.
+ * Holding p->lock keeps the slot from being freed (slot_free takes it).
+ */
+struct proc *
+proc_lookup_locked(int pid)
+{
+	struct proc *p;
+
+	spin_lock(&slot_lock);
+	for (p = *pid_bucket(pid); p != 0 && p->pid != pid; p = p->hash_next)
+		;
+	if (p) {
+		spin_lock(&p->lock);
+		if (p->state == UNUSED) {
+			spin_unlock(&p->lock);
+			p = 0;
+		}
+	}
+	spin_unlock(&slot_lock);
+	return p;
+}
+
+/*
  * Mark pid killed; it exits the next time it would return to user mode,
  * and a sleep is interrupted so it notices.  init cannot be killed: its
  * exit would take the system down, and nothing a user program does may.
@@ -401,19 +424,16 @@ proc_kill(int pid)
 	struct proc *p;
 	struct waitq *wq = 0;
 
-	spin_lock(&slot_lock);
-	for (p = *pid_bucket(pid); p != 0 && p->pid != pid; p = p->hash_next)
-		;
-	if (p == 0 || p == initproc) {
-		spin_unlock(&slot_lock);
+	if ((p = proc_lookup_locked(pid)) == 0)
+		return -1;
+	if (p == initproc) {
+		spin_unlock(&p->lock);
 		return -1;
 	}
-	spin_lock(&p->lock);
 	p->killed = 1;
 	if (p->state == SLEEPING)
 		wq = p->waitq;
 	spin_unlock(&p->lock);
-	spin_unlock(&slot_lock);
 	/* p may have woken meanwhile; waitq_wake_proc checks. */
 	if (wq)
 		waitq_wake_proc(wq, p);
