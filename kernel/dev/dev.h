@@ -36,6 +36,7 @@ struct disk_stats {
 void virtio_disk_init(void);
 void virtio_disk_read(uint blockno, void *data);
 void virtio_disk_write(uint blockno, const void *data);
+void virtio_disk_write_many(int n, const uint *blockno, void *const *data);  /* unordered */
 void virtio_disk_flush(void);      /* completed writes become durable */
 void virtio_disk_stats(struct disk_stats *st);
 void virtio_disk_intr(void);

@@ -30,10 +30,13 @@
  *   disk.req[s].  Taking a slot is taking a whole chain, so a request never
  *   holds part of a chain while waiting for the rest; a read or write
  *   links header -> data -> status, a flush links header -> status.
- * - A caller takes a free slot (sleeping while none is), fills it in,
- *   publishes it in the available ring, notifies, and sleeps until the
- *   interrupt handler marks it done; then it checks the status, frees the
- *   slot and returns.  Each request has exactly one waiter, its caller.
+ * - A caller takes a free slot (sleeping while none is), fills it in and
+ *   posts it in the available ring (post), notifies the device (kick), and
+ *   sleeps until the interrupt handler marks it done; then it checks the
+ *   status and frees the slot (finish).  Each request has exactly one
+ *   waiter, its caller.  virtio_disk_write_many() posts up to NREQ writes
+ *   before one kick and waits for them together, so the log's commit waits
+ *   for one round trip per NREQ blocks instead of one per block.
  * - request_done() is the one place where the device's completion of a
  *   request is handled; a crash-injection hook for writes belongs there.
  * - One spinlock, disk.lock, covers the slots, the rings' driver side and
@@ -299,19 +302,26 @@ slot_give(int s)
 	proc_wakeup(&disk.nfree);
 }
 
-/* Issue one request and sleep until the device has finished it. */
-static void
-request(uint32 type, uint64 sector, void *data)
+/* A free slot, owned by the caller; sleeps while every slot is busy. */
+static int
+slot_take_wait(void)
 {
-	struct vq_desc *d;
-	struct request *r;
 	int s;
 
-	spin_lock(&disk.lock);
 	while ((s = slot_take()) < 0)
 		proc_sleep(&disk.nfree, &disk.lock);
-	r = &disk.req[s];
-	d = &vq.desc[s * DESC_PER_REQ];
+	return s;
+}
+
+/*
+ * Fill in slot s and put it in the available ring.  The device may not
+ * look before kick().  data is 0 for a flush.
+ */
+static void
+post(int s, uint32 type, uint64 sector, void *data)
+{
+	struct vq_desc *d = &vq.desc[s * DESC_PER_REQ];
+	struct request *r = &disk.req[s];
 
 	r->hdr.type = type;
 	r->hdr.reserved = 0;
@@ -326,19 +336,44 @@ request(uint32 type, uint64 sector, void *data)
 	} else {
 		d[0].next = s * DESC_PER_REQ + 2;
 	}
-
 	vq.avail.ring[vq.avail.idx % VQ_SIZE] = s * DESC_PER_REQ;
 	__sync_synchronize();    /* descriptors and entry before the index */
 	vq.avail.idx++;
+}
+
+/* Tell the device that the available ring has new entries. */
+static void
+kick(void)
+{
 	__sync_synchronize();    /* index before the notify */
 	vio_write(VIO_QUEUE_NOTIFY, 0);
+}
+
+/* Sleep until the device has finished slot s's request; free the slot. */
+static void
+finish(int s)
+{
+	struct request *r = &disk.req[s];
 
 	while (!r->done)
 		proc_sleep(r, &disk.lock);
 	if (r->status != VIO_BLK_S_OK)
 		panic("virtio_disk: request type %u sector %lu: device status %d",
-		    type, sector, r->status);
+		    r->hdr.type, r->hdr.sector, r->status);
 	slot_give(s);
+}
+
+/* Issue one request and sleep until the device has finished it. */
+static void
+request(uint32 type, uint64 sector, void *data)
+{
+	int s;
+
+	spin_lock(&disk.lock);
+	s = slot_take_wait();
+	post(s, type, sector, data);
+	kick();
+	finish(s);
 	spin_unlock(&disk.lock);
 }
 
@@ -364,6 +399,36 @@ void
 virtio_disk_write(uint blockno, const void *data)
 {
 	request(VIO_BLK_T_OUT, block_sector(blockno), (void *)data);
+}
+
+/*
+ * Write n blocks, data[i] to blockno[i], keeping up to NREQ requests in
+ * flight at once, and return when all are done.  The order in which they
+ * reach the disk is not defined: a caller that needs order flushes.
+ * Waits for a free slot only while it owns none, so two callers cannot
+ * starve each other.
+ */
+void
+virtio_disk_write_many(int n, const uint *blockno, void *const *data)
+{
+	int slot[NREQ], k, j, i;
+
+	for (i = 0; i < n; i++)
+		(void)block_sector(blockno[i]);    /* panics before anything is sent */
+	spin_lock(&disk.lock);
+	for (i = 0; i < n; i += k) {
+		slot[0] = slot_take_wait();
+		for (k = 1; k < NREQ && i + k < n; k++)
+			if ((slot[k] = slot_take()) < 0)
+				break;
+		for (j = 0; j < k; j++)
+			post(slot[j], VIO_BLK_T_OUT,
+			    (uint64)blockno[i + j] * SECTORS_PER_BLOCK, data[i + j]);
+		kick();
+		for (j = 0; j < k; j++)
+			finish(slot[j]);
+	}
+	spin_unlock(&disk.lock);
 }
 
 /*
@@ -407,11 +472,25 @@ request_done(uint32 id)
 	proc_wakeup(r);
 }
 
+/* The head of the next chain the device has finished, or -1 if none. */
+static int
+next_used(void)
+{
+	uint32 id;
+
+	if (disk.used_seen == *(volatile uint16 *)&vq.used.idx)
+		return -1;
+	__sync_synchronize();    /* the index before the entry it covers */
+	id = vq.used.ring[disk.used_seen % VQ_SIZE].id;
+	disk.used_seen++;
+	return id;
+}
+
 /* IRQ 1. */
 void
 virtio_disk_intr(void)
 {
-	uint16 used_idx;
+	int id;
 
 	spin_lock(&disk.lock);
 
@@ -423,14 +502,8 @@ virtio_disk_intr(void)
 	    vio_read(VIO_INTR_STATUS) & (VIO_INTR_USED_RING | VIO_INTR_CONFIG));
 	__sync_synchronize();
 
-	for (;;) {
-		used_idx = *(volatile uint16 *)&vq.used.idx;
-		if (disk.used_seen == used_idx)
-			break;
-		__sync_synchronize();    /* index before the entries it covers */
-		request_done(vq.used.ring[disk.used_seen % VQ_SIZE].id);
-		disk.used_seen++;
-	}
+	while ((id = next_used()) >= 0)
+		request_done(id);
 
 	spin_unlock(&disk.lock);
 }

@@ -242,6 +242,27 @@ bwrite_to(struct buf *b, uint blockno)
 	virtio_disk_write(blockno, b->data);
 }
 
+/*
+ * Write bs[i]'s data to block dst[i], for i < n, all at once: the disk
+ * gets them in no particular order.  The caller holds every bs[i]'s lock;
+ * as for bwrite_to, a cached copy of a dst[i] other than bs[i] itself is
+ * not updated.
+ */
+void
+bwrite_many(struct buf **bs, const uint *dst, int n)
+{
+	void *data[LOGBLOCKS];
+	int i;
+
+	if (n > LOGBLOCKS)
+		panic("bwrite_many: %d blocks", n);
+	for (i = 0; i < n; i++) {
+		require_locked(bs[i], "bwrite_many");
+		data[i] = bs[i]->data;
+	}
+	virtio_disk_write_many(n, dst, data);
+}
+
 /* Make every block written so far durable on the disk. */
 void
 bflush(void)

@@ -31,6 +31,7 @@ void bio_init(void);
 struct buf *bread(uint dev, uint blockno);   /* returns it locked */
 void bwrite(struct buf *b);
 void bwrite_to(struct buf *b, uint blockno);
+void bwrite_many(struct buf **bs, const uint *dst, int n);
 void bflush(void);
 void brelse(struct buf *b);
 void bforget(struct buf *b);

@@ -92,22 +92,40 @@ header_write(uint n, uint *home)
 	brelse(b);
 }
 
+/*
+ * Write every recorded block, each block's cached copy (pinned, so the
+ * lookups are cache hits) to its log slot (to_home == 0) or its home.
+ * The writes go out together; their order on disk is undefined until the
+ * flush that follows.
+ */
+static void
+write_recorded(int to_home)
+{
+	struct buf *bs[LOGBLOCKS];
+	uint dst[LOGBLOCKS];
+	uint i;
+
+	for (i = 0; i < wal.n; i++) {
+		bs[i] = bread(wal.dev, wal.home[i]);
+		dst[i] = to_home ? wal.home[i] : wal.header + 1 + i;
+	}
+	bwrite_many(bs, dst, wal.n);
+	for (i = 0; i < wal.n; i++) {
+		if (to_home)
+			bunpin(bs[i]);
+		brelse(bs[i]);
+	}
+}
+
 /* Steps 1-4: afterwards the transaction survives any crash. */
 static void
 commit_to_log(void)
 {
-	struct buf *b;
-	uint i;
-
 	if (wal.clear_unflushed) {
 		bflush();	/* step 8 of the previous transaction */
 		wal.clear_unflushed = 0;
 	}
-	for (i = 0; i < wal.n; i++) {
-		b = bread(wal.dev, wal.home[i]);	/* pinned: a cache hit */
-		bwrite_to(b, wal.header + 1 + i);
-		brelse(b);
-	}
+	write_recorded(0);
 	bflush();
 	header_write(wal.n, wal.home);
 	bflush();
@@ -117,15 +135,7 @@ commit_to_log(void)
 static void
 install(void)
 {
-	struct buf *b;
-	uint i;
-
-	for (i = 0; i < wal.n; i++) {
-		b = bread(wal.dev, wal.home[i]);
-		bwrite(b);
-		bunpin(b);
-		brelse(b);
-	}
+	write_recorded(1);
 	bflush();
 	header_write(0, 0);
 	wal.clear_unflushed = 1;
