@@ -41,7 +41,9 @@
  *   keep the contents that were logged.
  *
  * op_end() of an operation that wrote returns only once its transaction's
- * commit is durable (after 4).  So a caller must hold no lock another
+ * commit is durable (after 4); while such an operation waits, the
+ * transaction admits no newcomers, so the wait is bounded by the operations
+ * already inside.  So a caller must hold no lock another
  * operation might need when it calls op_end(); the commit itself takes
  * none but buffer locks.  Flushes are virtio_disk_flush(), through bflush().
  */
@@ -67,6 +69,7 @@ static struct {
 	uint nslots;          /* blocks one transaction may hold */
 	int active;           /* operations in the open transaction */
 	int committing;       /* the last operation is committing: nobody may join */
+	int closing;          /* an operation waits for this commit: nobody may join */
 	uint64 open_seq;      /* number of the open transaction */
 	uint64 durable_seq;   /* highest transaction whose commit is durable */
 	int clear_unflushed;  /* step 8 is owed */
@@ -229,7 +232,7 @@ void
 op_begin(void)
 {
 	spin_lock(&wal.lock);
-	while (wal.committing || !room_for_one_more())
+	while (wal.committing || wal.closing || !room_for_one_more())
 		proc_sleep(&wal, &wal.lock);
 	wal.active++;
 	spin_unlock(&wal.lock);
@@ -251,10 +254,14 @@ op_end(void)
 		/*
 		 * If the transaction holds anything, we may have written it:
 		 * return when the last operation's commit made it durable.
+		 * Close the transaction to newcomers meanwhile, or a stream of
+		 * overlapping operations could keep it from ever committing.
 		 */
-		if (wal.n > 0)
+		if (wal.n > 0) {
+			wal.closing = 1;
 			while (wal.durable_seq < seq)
 				proc_sleep(&wal.durable_seq, &wal.lock);
+		}
 		spin_unlock(&wal.lock);
 		return;
 	}
@@ -271,6 +278,7 @@ op_end(void)
 
 	spin_lock(&wal.lock);
 	wal.committing = 0;
+	wal.closing = 0;
 	wal.open_seq++;
 	proc_wakeup(&wal);
 	spin_unlock(&wal.lock);
