@@ -2,25 +2,33 @@
  * The console device (major CONSOLE): line-edited input from the UART,
  * output to it.
  *
- * Design:
- * - Input lives in one 128-byte ring with three ever-increasing counters:
- *     rd    next byte a reader takes,
- *     done  end of the input readers may see (whole lines, or ^D),
- *     edit  end of what has been typed.
- *   The bytes between done and edit are the line still being edited: only
- *   they can be erased by backspace or ^U.  console_intr() moves done up to
- *   edit when a line is finished (newline, ^D, or the ring is full) and wakes
- *   readers.
- * - ^D is stored in the ring as a marker.  A read that meets it after
- *   copying something stops and leaves it there, so the next read meets it
- *   first and returns 0: end of file at the start of a line.
- * - A read returns at the end of a line, when the caller's buffer is full,
- *   or when it has something and no more input is available (a full ring
- *   without a newline).  It sleeps only while it has nothing yet.
- * - Kernel output (kprintf, echo) is synchronous through uart_putc_sync();
- *   user writes go through the UART's interrupt-driven ring (uart_putc).
- * - ^P runs proc_dump() after the console lock is dropped, so the dump
- *   never nests the process locks inside ours.
+ * Input passes through two stages, each with its own buffer:
+ *   line   the line being typed.  Only it can be edited: backspace and
+ *          DEL erase its last character, ^U all of it.  Characters are
+ *          echoed as they are typed.
+ *   ready  a queue of finished input that readers take from.  A line moves
+ *          into it whole when it ends: at a newline, at ^D, or when the
+ *          line has used all the room the queue has left.
+ * So a reader never sees half a line, and the typist can never erase
+ * what a reader may already have taken.  Together the two hold at most
+ * INPUT_SIZE bytes; a character beyond that is dropped.
+ *
+ * End of file: ^D is queued as a marker byte.  A read stops in front of
+ * it; if the read has copied nothing yet it consumes the marker and
+ * returns 0.  So "abc^D" reads as "abc", then end of file.
+ *
+ * A read returns after a newline, when the caller's buffer is full, or
+ * when it has something and the queue is empty (a line that filled all the
+ * room).  It sleeps only while it has nothing; a kill ends the wait with -1.
+ *
+ * Locking: in.lock guards both buffers.  console_intr() runs in interrupt
+ * context and takes it; readers hold it while copying out (no sleep
+ * there).  ^P runs proc_dump() after the lock is dropped, so the dump never
+ * nests the process locks inside ours.
+ *
+ * Output: kernel output and echo go through uart_putc_sync() (polling,
+ * usable anywhere); user writes through the UART's interrupt-driven queue,
+ * uart_putc().
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -38,17 +46,18 @@
 
 #define INPUT_SIZE 128
 
-/* Bytes of user output copied in at a time. */
-#define WRITE_CHUNK 64
+/* Bytes moved between user space and the console at a time. */
+#define CHUNK 64
 
 struct devsw devsw[NDEV];
 
 static struct {
 	struct spinlock lock;
-	uint rd;
-	uint done;
-	uint edit;
-	char ring[INPUT_SIZE];
+	char line[INPUT_SIZE];     /* being typed */
+	int linelen;
+	char ready[INPUT_SIZE];    /* finished: ring of nready bytes from head */
+	uint head;
+	int nready;
 } in;
 
 void
@@ -67,13 +76,13 @@ console_putc(int c)
 static int
 console_write(int user_src, uint64 src, int n)
 {
-	char chunk[WRITE_CHUNK];
+	char chunk[CHUNK];
 	int done, len, i;
 
 	for (done = 0; done < n; done += len) {
 		len = n - done;
-		if (len > WRITE_CHUNK)
-			len = WRITE_CHUNK;
+		if (len > CHUNK)
+			len = CHUNK;
 		if (either_copyin(chunk, user_src, src + done, len) < 0)
 			return done > 0 ? done : -1;
 		for (i = 0; i < len; i++)
@@ -82,53 +91,116 @@ console_write(int user_src, uint64 src, int n)
 	return done;
 }
 
+/*
+ * Copy up to max bytes of ready input into buf, stopping after a newline
+ * and in front of an end-of-file marker; consumes nothing.
+ */
+static int
+peek_ready(char *buf, int max)
+{
+	int n;
+	char c;
+
+	for (n = 0; n < max && n < in.nready; n++) {
+		c = in.ready[(in.head + n) % INPUT_SIZE];
+		if (c == KEY_EOF)
+			break;
+		buf[n] = c;
+		if (c == '\n')
+			return n + 1;
+	}
+	return n;
+}
+
+static void
+consume_ready(int n)
+{
+	in.head = (in.head + n) % INPUT_SIZE;
+	in.nready -= n;
+}
+
+/* Is the next ready byte the end-of-file marker? */
+static int
+at_eof(void)
+{
+	return in.nready > 0 && in.ready[in.head] == KEY_EOF;
+}
+
 static int
 console_read(int user_dst, uint64 dst, int n)
 {
-	int got = 0;
-	char c;
+	char chunk[CHUNK];
+	int got = 0, len;
 
+	if (n <= 0)
+		return 0;
 	spin_lock(&in.lock);
+	while (in.nready == 0) {
+		if (proc_is_killed(myproc())) {
+			spin_unlock(&in.lock);
+			return -1;
+		}
+		proc_sleep(&in, &in.lock);
+	}
+	if (at_eof()) {
+		consume_ready(1);    /* this read is the end of file */
+		spin_unlock(&in.lock);
+		return 0;
+	}
 	while (got < n) {
-		if (in.rd == in.done) {
-			if (got > 0)
-				break;
-			if (proc_is_killed(myproc())) {
-				spin_unlock(&in.lock);
-				return -1;
-			}
-			proc_sleep(&in, &in.lock);
-			continue;
-		}
-		c = in.ring[in.rd % INPUT_SIZE];
-		if (c == KEY_EOF) {
-			if (got == 0)
-				in.rd++;    /* consume it: this read is the EOF */
+		len = peek_ready(chunk, n - got < CHUNK ? n - got : CHUNK);
+		if (len == 0)
 			break;
-		}
-		if (either_copyout(user_dst, dst + got, &c, 1) < 0) {
+		if (either_copyout(user_dst, dst + got, chunk, len) < 0) {
 			if (got == 0)
 				got = -1;
-			break;      /* the byte stays for the next read */
+			break;      /* the bytes stay for the next read */
 		}
-		in.rd++;
-		got++;
-		if (c == '\n')
+		consume_ready(len);
+		got += len;
+		if (chunk[len - 1] == '\n')
 			break;
 	}
 	spin_unlock(&in.lock);
 	return got;
 }
 
-/* Erase the last typed, unfinished character, on screen too. */
+/* Move the typed line into the ready queue and wake readers. */
+static void
+finish_line(void)
+{
+	int i;
+
+	for (i = 0; i < in.linelen; i++)
+		in.ready[(in.head + in.nready + i) % INPUT_SIZE] = in.line[i];
+	in.nready += in.linelen;
+	in.linelen = 0;
+	proc_wakeup(&in);
+}
+
+/* Erase the last typed character, on screen too; 0 if there is none. */
 static int
 erase_one(void)
 {
-	if (in.edit == in.done)
+	if (in.linelen == 0)
 		return 0;
-	in.edit--;
+	in.linelen--;
 	console_putc('\b');
 	return 1;
+}
+
+static void
+type_char(int c)
+{
+	if (c == 0 || in.nready + in.linelen >= INPUT_SIZE)
+		return;     /* NUL, or no room: drop it */
+	if (c == '\r')
+		c = '\n';
+	if (c != KEY_EOF)
+		console_putc(c);
+	in.line[in.linelen++] = c;
+	if (c == '\n' || c == KEY_EOF || in.nready + in.linelen == INPUT_SIZE)
+		finish_line();
 }
 
 /* A character arrived from the UART (interrupt context). */
@@ -138,33 +210,15 @@ console_intr(int c)
 	int dump = 0;
 
 	spin_lock(&in.lock);
-	switch (c) {
-	case KEY_DUMP:
+	if (c == KEY_DUMP)
 		dump = 1;
-		break;
-	case KEY_KILL_LINE:
+	else if (c == KEY_KILL_LINE)
 		while (erase_one())
 			;
-		break;
-	case KEY_BACKSPACE:
-	case KEY_DELETE:
+	else if (c == KEY_BACKSPACE || c == KEY_DELETE)
 		erase_one();
-		break;
-	default:
-		if (c == 0 || in.edit - in.rd >= INPUT_SIZE)
-			break;      /* NUL, or no room: drop it */
-		if (c == '\r')
-			c = '\n';
-		if (c != KEY_EOF)
-			console_putc(c);
-		in.ring[in.edit % INPUT_SIZE] = c;
-		in.edit++;
-		if (c == '\n' || c == KEY_EOF || in.edit - in.rd == INPUT_SIZE) {
-			in.done = in.edit;
-			proc_wakeup(&in);
-		}
-		break;
-	}
+	else
+		type_char(c);
 	spin_unlock(&in.lock);
 
 	if (dump)

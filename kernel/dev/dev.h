@@ -27,10 +27,22 @@ struct devsw {
 };
 extern struct devsw devsw[NDEV];
 
-/* virtio_disk.c */
-struct buf;
+/* virtio_disk.c: whole BSIZE blocks; each call sleeps until the device is done */
+struct disk_stats {
+	uint64 reads;
+	uint64 writes;
+	uint64 flushes;
+};
 void virtio_disk_init(void);
-void virtio_disk_rw(struct buf *b, int write);   /* sleeps until done */
+void virtio_disk_read(uint blockno, void *data);
+void virtio_disk_write(uint blockno, const void *data);
+void virtio_disk_write_many(int n, const uint *blockno, void *const *data);  /* unordered */
+void virtio_disk_flush(void);      /* completed writes become durable */
+void virtio_disk_stats(struct disk_stats *st);
 void virtio_disk_intr(void);
+
+/* diskstat.c: device DISKSTAT reads as "reads N\nwrites N\nflushes N\n" */
+#define DISKSTAT 2                /* device major number */
+void diskstat_init(void);
 
 #endif

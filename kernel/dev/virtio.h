@@ -81,7 +81,7 @@ struct vq_desc {
 #define VQ_DESC_WRITE 2   /* device writes this buffer (else reads it) */
 
 /* Driver -> device: heads of descriptor chains ready to process. */
-#define VQ_SIZE 8         /* descriptors in our one queue */
+#define VQ_SIZE 32        /* descriptors in our one queue (a power of 2) */
 struct vq_avail {
 	uint16 flags;
 	uint16 idx;           /* where the driver puts the next entry (mod VQ_SIZE) */
@@ -104,6 +104,7 @@ struct vq_used {
 /* ---- block requests ---- */
 #define VIO_BLK_T_IN    0   /* read from the disk */
 #define VIO_BLK_T_OUT   1   /* write to the disk */
+#define VIO_BLK_T_FLUSH 4   /* make completed writes durable (VIO_BLK_F_FLUSH) */
 
 #define VIO_BLK_SECTOR  512
 

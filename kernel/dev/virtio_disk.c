@@ -9,32 +9,40 @@
  *   legacy interface (the whole queue at one guest page number, QueuePFN,
  *   with GuestPageSize and QueueAlign both 4096).  QEMU gives version 1
  *   unless started with -global virtio-mmio.force-legacy=false.
- * - One queue of VQ_SIZE (8) descriptors.  Its memory is a static,
- *   page-aligned object in the kernel's bss: descriptor table and available
- *   ring in the first page, used ring at the start of the second, which is
- *   exactly the legacy layout for 8 entries and align 4096, and satisfies
- *   the modern alignment rules too.  The kernel maps RAM at its physical
- *   address, so a kernel pointer is also the address the device uses.
+ * - One queue of VQ_SIZE descriptors.  Its memory is a static, page-aligned
+ *   object in the kernel's bss: descriptor table and available ring in the
+ *   first page, used ring at the start of the second, which is exactly the
+ *   legacy layout with align 4096, and satisfies the modern alignment rules
+ *   too.  The kernel maps RAM at its physical address, so a kernel pointer
+ *   is also the address the device uses.
  * - Features: we accept VERSION_1 (required by the modern interface) and
  *   FLUSH, and refuse the rest (RO, SCSI, CONFIG_WCE, MQ, ANY_LAYOUT,
- *   EVENT_IDX, INDIRECT_DESC...).  Accepting FLUSH tells QEMU the guest
- *   manages a write cache, so QEMU stops syncing the image file after every
- *   write (write-through costs milliseconds per block: a 1 KiB file write
- *   took 40 ms).  We never send a flush: a completed write sits in the
- *   host's page cache, which survives QEMU being killed, the crash the log
- *   is tested against; only a host power loss could lose it.
- * - A request is a chain of three descriptors: the request header (type and
- *   sector), the BSIZE-byte data buffer (two sectors), and one status byte
- *   the device writes.  The header and status for the chain whose head is
- *   descriptor i live in disk.req[i], also in bss.
- * - virtio_disk_rw() sleeps while fewer than three descriptors are free,
- *   publishes the chain, notifies, and sleeps on the buf until
- *   virtio_disk_intr() sees the chain in the used ring, checks the status,
- *   clears b->disk and wakes it.  The requester frees its own descriptors.
- * - One spinlock covers the descriptors, the rings' driver side and
- *   disk.req.  Fences order the writes the device must see in order: the
- *   ring entry before the index that publishes it, the index before the
- *   notify; and on completion, the used index before the entries.
+ *   EVENT_IDX, INDIRECT_DESC...).  Accepting FLUSH tells the device that we
+ *   manage its write cache: a completed write may sit in a volatile cache
+ *   (for QEMU, the host's page cache) until virtio_disk_flush().  The log
+ *   flushes at its commit points (see fs/log.c and docs/durability.md).
+ *   Without FLUSH a device writes through, and a flush is a no-op.
+ *
+ * Requests:
+ * - The descriptors are divided once, at init, into NREQ request slots of
+ *   three: slot s owns descriptors 3s (header), 3s+1 (data) and 3s+2
+ *   (status), and the header and status descriptors always point at
+ *   disk.req[s].  Taking a slot is taking a whole chain, so a request never
+ *   holds part of a chain while waiting for the rest; a read or write
+ *   links header -> data -> status, a flush links header -> status.
+ * - A caller takes a free slot (sleeping while none is), fills it in and
+ *   posts it in the available ring (post), notifies the device (kick), and
+ *   sleeps until the interrupt handler marks it done; then it checks the
+ *   status and frees the slot (finish).  Each request has exactly one
+ *   waiter, its caller.  virtio_disk_write_many() posts up to NREQ writes
+ *   before one kick and waits for them together, so the log's commit waits
+ *   for one round trip per NREQ blocks instead of one per block.
+ * - request_done() is the one place where the device's completion of a
+ *   request is handled; a crash-injection hook for writes belongs there.
+ * - One spinlock, disk.lock, covers the slots, the rings' driver side and
+ *   the counters.  Fences order the writes the device must see in order:
+ *   the ring entry before the index that publishes it, the index before
+ *   the notify; and on completion, the used index before the entries.
  * - A status other than OK, an unknown completed descriptor or a block past
  *   the end of the disk is a kernel or emulator bug, not a user error, so
  *   they panic.
@@ -45,7 +53,6 @@
 #include "kernel/fs.h"
 #include "kernel/lib/lib.h"
 #include "kernel/proc/proc.h"
-#include "kernel/fs/fsys.h"
 #include "kernel/dev/dev.h"
 #include "kernel/dev/virtio.h"
 
@@ -64,17 +71,26 @@ _Static_assert(__builtin_offsetof(struct vq_pages, used) == PGSIZE,
 _Static_assert(sizeof(struct vq_desc) * VQ_SIZE + sizeof(struct vq_avail) <= PGSIZE,
     "descriptors and available ring must share the first page");
 
+#define DESC_PER_REQ 3
+#define NREQ (VQ_SIZE / DESC_PER_REQ)    /* request slots */
+
+/* What one request slot holds besides its three descriptors. */
+struct request {
+	struct vio_blk_req hdr;       /* device reads this */
+	volatile uchar status;        /* device writes this */
+	int busy;                     /* a caller owns the slot */
+	int done;                     /* the device has finished it */
+};
+
 static struct {
 	struct spinlock lock;
 	int version;                  /* 1 legacy, 2 modern; 0 before init */
+	int can_flush;                /* VIO_BLK_F_FLUSH was negotiated */
 	uint64 capacity;              /* disk size in sectors */
-	char free[VQ_SIZE];           /* descriptor i is unused */
 	uint16 used_seen;             /* used-ring entries already handled */
-	struct {                      /* per chain, indexed by head descriptor */
-		struct buf *b;            /* 0 when no request */
-		struct vio_blk_req hdr;   /* device reads this */
-		volatile uchar status;    /* device writes this */
-	} req[VQ_SIZE];
+	int nfree;                    /* slots not busy */
+	struct request req[NREQ];
+	struct disk_stats stats;
 } disk;
 
 static inline uint32
@@ -135,6 +151,7 @@ negotiate_features(void)
 		wanted |= VIO_FEATURE(VIO_F_VERSION_1);
 	}
 	write_driver_features(offered & wanted);
+	disk.can_flush = (offered & VIO_FEATURE(VIO_BLK_F_FLUSH)) != 0;
 }
 
 /*
@@ -187,6 +204,23 @@ setup_queue(void)
 	}
 }
 
+/* Point slot s's header and status descriptors at its request, for good. */
+static void
+slot_wire(int s)
+{
+	struct vq_desc *d = &vq.desc[s * DESC_PER_REQ];
+	struct request *r = &disk.req[s];
+
+	d[0].addr = (uint64)&r->hdr;
+	d[0].len = sizeof(r->hdr);
+	d[0].flags = VQ_DESC_NEXT;
+	d[1].next = s * DESC_PER_REQ + 2;
+	d[2].addr = (uint64)&r->status;
+	d[2].len = 1;
+	d[2].flags = VQ_DESC_WRITE;
+	d[2].next = 0;
+}
+
 void
 virtio_disk_init(void)
 {
@@ -226,147 +260,237 @@ virtio_disk_init(void)
 		panic("virtio_disk: disk holds %lu sectors", disk.capacity);
 
 	setup_queue();
-	for (i = 0; i < VQ_SIZE; i++)
-		disk.free[i] = 1;
+	for (i = 0; i < NREQ; i++)
+		slot_wire(i);
+	disk.nfree = NREQ;
 	disk.used_seen = 0;
 
 	status |= VIO_S_DRIVER_OK;
 	vio_write(VIO_STATUS, status);
+	diskstat_init();
+}
+
+/* Requests completed since boot, by type (the diskstat device shows them). */
+void
+virtio_disk_stats(struct disk_stats *st)
+{
+	spin_lock(&disk.lock);
+	*st = disk.stats;
+	spin_unlock(&disk.lock);
 }
 
 static int
-desc_alloc(void)
+slot_take(void)
 {
-	int i;
+	int s;
 
-	for (i = 0; i < VQ_SIZE; i++) {
-		if (disk.free[i]) {
-			disk.free[i] = 0;
-			return i;
+	for (s = 0; s < NREQ; s++) {
+		if (!disk.req[s].busy) {
+			disk.req[s].busy = 1;
+			disk.nfree--;
+			return s;
 		}
 	}
 	return -1;
 }
 
 static void
-desc_free(int i)
+slot_give(int s)
 {
-	if (i < 0 || i >= VQ_SIZE || disk.free[i])
-		panic("virtio_disk: freeing descriptor %d twice", i);
-	memset(&vq.desc[i], 0, sizeof(vq.desc[i]));
-	disk.free[i] = 1;
+	disk.req[s].busy = 0;
+	disk.nfree++;
+	proc_wakeup(&disk.nfree);
 }
 
-/* Free the chain starting at head, and let waiting requesters retry. */
-static void
-chain_free(int head)
-{
-	int i, next;
-
-	for (i = head; i >= 0; i = next) {
-		next = vq.desc[i].flags & VQ_DESC_NEXT ? vq.desc[i].next : -1;
-		desc_free(i);    /* clears the descriptor: take next first */
-	}
-	proc_wakeup(disk.free);
-}
-
-/* All of them or none: partial chains would deadlock two requesters. */
+/* A free slot, owned by the caller; sleeps while every slot is busy. */
 static int
-chain_alloc(int idx[CHAIN_LEN])
+slot_take_wait(void)
 {
-	int n, k;
+	int s;
 
-	for (n = 0; n < CHAIN_LEN; n++) {
-		idx[n] = desc_alloc();
-		if (idx[n] < 0) {
-			for (k = 0; k < n; k++)
-				desc_free(idx[k]);
-			return -1;
-		}
+	while ((s = slot_take()) < 0)
+		proc_sleep(&disk.nfree, &disk.lock);
+	return s;
+}
+
+/*
+ * Fill in slot s and put it in the available ring.  The device may not
+ * look before kick().  data is 0 for a flush.
+ */
+static void
+post(int s, uint32 type, uint64 sector, void *data)
+{
+	struct vq_desc *d = &vq.desc[s * DESC_PER_REQ];
+	struct request *r = &disk.req[s];
+
+	r->hdr.type = type;
+	r->hdr.reserved = 0;
+	r->hdr.sector = sector;
+	r->status = 0xff;    /* anything the device will overwrite */
+	r->done = 0;
+	if (data != 0) {
+		d[0].next = s * DESC_PER_REQ + 1;
+		d[1].addr = (uint64)data;
+		d[1].len = BSIZE;
+		d[1].flags = VQ_DESC_NEXT | (type == VIO_BLK_T_IN ? VQ_DESC_WRITE : 0);
+	} else {
+		d[0].next = s * DESC_PER_REQ + 2;
 	}
-	return 0;
-}
-
-static void
-desc_set(int i, void *addr, uint32 len, uint16 flags, int next)
-{
-	vq.desc[i].addr = (uint64)addr;
-	vq.desc[i].len = len;
-	vq.desc[i].flags = flags;
-	vq.desc[i].next = flags & VQ_DESC_NEXT ? next : 0;
-}
-
-/* Hand the chain at head to the device. */
-static void
-submit(int head)
-{
-	vq.avail.ring[vq.avail.idx % VQ_SIZE] = head;
+	vq.avail.ring[vq.avail.idx % VQ_SIZE] = s * DESC_PER_REQ;
 	__sync_synchronize();    /* descriptors and entry before the index */
 	vq.avail.idx++;
+}
+
+/* Tell the device that the available ring has new entries. */
+static void
+kick(void)
+{
 	__sync_synchronize();    /* index before the notify */
 	vio_write(VIO_QUEUE_NOTIFY, 0);
 }
 
-void
-virtio_disk_rw(struct buf *b, int write)
+/* Sleep until the device has finished slot s's request; free the slot. */
+static void
+finish(int s)
 {
-	uint64 sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
-	int d[CHAIN_LEN];
+	struct request *r = &disk.req[s];
 
-	if (disk.version == 0)
-		panic("virtio_disk_rw: disk not initialised");
-	if (sector + SECTORS_PER_BLOCK > disk.capacity)
-		panic("virtio_disk_rw: block %u past the end of the disk",
-		    b->blockno);
+	while (!r->done)
+		proc_sleep(r, &disk.lock);
+	if (r->status != VIO_BLK_S_OK)
+		panic("virtio_disk: request type %u sector %lu: device status %d",
+		    r->hdr.type, r->hdr.sector, r->status);
+	slot_give(s);
+}
+
+/* Issue one request and sleep until the device has finished it. */
+static void
+request(uint32 type, uint64 sector, void *data)
+{
+	int s;
 
 	spin_lock(&disk.lock);
-	while (chain_alloc(d) < 0)
-		proc_sleep(disk.free, &disk.lock);
-
-	disk.req[d[0]].hdr.type = write ? VIO_BLK_T_OUT : VIO_BLK_T_IN;
-	disk.req[d[0]].hdr.reserved = 0;
-	disk.req[d[0]].hdr.sector = sector;
-	disk.req[d[0]].status = 0xff;    /* anything the device will overwrite */
-	disk.req[d[0]].b = b;
-
-	desc_set(d[0], &disk.req[d[0]].hdr, sizeof(struct vio_blk_req),
-	    VQ_DESC_NEXT, d[1]);
-	desc_set(d[1], b->data, BSIZE,
-	    VQ_DESC_NEXT | (write ? 0 : VQ_DESC_WRITE), d[2]);
-	desc_set(d[2], (void *)&disk.req[d[0]].status, 1, VQ_DESC_WRITE, 0);
-
-	b->disk = 1;
-	submit(d[0]);
-
-	while (b->disk)
-		proc_sleep(b, &disk.lock);
-
-	disk.req[d[0]].b = 0;
-	chain_free(d[0]);
+	s = slot_take_wait();
+	post(s, type, sector, data);
+	kick();
+	finish(s);
 	spin_unlock(&disk.lock);
 }
 
-/* The device finished the chain whose head is id. Caller holds disk.lock. */
-static void
-complete(uint32 id)
+static uint64
+block_sector(uint blockno)
 {
-	struct buf *b;
+	uint64 sector = (uint64)blockno * SECTORS_PER_BLOCK;
 
-	if (id >= VQ_SIZE || disk.req[id].b == 0)
+	if (disk.version == 0)
+		panic("virtio_disk: not initialised");
+	if (sector + SECTORS_PER_BLOCK > disk.capacity)
+		panic("virtio_disk: block %u past the end of the disk", blockno);
+	return sector;
+}
+
+void
+virtio_disk_read(uint blockno, void *data)
+{
+	request(VIO_BLK_T_IN, block_sector(blockno), data);
+}
+
+void
+virtio_disk_write(uint blockno, const void *data)
+{
+	request(VIO_BLK_T_OUT, block_sector(blockno), (void *)data);
+}
+
+/*
+ * Write n blocks, data[i] to blockno[i], keeping up to NREQ requests in
+ * flight at once, and return when all are done.  The order in which they
+ * reach the disk is not defined: a caller that needs order flushes.
+ * Waits for a free slot only while it owns none, so two callers cannot
+ * starve each other.
+ */
+void
+virtio_disk_write_many(int n, const uint *blockno, void *const *data)
+{
+	int slot[NREQ], k, j, i;
+
+	for (i = 0; i < n; i++)
+		(void)block_sector(blockno[i]);    /* panics before anything is sent */
+	spin_lock(&disk.lock);
+	for (i = 0; i < n; i += k) {
+		slot[0] = slot_take_wait();
+		for (k = 1; k < NREQ && i + k < n; k++)
+			if ((slot[k] = slot_take()) < 0)
+				break;
+		for (j = 0; j < k; j++)
+			post(slot[j], VIO_BLK_T_OUT,
+			    (uint64)blockno[i + j] * SECTORS_PER_BLOCK, data[i + j]);
+		kick();
+		for (j = 0; j < k; j++)
+			finish(slot[j]);
+	}
+	spin_unlock(&disk.lock);
+}
+
+/*
+ * Returns when every write completed before the call is durable.  A device
+ * without the FLUSH feature has no volatile cache to empty.
+ */
+void
+virtio_disk_flush(void)
+{
+	if (!disk.can_flush)
+		return;
+	request(VIO_BLK_T_FLUSH, 0, 0);
+}
+
+/*
+ * The device finished the request whose chain starts at descriptor id.
+ * Every completion, of every type, passes through here.  Caller holds
+ * disk.lock.
+ */
+static void
+request_done(uint32 id)
+{
+	struct request *r;
+
+	if (id % DESC_PER_REQ != 0 || id / DESC_PER_REQ >= NREQ ||
+	    !disk.req[id / DESC_PER_REQ].busy)
 		panic("virtio_disk: device completed unknown descriptor %u", id);
-	b = disk.req[id].b;
-	if (disk.req[id].status != VIO_BLK_S_OK)
-		panic("virtio_disk: block %u: device status %d", b->blockno,
-		    disk.req[id].status);
-	b->disk = 0;
-	proc_wakeup(b);
+	r = &disk.req[id / DESC_PER_REQ];
+	switch (r->hdr.type) {
+	case VIO_BLK_T_IN:
+		disk.stats.reads++;
+		break;
+	case VIO_BLK_T_OUT:
+		disk.stats.writes++;
+		break;
+	case VIO_BLK_T_FLUSH:
+		disk.stats.flushes++;
+		break;
+	}
+	r->done = 1;
+	proc_wakeup(r);
+}
+
+/* The head of the next chain the device has finished, or -1 if none. */
+static int
+next_used(void)
+{
+	uint32 id;
+
+	if (disk.used_seen == *(volatile uint16 *)&vq.used.idx)
+		return -1;
+	__sync_synchronize();    /* the index before the entry it covers */
+	id = vq.used.ring[disk.used_seen % VQ_SIZE].id;
+	disk.used_seen++;
+	return id;
 }
 
 /* IRQ 1. */
 void
 virtio_disk_intr(void)
 {
-	uint16 used_idx;
+	int id;
 
 	spin_lock(&disk.lock);
 
@@ -378,14 +502,8 @@ virtio_disk_intr(void)
 	    vio_read(VIO_INTR_STATUS) & (VIO_INTR_USED_RING | VIO_INTR_CONFIG));
 	__sync_synchronize();
 
-	for (;;) {
-		used_idx = *(volatile uint16 *)&vq.used.idx;
-		if (disk.used_seen == used_idx)
-			break;
-		__sync_synchronize();    /* index before the entries it covers */
-		complete(vq.used.ring[disk.used_seen % VQ_SIZE].id);
-		disk.used_seen++;
-	}
+	while ((id = next_used()) >= 0)
+		request_done(id);
 
 	spin_unlock(&disk.lock);
 }

@@ -1,49 +1,142 @@
 /*
- * Buffer cache: NBUF in-memory copies of disk blocks.
+ * Buffer cache: NBUF in-memory copies of disk blocks, found by hashing
+ * (dev, blockno), and recycled least recently used first.
  *
- * Design and invariants:
- * - cache.lock guards every buffer's identity (dev, blockno), refcnt and
- *   place in the LRU list.  A buffer's data and valid flag are guarded by
- *   its own sleep lock, which whoever bread() returned it to holds.
- * - At most one buffer names a given block, so two processes using the
- *   same block always share one copy and serialize on its sleep lock.
- * - The list is circular around the sentinel cache.head: head.next is the
- *   most recently released buffer, head.prev the least recently released.
- *   A buffer with refcnt 0 may be taken over for another block; the search
- *   for one starts from the least recently released end.
- * - The log pins buffers it still has to install (bpin) by holding an
- *   extra reference, so they stay cached until the commit writes them home.
+ * Each buffer is in one of two states:
+ *   held  refs > 0: someone has it from bread() (and holds or waits for its
+ *         sleep lock), or the log has pinned it until the commit installs
+ *         it.  A held buffer keeps its identity.
+ *   idle  refs == 0: on the idle list, in the order it became idle, the
+ *         oldest at the front.  Its data stays valid, so a later bread() of
+ *         the same block finds it without disk I/O; or it may be recycled
+ *         for another block.
+ * A buffer that names a block is on that block's hash chain, idle or held.
+ *
+ * Locking rule:
+ * - cache.lock (a spinlock) guards every buffer's identity (dev, blockno),
+ *   refs, hash-chain links and idle-list links.  It is held only for O(1)
+ *   work: a hash chain is NBUF / NBUCKET long on average and list updates
+ *   are constant time.  It is never held across disk I/O or a sleep lock.
+ * - A buffer's sleep lock guards data and valid.  Whoever bread() returned
+ *   the buffer to holds it until brelse().
+ * So many harts look up and release buffers in parallel, serializing only
+ * for a few instructions, and wait on each other only when they want the
+ * same block.
+ *
+ * Invariants (checked in debug builds by bio_check, buffer by buffer):
+ * - At most one buffer names a given block, so every user of a block shares
+ *   one copy and its sleep lock serializes them.
+ * - A buffer is on the idle list if and only if refs == 0.
+ *
+ * When every buffer is held, bread() sleeps until one goes idle.  That
+ * cannot deadlock: a commit needs no buffers beyond those it pinned, and
+ * no process holds one buffer while waiting for a free one except inside a
+ * file-system operation, where the log admits at most
+ * LOGBLOCKS / MAXOPBLOCKS operations at a time, each holding two or three
+ * buffers; NBUF leaves room for those and the log's pins.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/fs.h"
 #include "kernel/lib/lib.h"
+#include "kernel/proc/proc.h"
 #include "kernel/dev/dev.h"
 #include "kernel/fs/fsys.h"
 
+#define NBUCKET 31    /* prime: block numbers in strides spread evenly */
 #define NODEV ((uint)-1)
 
 static struct {
 	struct spinlock lock;
 	struct buf bufs[NBUF];
-	struct buf head;
+	struct buf *bucket[NBUCKET];   /* hash chains, linked through hnext */
+	struct buf idle;               /* sentinel: idle.next is the oldest */
+	int nidle;
+	int nwaiting;                  /* sleeping in bget for an idle buffer */
 } cache;
 
+static struct buf **
+chain_of(uint dev, uint blockno)
+{
+	return &cache.bucket[(dev * 7919u + blockno) % NBUCKET];
+}
+
 static void
-lru_unlink(struct buf *b)
+chain_insert(struct buf *b)
+{
+	struct buf **head = chain_of(b->dev, b->blockno);
+
+	b->hnext = *head;
+	b->hprevp = head;
+	if (*head != 0)
+		(*head)->hprevp = &b->hnext;
+	*head = b;
+}
+
+static void
+chain_remove(struct buf *b)
+{
+	*b->hprevp = b->hnext;
+	if (b->hnext != 0)
+		b->hnext->hprevp = b->hprevp;
+	b->hnext = 0;
+	b->hprevp = 0;
+}
+
+/* Make b the newest idle buffer (at_front == 0) or the next to recycle. */
+static void
+idle_add(struct buf *b, int at_front)
+{
+	struct buf *after = at_front ? &cache.idle : cache.idle.prev;
+
+	b->next = after->next;
+	b->prev = after;
+	after->next->prev = b;
+	after->next = b;
+	cache.nidle++;
+	if (cache.nwaiting > 0)
+		proc_wakeup(&cache.idle);
+}
+
+static void
+idle_remove(struct buf *b)
 {
 	b->prev->next = b->next;
 	b->next->prev = b->prev;
+	b->next = b->prev = 0;
+	cache.nidle--;
 }
 
+#ifdef DEBUG_CHECKS
+/*
+ * The invariants at the top of the file, for the one buffer an operation
+ * just changed (a whole-cache check on every lookup would cost more than
+ * the lookup).  Caller holds cache.lock.
+ */
 static void
-lru_push_front(struct buf *b)
+bio_check(struct buf *b)
 {
-	b->next = cache.head.next;
-	b->prev = &cache.head;
-	cache.head.next->prev = b;
-	cache.head.next = b;
+	struct buf *o;
+	int same = 0;
+
+	if ((b->refs == 0) != (b->next != 0))
+		panic("bio: block %u has %u refs and is%s on the idle list",
+		    b->blockno, b->refs, b->next != 0 ? "" : " not");
+	if (b->dev == NODEV)
+		return;
+	for (o = *chain_of(b->dev, b->blockno); o != 0; o = o->hnext)
+		if (o->dev == b->dev && o->blockno == b->blockno)
+			same++;
+	if (same != 1)
+		panic("bio: block %u cached %d times", b->blockno, same);
 }
+#else
+static void
+bio_check(struct buf *b)
+{
+	(void)b;
+}
+#endif
 
 void
 bio_init(void)
@@ -51,20 +144,28 @@ bio_init(void)
 	struct buf *b;
 
 	spin_init(&cache.lock, "bcache");
-	cache.head.next = &cache.head;
-	cache.head.prev = &cache.head;
+	cache.idle.next = cache.idle.prev = &cache.idle;
 	for (b = cache.bufs; b < cache.bufs + NBUF; b++) {
 		sleep_lock_init(&b->lock, "buffer");
-		b->dev = NODEV;		/* names no block yet */
-		b->valid = 0;
-		b->refcnt = 0;
-		lru_push_front(b);
+		b->dev = NODEV;		/* names no block, on no chain */
+		idle_add(b, 0);
 	}
 }
 
+static struct buf *
+chain_find(uint dev, uint blockno)
+{
+	struct buf *b;
+
+	for (b = *chain_of(dev, blockno); b != 0; b = b->hnext)
+		if (b->dev == dev && b->blockno == blockno)
+			return b;
+	return 0;
+}
+
 /*
- * Find the buffer caching (dev, blockno), or recycle an unused one for it.
- * Returns it locked, with a reference taken.
+ * The buffer for (dev, blockno), held and locked: the cached one if there
+ * is one, else the oldest idle buffer renamed, with valid == 0.
  */
 static struct buf *
 bget(uint dev, uint blockno)
@@ -72,27 +173,33 @@ bget(uint dev, uint blockno)
 	struct buf *b;
 
 	spin_lock(&cache.lock);
-	for (b = cache.head.next; b != &cache.head; b = b->next) {
-		if (b->dev == dev && b->blockno == blockno) {
-			b->refcnt++;
-			spin_unlock(&cache.lock);
-			sleep_lock(&b->lock);
-			return b;
+	for (;;) {
+		if ((b = chain_find(dev, blockno)) != 0) {
+			if (b->refs++ == 0)
+				idle_remove(b);
+			break;
 		}
-	}
-	for (b = cache.head.prev; b != &cache.head; b = b->prev) {
-		if (b->refcnt == 0) {
+		if (cache.nidle > 0) {
+			b = cache.idle.next;
+			idle_remove(b);
+			if (b->dev != NODEV)
+				chain_remove(b);
 			b->dev = dev;
 			b->blockno = blockno;
 			b->valid = 0;
-			b->refcnt = 1;
-			spin_unlock(&cache.lock);
-			sleep_lock(&b->lock);
-			return b;
+			b->refs = 1;
+			chain_insert(b);
+			break;
 		}
+		/* Every buffer is held: wait for a brelse (see the top). */
+		cache.nwaiting++;
+		proc_sleep(&cache.idle, &cache.lock);
+		cache.nwaiting--;
 	}
-	/* Every buffer is held: more than NBUF in use means a kernel bug. */
-	panic("bget: no free buffer");
+	bio_check(b);
+	spin_unlock(&cache.lock);
+	sleep_lock(&b->lock);
+	return b;
 }
 
 struct buf *
@@ -102,54 +209,122 @@ bread(uint dev, uint blockno)
 
 	b = bget(dev, blockno);
 	if (!b->valid) {
-		virtio_disk_rw(b, 0);
+		virtio_disk_read(b->blockno, b->data);
 		b->valid = 1;
 	}
 	return b;
 }
 
-/* Write b's data to disk now.  The caller holds b's lock. */
+static void
+require_locked(struct buf *b, const char *who)
+{
+	if (!sleep_holding(&b->lock))
+		panic("%s: buffer for block %u not locked", who, b->blockno);
+}
+
+/* Write b's data to its block now.  The caller holds b's lock. */
 void
 bwrite(struct buf *b)
 {
-	if (!sleep_holding(&b->lock))
-		panic("bwrite: buffer %u not locked", b->blockno);
-	virtio_disk_rw(b, 1);
+	require_locked(b, "bwrite");
+	virtio_disk_write(b->blockno, b->data);
 }
 
-/* Give up a buffer bread() returned; it becomes the most recently used. */
+/*
+ * Write b's data to another block, blockno, leaving b as it is.  The log
+ * uses this to put a copy of a cached block into its log slot; any cached
+ * copy of blockno itself is not updated, so the caller must know that
+ * nobody reads blockno through the cache.
+ */
 void
-brelse(struct buf *b)
+bwrite_to(struct buf *b, uint blockno)
 {
-	if (!sleep_holding(&b->lock))
-		panic("brelse: buffer %u not locked", b->blockno);
-	sleep_unlock(&b->lock);
+	require_locked(b, "bwrite_to");
+	virtio_disk_write(blockno, b->data);
+}
 
-	spin_lock(&cache.lock);
-	if (b->refcnt == 0)
-		panic("brelse: buffer %u has no reference", b->blockno);
-	b->refcnt--;
-	if (b->refcnt == 0) {
-		lru_unlink(b);
-		lru_push_front(b);
+/*
+ * Write bs[i]'s data to block dst[i], for i < n, all at once: the disk
+ * gets them in no particular order.  The caller holds every bs[i]'s lock;
+ * as for bwrite_to, a cached copy of a dst[i] other than bs[i] itself is
+ * not updated.
+ */
+void
+bwrite_many(struct buf **bs, const uint *dst, int n)
+{
+	void *data[LOGBLOCKS];
+	int i;
+
+	if (n > LOGBLOCKS)
+		panic("bwrite_many: %d blocks", n);
+	for (i = 0; i < n; i++) {
+		require_locked(bs[i], "bwrite_many");
+		data[i] = bs[i]->data;
 	}
+	virtio_disk_write_many(n, dst, data);
+}
+
+/* Make every block written so far durable on the disk. */
+void
+bflush(void)
+{
+	virtio_disk_flush();
+}
+
+/* Drop one reference; the last one makes b idle, the newest or the oldest. */
+static void
+unhold(struct buf *b, int forget)
+{
+	spin_lock(&cache.lock);
+	if (b->refs == 0)
+		panic("brelse: buffer for block %u is not held", b->blockno);
+	if (--b->refs == 0)
+		idle_add(b, forget);
+	bio_check(b);
 	spin_unlock(&cache.lock);
 }
 
+/* Give back a buffer bread() returned. */
+void
+brelse(struct buf *b)
+{
+	require_locked(b, "brelse");
+	sleep_unlock(&b->lock);
+	unhold(b, 0);
+}
+
+/*
+ * Give back a buffer whose contents nobody will want again (a log slot
+ * read during recovery): it is recycled first, and never found by a
+ * later bread().
+ */
+void
+bforget(struct buf *b)
+{
+	require_locked(b, "bforget");
+	b->valid = 0;
+	spin_lock(&cache.lock);
+	if (b->refs != 1)
+		panic("bforget: block %u has other users", b->blockno);
+	chain_remove(b);
+	b->dev = NODEV;
+	spin_unlock(&cache.lock);
+	sleep_unlock(&b->lock);
+	unhold(b, 1);
+}
+
+/* Keep b cached (and its identity fixed) until bunpin, without its lock. */
 void
 bpin(struct buf *b)
 {
 	spin_lock(&cache.lock);
-	b->refcnt++;
+	if (b->refs++ == 0)
+		panic("bpin: buffer for block %u is not held", b->blockno);
 	spin_unlock(&cache.lock);
 }
 
 void
 bunpin(struct buf *b)
 {
-	spin_lock(&cache.lock);
-	if (b->refcnt == 0)
-		panic("bunpin: buffer %u not pinned", b->blockno);
-	b->refcnt--;
-	spin_unlock(&cache.lock);
+	unhold(b, 0);
 }

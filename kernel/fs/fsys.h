@@ -15,21 +15,26 @@ struct stat;
 
 /* ---- buffer cache (bio.c) ---- */
 struct buf {
-	int valid;            /* data holds the block's contents */
-	int disk;             /* owned by the disk driver while a request runs */
-	uint dev;
+	uint dev;             /* identity, refs and links: guarded by the cache lock */
 	uint blockno;
-	struct sleeplock lock;
-	uint refcnt;
-	struct buf *prev;     /* LRU list: most recently used first */
+	uint refs;            /* bread() holders and log pins */
+	struct buf *hnext;    /* hash chain */
+	struct buf **hprevp;
+	struct buf *prev;     /* idle list, while refs == 0 */
 	struct buf *next;
+	struct sleeplock lock;
+	int valid;            /* data holds the block's contents; guarded by lock */
 	uchar data[BSIZE];
 };
 
 void bio_init(void);
-struct buf *bread(uint dev, uint blockno);
+struct buf *bread(uint dev, uint blockno);   /* returns it locked */
 void bwrite(struct buf *b);
+void bwrite_to(struct buf *b, uint blockno);
+void bwrite_many(struct buf **bs, const uint *dst, int n);
+void bflush(void);
 void brelse(struct buf *b);
+void bforget(struct buf *b);
 void bpin(struct buf *b);
 void bunpin(struct buf *b);
 

@@ -1,25 +1,51 @@
 /*
- * Write-ahead redo log: makes each file-system operation atomic across a
- * crash.
+ * Write-ahead redo log: every file-system operation is atomic across a
+ * crash, and durable when it returns.
  *
- * On disk the log area is sb.nlog blocks from sb.logstart: a header block
- * (a count n and the home block numbers of n blocks) followed by slots for
- * the logged copies.  The header on disk is nonzero only between the
- * commit point and the end of installation, so at boot a nonzero header
- * means "these copies are complete: copy them home"; a zero one means
- * nothing committed is pending, and whatever was half-written is ignored.
+ * On disk (xv6's format, so images interchange): the log area is sb.nlog
+ * blocks from sb.logstart.  The first is the header, a count n and the
+ * home block numbers of n blocks; slot i, the block after the header plus
+ * i, holds the logged copy of the i-th.
  *
- * In memory:
- * - An operation brackets its updates with op_begin()/op_end() and writes
- *   modified buffers with log_write(), which records the block number (a
- *   block written twice is recorded once) and pins the buffer in the cache.
- *   Nothing reaches its home location before the commit.
- * - Group commit: operations run concurrently; the last op_end() of a group
- *   commits for all of them.  op_begin() waits while a commit runs, and
- *   while admitting one more operation could, if every running operation
- *   wrote its full MAXOPBLOCKS, overflow the log slots.
- * - Only the committer touches wal.n and wal.blockno while committing is
- *   set: no operation is active then, and none can start.
+ * A transaction is the set of blocks changed by a group of operations
+ * (group commit).  Operations join the open transaction with op_begin(),
+ * record each block they change with log_write() (the block is pinned in
+ * the buffer cache and changed only there), and leave with op_end().  The
+ * operation that leaves last commits for all of them:
+ *
+ *   1. write each recorded block's cached contents to its log slot
+ *   2. flush           the copies are durable
+ *   3. write the header with n > 0: THE COMMIT POINT
+ *   4. flush           the commit is durable; the operations may return
+ *   5. write each recorded block to its home location
+ *   6. flush           the homes are durable
+ *   7. write the header with n = 0: the log is free
+ *   8. flush           (done lazily, just before the next step 1)
+ *
+ * Invariants, and the flush that keeps each:
+ * - No home block is written before its transaction's commit is durable
+ *   (homes are written only in 5, after 4), so a crash before the commit
+ *   point leaves every home block as it was before the transaction.
+ * - A durable header with n > 0 names slots that hold exactly the
+ *   committed copies: 2 makes the slots durable before 3 writes the header,
+ *   and 8 makes the zero header durable before the next 1 overwrites them.
+ * - A durable zero header means every committed transaction is installed:
+ *   6 makes the homes durable before 7 clears the header.
+ * - Recovery (at boot) copies slots 1..n home when the header says n > 0,
+ *   then clears it.  Doing that twice is harmless, so a crash during 5-7 or
+ *   during recovery is recovered by the next boot.
+ * - A transaction never holds more than nslots blocks: op_begin() admits an
+ *   operation only if every running one could still write MAXOPBLOCKS.
+ * - While a commit runs no operation is active and none may start, so the
+ *   committer alone reads wal.home[] and wal.n, and the pinned buffers
+ *   keep the contents that were logged.
+ *
+ * op_end() of an operation that wrote returns only once its transaction's
+ * commit is durable (after 4); while such an operation waits, the
+ * transaction admits no newcomers, so the wait is bounded by the operations
+ * already inside.  So a caller must hold no lock another
+ * operation might need when it calls op_end(); the commit itself takes
+ * none but buffer locks.  Flushes are virtio_disk_flush(), through bflush().
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -31,141 +57,171 @@
 /* The header block's layout on disk. */
 struct log_header {
 	uint n;
-	uint blockno[LOGBLOCKS];
+	uint home[LOGBLOCKS];
 };
+
+_Static_assert(sizeof(struct log_header) <= BSIZE, "log header must fit a block");
 
 static struct {
 	struct spinlock lock;
-	int dev;
-	uint start;          /* the header block; slot i is at start + 1 + i */
-	uint nslots;         /* blocks the log can hold in one commit */
-	int active;          /* operations between op_begin and op_end */
-	int committing;
-	uint n;              /* blocks recorded so far */
-	uint blockno[LOGBLOCKS];
+	uint dev;
+	uint header;          /* block number of the header; slot i is header + 1 + i */
+	uint nslots;          /* blocks one transaction may hold */
+	int active;           /* operations in the open transaction */
+	int committing;       /* the last operation is committing: nobody may join */
+	int closing;          /* an operation waits for this commit: nobody may join */
+	uint64 open_seq;      /* number of the open transaction */
+	uint64 durable_seq;   /* highest transaction whose commit is durable */
+	int clear_unflushed;  /* step 8 is owed */
+	uint n;               /* blocks the open transaction changed */
+	uint home[LOGBLOCKS];
 } wal;
 
+/* Write the header: home[0..n-1] (step 3), or empty (n == 0, step 7). */
 static void
-header_read(void)
+header_write(uint n, uint *home)
 {
-	struct buf *b;
 	struct log_header *h;
+	struct buf *b;
 	uint i;
 
-	b = bread(wal.dev, wal.start);
+	b = bread(wal.dev, wal.header);
 	h = (struct log_header *)b->data;
-	if (h->n > wal.nslots)
-		panic("log: header claims %u blocks, log holds %u", h->n,
-		    wal.nslots);
-	wal.n = h->n;
-	for (i = 0; i < wal.n; i++)
-		wal.blockno[i] = h->blockno[i];
-	brelse(b);
-}
-
-/*
- * Write the in-memory header to disk.  With n > 0 this is the commit
- * point; with n == 0 it retires a transaction that is fully installed.
- */
-static void
-header_write(void)
-{
-	struct buf *b;
-	struct log_header *h;
-	uint i;
-
-	b = bread(wal.dev, wal.start);
-	h = (struct log_header *)b->data;
-	memset(h, 0, sizeof(*h));
-	h->n = wal.n;
-	for (i = 0; i < wal.n; i++)
-		h->blockno[i] = wal.blockno[i];
+	memset(b->data, 0, BSIZE);
+	h->n = n;
+	for (i = 0; i < n; i++)
+		h->home[i] = home[i];
 	bwrite(b);
 	brelse(b);
 }
 
-/* Copy each recorded block from the cache into its log slot. */
+/*
+ * Write every recorded block, each block's cached copy (pinned, so the
+ * lookups are cache hits) to its log slot (to_home == 0) or its home.
+ * The writes go out together; their order on disk is undefined until the
+ * flush that follows.
+ */
 static void
-copy_to_log(void)
+write_recorded(int to_home)
 {
-	struct buf *from, *to;
+	struct buf *bs[LOGBLOCKS];
+	uint dst[LOGBLOCKS];
 	uint i;
 
 	for (i = 0; i < wal.n; i++) {
-		from = bread(wal.dev, wal.blockno[i]);
-		to = bread(wal.dev, wal.start + 1 + i);
-		memmove(to->data, from->data, BSIZE);
-		bwrite(to);
-		brelse(from);
-		brelse(to);
+		bs[i] = bread(wal.dev, wal.home[i]);
+		dst[i] = to_home ? wal.home[i] : wal.header + 1 + i;
+	}
+	bwrite_many(bs, dst, wal.n);
+	for (i = 0; i < wal.n; i++) {
+		if (to_home)
+			bunpin(bs[i]);
+		brelse(bs[i]);
 	}
 }
 
-/*
- * Copy each logged block to its home location.  After a normal commit the
- * cached copies are the logged ones and stay pinned until here; during
- * recovery nothing is pinned.
- */
+/* Steps 1-4: afterwards the transaction survives any crash. */
 static void
-install(int recovering)
+commit_to_log(void)
 {
-	struct buf *slot, *home;
-	uint i;
-
-	for (i = 0; i < wal.n; i++) {
-		slot = bread(wal.dev, wal.start + 1 + i);
-		home = bread(wal.dev, wal.blockno[i]);
-		memmove(home->data, slot->data, BSIZE);
-		bwrite(home);
-		if (!recovering)
-			bunpin(home);
-		brelse(slot);
-		brelse(home);
+	if (wal.clear_unflushed) {
+		bflush();	/* step 8 of the previous transaction */
+		wal.clear_unflushed = 0;
 	}
+	write_recorded(0);
+	bflush();
+	header_write(wal.n, wal.home);
+	bflush();
+}
+
+/* Steps 5-7: the homes get the new contents; the pins go. */
+static void
+install(void)
+{
+	write_recorded(1);
+	bflush();
+	header_write(0, 0);
+	wal.clear_unflushed = 1;
 }
 
 static void
 commit(void)
 {
-	if (wal.n == 0)
-		return;
-	copy_to_log();
-	header_write();		/* committed */
-	install(0);
+	commit_to_log();
+
+	spin_lock(&wal.lock);
+	wal.durable_seq = wal.open_seq;
+	proc_wakeup(&wal.durable_seq);
+	spin_unlock(&wal.lock);
+
+	install();
 	wal.n = 0;
-	header_write();		/* log is empty again */
 }
 
+/*
+ * At boot, before anything but the superblock is cached: finish the
+ * transaction the header names, if any.
+ */
 static void
-recover(void)
+recover(struct superblock *sb)
 {
-	header_read();
-	if (wal.n > 0)
-		kprintf("log: replaying %u blocks\n", wal.n);
-	install(1);
-	wal.n = 0;
-	header_write();
+	struct log_header *h;
+	struct buf *hb, *slot;
+	uint home[LOGBLOCKS];
+	uint i, n;
+
+	hb = bread(wal.dev, wal.header);
+	h = (struct log_header *)hb->data;
+	n = h->n;
+	if (n > wal.nslots)
+		panic("log: header claims %u blocks, the log holds %u", n,
+		    wal.nslots);
+	for (i = 0; i < n; i++) {
+		home[i] = h->home[i];
+		if (home[i] < sb->inodestart || home[i] >= sb->size)
+			panic("log: header names block %u, outside the file system",
+			    home[i]);
+	}
+	brelse(hb);
+	if (n == 0)
+		return;
+
+	kprintf("log: replaying %u blocks\n", n);
+	for (i = 0; i < n; i++) {
+		/* Nothing caches home[i] yet, so writing it directly is safe. */
+		slot = bread(wal.dev, wal.header + 1 + i);
+		bwrite_to(slot, home[i]);
+		bforget(slot);
+	}
+	bflush();
+	header_write(0, 0);
+	bflush();
 }
 
 void
 log_init(int dev, struct superblock *sb)
 {
-	if (sizeof(struct log_header) > BSIZE)
-		panic("log_init: header does not fit in a block");
+	struct buf *b;
+
 	if (sb->nlog < MAXOPBLOCKS + 1)
 		panic("log_init: log of %u blocks is too small", sb->nlog);
 	spin_init(&wal.lock, "log");
 	wal.dev = dev;
-	wal.start = sb->logstart;
+	wal.header = sb->logstart;
 	wal.nslots = sb->nlog - 1;
 	if (wal.nslots > LOGBLOCKS)
 		wal.nslots = LOGBLOCKS;
-	wal.active = 0;
-	wal.committing = 0;
-	recover();
+	wal.open_seq = 1;
+	wal.durable_seq = 0;
+	recover(sb);
+
+	/* Every commit rewrites the header: keep it cached for good. */
+	b = bread(wal.dev, wal.header);
+	bpin(b);
+	brelse(b);
 }
 
-/* Would one more operation fit if every active one used its whole share? */
+/* Could one more operation join, if every one wrote its whole share? */
 static int
 room_for_one_more(void)
 {
@@ -176,7 +232,7 @@ void
 op_begin(void)
 {
 	spin_lock(&wal.lock);
-	while (wal.committing || !room_for_one_more())
+	while (wal.committing || wal.closing || !room_for_one_more())
 		proc_sleep(&wal, &wal.lock);
 	wal.active++;
 	spin_unlock(&wal.lock);
@@ -185,37 +241,53 @@ op_begin(void)
 void
 op_end(void)
 {
-	int do_commit = 0;
+	uint64 seq;
 
 	spin_lock(&wal.lock);
-	if (wal.active < 1)
+	if (wal.active < 1 || wal.committing)
 		panic("op_end: no operation in progress");
-	if (wal.committing)
-		panic("op_end: commit in progress");
 	wal.active--;
-	if (wal.active == 0) {
-		do_commit = 1;
-		wal.committing = 1;
-	} else {
-		/* Our reserved share is free again: a waiter may now fit. */
+	seq = wal.open_seq;
+	if (wal.active > 0) {
+		/* Our share of the log is free again: a waiter may fit. */
 		proc_wakeup(&wal);
+		/*
+		 * If the transaction holds anything, we may have written it:
+		 * return when the last operation's commit made it durable.
+		 * Close the transaction to newcomers meanwhile, or a stream of
+		 * overlapping operations could keep it from ever committing.
+		 */
+		if (wal.n > 0) {
+			wal.closing = 1;
+			while (wal.durable_seq < seq)
+				proc_sleep(&wal.durable_seq, &wal.lock);
+		}
+		spin_unlock(&wal.lock);
+		return;
 	}
+	if (wal.n == 0) {
+		/* Nobody wrote: nothing to commit, the transaction stays open. */
+		proc_wakeup(&wal);
+		spin_unlock(&wal.lock);
+		return;
+	}
+	wal.committing = 1;
 	spin_unlock(&wal.lock);
 
-	if (!do_commit)
-		return;
-	/* Disk I/O sleeps, so the spinlock must not be held here. */
-	commit();
+	commit();	/* sleeps on the disk: no spinlock held */
+
 	spin_lock(&wal.lock);
 	wal.committing = 0;
+	wal.closing = 0;
+	wal.open_seq++;
 	proc_wakeup(&wal);
 	spin_unlock(&wal.lock);
 }
 
 /*
- * Record that b has been modified inside the current operation.  It is
- * written to disk by the commit; until then the pin keeps it cached.
- * The caller holds b's lock and releases it with brelse() as usual.
+ * Record that b was changed by the current operation.  The commit writes
+ * it; until then the pin keeps it cached.  The caller holds b's lock and
+ * releases it with brelse() as usual.
  */
 void
 log_write(struct buf *b)
@@ -224,15 +296,14 @@ log_write(struct buf *b)
 
 	spin_lock(&wal.lock);
 	if (wal.active < 1)
-		panic("log_write: outside an operation");
-	for (i = 0; i < wal.n; i++) {
-		if (wal.blockno[i] == b->blockno)
+		panic("log_write: block %u outside an operation", b->blockno);
+	for (i = 0; i < wal.n; i++)
+		if (wal.home[i] == b->blockno)
 			break;
-	}
 	if (i == wal.n) {
 		if (wal.n >= wal.nslots)
 			panic("log_write: transaction too big");
-		wal.blockno[wal.n++] = b->blockno;
+		wal.home[wal.n++] = b->blockno;
 		bpin(b);
 	}
 	spin_unlock(&wal.lock);
