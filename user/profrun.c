@@ -15,6 +15,7 @@
  */
 #include "kernel/types.h"
 #include "user/user.h"
+#include "user/bench.h"
 
 __attribute__((noinline)) void
 prof_round(void)
@@ -56,27 +57,6 @@ exec_round(void)
 
 static int to_child[2], to_parent[2];
 
-/* The child echoes every byte back until its input closes. */
-static void
-pipe_start(void)
-{
-	char c;
-
-	if (pipe(to_child) < 0 || pipe(to_parent) < 0) {
-		printf("profrun: pipe failed\n");
-		exit(1);
-	}
-	if (fork() == 0) {
-		close(to_child[1]);
-		close(to_parent[0]);
-		while (read(to_child[0], &c, 1) == 1)
-			write(to_parent[1], &c, 1);
-		exit(0);
-	}
-	close(to_child[0]);
-	close(to_parent[1]);
-}
-
 static void
 pipe_round(void)
 {
@@ -102,7 +82,10 @@ main(int argc, char *argv[])
 	else if (strcmp(argv[1], "exec") == 0)
 		round = exec_round;
 	else if (strcmp(argv[1], "pipe") == 0) {
-		pipe_start();
+		if (bench_echo_child(to_child, to_parent) < 0) {
+			printf("profrun: pipe failed\n");
+			exit(1);
+		}
 		round = pipe_round;
 	} else
 		goto usage;
