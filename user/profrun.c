@@ -1,7 +1,7 @@
 /*
  * profrun: the workload tools/profile traces.
  *
- *   profrun fork|exec|pipe ROUNDS
+ *   profrun fork|exec|pipe|write ROUNDS
  *
  * Prints "profrun ready", waits for one line on standard input (the
  * profiler turns tracing on meanwhile), then runs ROUNDS rounds of the
@@ -12,8 +12,11 @@
  *   fork   fork; the child exits at once; the parent waits
  *   exec   fork; the child execs /true; the parent waits (what a shell does)
  *   pipe   one byte to a child and one byte back, over two pipes
+ *   write  fork; the child writes each of 64 pages once and exits; the
+ *          parent waits (the copy-on-write faults)
  */
 #include "kernel/types.h"
+#include "kernel/riscv.h"
 #include "user/user.h"
 #include "user/bench.h"
 
@@ -55,6 +58,27 @@ exec_round(void)
 	wait(0);
 }
 
+#define WRITE_PAGES 64
+
+static char *pages;
+
+static void
+write_round(void)
+{
+	int pid = fork(), i;
+
+	if (pid == 0) {
+		for (i = 0; i < WRITE_PAGES; i++)
+			pages[i * PGSIZE] = 1;
+		exit(0);
+	}
+	if (pid < 0) {
+		printf("profrun: fork failed\n");
+		exit(1);
+	}
+	wait(0);
+}
+
 static int to_child[2], to_parent[2];
 
 static void
@@ -81,7 +105,16 @@ main(int argc, char *argv[])
 		round = fork_round;
 	else if (strcmp(argv[1], "exec") == 0)
 		round = exec_round;
-	else if (strcmp(argv[1], "pipe") == 0) {
+	else if (strcmp(argv[1], "write") == 0) {
+		pages = sbrk(WRITE_PAGES * PGSIZE);
+		if (pages == (char *)-1) {
+			printf("profrun: sbrk failed\n");
+			exit(1);
+		}
+		for (i = 0; i < WRITE_PAGES; i++)
+			pages[i * PGSIZE] = 0;
+		round = write_round;
+	} else if (strcmp(argv[1], "pipe") == 0) {
 		if (bench_echo_child(to_child, to_parent) < 0) {
 			printf("profrun: pipe failed\n");
 			exit(1);
@@ -107,6 +140,6 @@ main(int argc, char *argv[])
 	}
 	return 0;
 usage:
-	fprintf(2, "usage: profrun fork|exec|pipe ROUNDS\n");
+	fprintf(2, "usage: profrun fork|exec|pipe|write ROUNDS\n");
 	exit(1);
 }
