@@ -200,6 +200,7 @@ check: all
 # (WORKLOAD=fork|exec|pipe|write) of one FORK mode.  See docs/profile.md.
 BENCH_MODES ?= copy cow
 WORKLOAD ?= fork
+.PHONY: profile
 
 bench:
 	@tools/check-qemu $(QEMU)
