@@ -198,7 +198,7 @@ check: all
 # build/<FORK>-debug0 (never the debug build make check uses).  make bench
 # measures every mode of BENCH_MODES; make profile traces one workload
 # (WORKLOAD=fork|exec|pipe|write) of one FORK mode.  See docs/profile.md.
-BENCH_MODES ?= copy cow
+BENCH_MODES ?= copy page cow
 WORKLOAD ?= fork
 .PHONY: profile
 

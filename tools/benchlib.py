@@ -29,6 +29,12 @@ def build(fork, quiet=True):
     cmd = ["make", "-s", f"FORK={fork}", "DEBUG=0", "CPUS=1", f"B={b}", "all"]
     res = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
+    if res.returncode != 0 and os.path.isdir(os.path.join(ROOT, b)):
+        # Objects do not depend on the compiler flags: after a change of
+        # flags (a merge, say) stale ones may not link.  Start afresh once.
+        shutil.rmtree(os.path.join(ROOT, b))
+        res = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"build of FORK={fork} failed:\n{res.stdout}")
     if not quiet:
