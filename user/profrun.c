@@ -26,36 +26,53 @@ prof_round(void)
 	asm volatile("");
 }
 
+/*
+ * Each workload runs its rounds in one loop, with no function call but
+ * the system calls and prof_round(): the parent writes no memory between
+ * rounds, as forkbench's loops do (a write to its stack would take a
+ * copy-on-write fault after every fork and count it).
+ */
 static void
-fork_round(void)
+fail(const char *what)
 {
-	int pid = fork();
-
-	if (pid == 0)
-		exit(0);
-	if (pid < 0) {
-		printf("profrun: fork failed\n");
-		exit(1);
-	}
-	wait(0);
+	printf("profrun: %s failed\n", what);
+	exit(1);
 }
 
 static void
-exec_round(void)
+fork_rounds(int n)
 {
-	char *argv[] = { "true", 0 };
-	int pid = fork();
+	int i, pid;
 
-	if (pid == 0) {
-		exec("/true", argv);
-		printf("profrun: exec /true failed\n");
-		exit(1);
+	for (i = 0; i < n; i++) {
+		prof_round();
+		pid = fork();
+		if (pid == 0)
+			exit(0);
+		if (pid < 0)
+			fail("fork");
+		wait(0);
 	}
-	if (pid < 0) {
-		printf("profrun: fork failed\n");
-		exit(1);
+}
+
+static char *true_argv[] = { "true", 0 };
+
+static void
+exec_rounds(int n)
+{
+	int i, pid;
+
+	for (i = 0; i < n; i++) {
+		prof_round();
+		pid = fork();
+		if (pid == 0) {
+			exec("/true", true_argv);
+			fail("exec /true");
+		}
+		if (pid < 0)
+			fail("fork");
+		wait(0);
 	}
-	wait(0);
 }
 
 #define WRITE_PAGES 64
@@ -63,78 +80,74 @@ exec_round(void)
 static char *pages;
 
 static void
-write_round(void)
+write_rounds(int n)
 {
-	int pid = fork(), i;
+	int i, j, pid;
 
-	if (pid == 0) {
-		for (i = 0; i < WRITE_PAGES; i++)
-			pages[i * PGSIZE] = 1;
-		exit(0);
+	for (i = 0; i < n; i++) {
+		prof_round();
+		pid = fork();
+		if (pid == 0) {
+			for (j = 0; j < WRITE_PAGES; j++)
+				pages[j * PGSIZE] = 1;
+			exit(0);
+		}
+		if (pid < 0)
+			fail("fork");
+		wait(0);
 	}
-	if (pid < 0) {
-		printf("profrun: fork failed\n");
-		exit(1);
-	}
-	wait(0);
 }
 
 static int to_child[2], to_parent[2];
+static char byte = 'x';
 
 static void
-pipe_round(void)
+pipe_rounds(int n)
 {
-	char c = 'x';
+	int i;
 
-	if (write(to_child[1], &c, 1) != 1 || read(to_parent[0], &c, 1) != 1) {
-		printf("profrun: pipe round failed\n");
-		exit(1);
+	for (i = 0; i < n; i++) {
+		prof_round();
+		if (write(to_child[1], &byte, 1) != 1 || read(to_parent[0], &byte, 1) != 1)
+			fail("pipe round");
 	}
 }
 
 int
 main(int argc, char *argv[])
 {
-	void (*round)(void);
+	void (*rounds_of)(int);
 	char line[8];
 	int i, rounds;
 
 	if (argc != 3 || (rounds = atoi(argv[2])) <= 0)
 		goto usage;
 	if (strcmp(argv[1], "fork") == 0)
-		round = fork_round;
+		rounds_of = fork_rounds;
 	else if (strcmp(argv[1], "exec") == 0)
-		round = exec_round;
+		rounds_of = exec_rounds;
 	else if (strcmp(argv[1], "write") == 0) {
 		pages = sbrk(WRITE_PAGES * PGSIZE);
-		if (pages == (char *)-1) {
-			printf("profrun: sbrk failed\n");
-			exit(1);
-		}
+		if (pages == (char *)-1)
+			fail("sbrk");
 		for (i = 0; i < WRITE_PAGES; i++)
 			pages[i * PGSIZE] = 0;
-		round = write_round;
+		rounds_of = write_rounds;
 	} else if (strcmp(argv[1], "pipe") == 0) {
-		if (bench_echo_child(to_child, to_parent) < 0) {
-			printf("profrun: pipe failed\n");
-			exit(1);
-		}
-		round = pipe_round;
+		if (bench_echo_child(to_child, to_parent) < 0)
+			fail("pipe");
+		rounds_of = pipe_rounds;
 	} else
 		goto usage;
 
 	/* Warm up: the first rounds touch memory and code paths once. */
-	round();
-	round();
+	rounds_of(2);
 	printf("profrun ready\n");
 	gets(line, sizeof(line));
-	for (i = 0; i < rounds; i++) {
-		prof_round();
-		round();
-	}
+	rounds_of(rounds);
 	prof_round();
 	printf("profrun done\n");
-	if (round == pipe_round) {
+	if (rounds_of == pipe_rounds) {
 		close(to_child[1]);
 		wait(0);
 	}
