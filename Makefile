@@ -197,7 +197,7 @@ check: all
 # Benchmarks and profiles build their own kernels: DEBUG=0, one hart, in
 # build/<FORK>-debug0 (never the debug build make check uses).  make bench
 # measures every mode of BENCH_MODES; make profile traces one workload
-# (WORKLOAD=fork|exec|pipe|write) of one FORK mode.  See docs/profile.md.
+# (WORKLOAD=fork|exec|pipe|write|crowd) of one FORK mode.  See docs/profile.md.
 BENCH_MODES ?= copy page cow
 WORKLOAD ?= fork
 .PHONY: profile

@@ -1,7 +1,7 @@
 /*
  * profrun: the workload tools/profile traces.
  *
- *   profrun fork|exec|pipe|write ROUNDS
+ *   profrun fork|exec|pipe|write|crowd ROUNDS
  *
  * Prints "profrun ready", waits for one line on standard input (the
  * profiler turns tracing on meanwhile), then runs ROUNDS rounds of the
@@ -14,6 +14,8 @@
  *   pipe   one byte to a child and one byte back, over two pipes
  *   write  fork; the child writes each of 64 pages once and exits; the
  *          parent waits (the copy-on-write faults)
+ *   crowd  fork+exit+wait while 60 other processes sleep (as procbench's
+ *          fork-60procs: one helper child and its 59 children)
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -101,6 +103,35 @@ write_rounds(int n)
 static int to_child[2], to_parent[2];
 static char byte = 'x';
 
+/* 60 other processes, sleeping until to_child[1] closes. */
+static void
+crowd_start(void)
+{
+	int n, pid;
+
+	if (pipe(to_child) < 0 || pipe(to_parent) < 0)
+		fail("pipe");
+	if (fork() == 0) {
+		close(to_child[1]);
+		for (n = 0; n < 59; n++) {
+			pid = fork();
+			if (pid < 0)
+				fail("fork");
+			if (pid == 0) {         /* a sleeper */
+				read(to_child[0], &byte, 1);
+				exit(0);
+			}
+		}
+		write(to_parent[1], &byte, 1);
+		while (wait(0) >= 0)
+			;
+		exit(0);
+	}
+	close(to_child[0]);
+	if (read(to_parent[0], &byte, 1) != 1)
+		fail("crowd");
+}
+
 static void
 pipe_rounds(int n)
 {
@@ -133,6 +164,9 @@ main(int argc, char *argv[])
 		for (i = 0; i < WRITE_PAGES; i++)
 			pages[i * PGSIZE] = 0;
 		rounds_of = write_rounds;
+	} else if (strcmp(argv[1], "crowd") == 0) {
+		crowd_start();
+		rounds_of = fork_rounds;
 	} else if (strcmp(argv[1], "pipe") == 0) {
 		if (bench_echo_child(to_child, to_parent) < 0)
 			fail("pipe");
@@ -147,12 +181,12 @@ main(int argc, char *argv[])
 	rounds_of(rounds);
 	prof_round();
 	printf("profrun done\n");
-	if (rounds_of == pipe_rounds) {
+	if (rounds_of == pipe_rounds || strcmp(argv[1], "crowd") == 0) {
 		close(to_child[1]);
 		wait(0);
 	}
 	return 0;
 usage:
-	fprintf(2, "usage: profrun fork|exec|pipe|write ROUNDS\n");
+	fprintf(2, "usage: profrun fork|exec|pipe|write|crowd ROUNDS\n");
 	exit(1);
 }
