@@ -3,6 +3,7 @@
 #   make qemu         boot to a shell on this terminal (Ctrl-A x quits)
 #   make check        build and run every test headless
 #   make bench        run the benchmarks (deterministic instruction counts)
+#   make profile      where every instruction of fork+exit+wait goes
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
 #   make clean
 #
@@ -25,6 +26,9 @@ NEEDS_TOOLS := $(filter-out clean,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEEDS_TOOLS),)
 ifneq ($(filter qemu-gdb,$(MAKECMDGOALS)),)
 TOOLS_WANT := gdb
+endif
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+TOOLS_WANT += gnuplot
 endif
 TOOLS_STATUS := $(shell tools/need-tools $(TOOLS_WANT) >&2; echo $$?)
 ifneq ($(TOOLS_STATUS),0)
@@ -190,9 +194,21 @@ check: all
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK)
 
-bench: all
+# Benchmarks and profiles build their own kernels: DEBUG=0, one hart, in
+# build/<FORK>-debug0 (never the debug build make check uses).  make bench
+# measures every mode of BENCH_MODES; make profile traces one workload
+# (WORKLOAD=fork|exec|pipe|write|crowd) of one FORK mode.  See docs/profile.md.
+BENCH_MODES ?= copy page cow
+WORKLOAD ?= fork
+.PHONY: profile
+
+bench:
 	@tools/check-qemu $(QEMU)
-	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) --bench
+	tools/bench --modes "$(BENCH_MODES)"
+
+profile:
+	@tools/check-qemu $(QEMU)
+	tools/profile --fork $(FORK) --workload $(WORKLOAD)
 
 # Paste a panic backtrace on standard input; get file:line for each address.
 backtrace: $(B)/kernel.elf

@@ -1,134 +1,270 @@
 /*
- * forkbench: what fork and copy-on-write cost.
+ * forkbench: what fork and copy-on-write cost, in instructions (see
+ * user/bench.h), for `make bench`.
  *
- * Prints "bench NAME VALUE instr" lines (instructions per operation), read
- * by `make bench`, which runs QEMU with -icount shift=0: there the time
- * CSR advances one unit per 100 instructions, so the numbers are
- * instruction counts, repeatable from run to run.  Under plain `make qemu`
- * the same program prints wall-clock-derived numbers that vary.
+ *   fork-NMB        fork + the child's exit(0) + wait, the parent holding N MB
+ *                   of heap, every page written (present and private)
+ *   cow-write-page  the first write to a page shared with the parent, all
+ *                   costs included: the fault, the copy, and freeing the copy
+ *                   at the child's exit.  Measured as the difference between
+ *                   fork+exit+wait of a 1 MB parent whose child writes every
+ *                   page once and one whose child writes none, per page
+ *   cow-reuse-page  the parent's first write to a page after its only sharer
+ *                   exited (nothing to copy), per page, the same way
+ *   frames-child-NMB  frames a fork of an N MB parent takes from the free
+ *                   list while the child has written nothing (vmstat)
  *
- *   fork-N-pages      fork + child exit + wait, the parent holding N heap pages
- *   cow-copy-fault    a write to a page still shared with the parent (copy)
- *   cow-reuse-fault   a write to a COW page nobody else maps any more (reuse)
+ * A figure that cannot be measured because memory ran out (an eager-copy
+ * fork of 64 MB on a 128 MiB machine) is printed "n/a out-of-memory".
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/vmstat.h"
 #include "user/user.h"
+#include "user/bench.h"
 
-#define INSTR_PER_TICK 100   /* mtime at 10 MHz, 1 ns per instruction */
-#define ROUNDS 20
-#define FAULT_PAGES 256
+#define MB (1024 * 1024)
+#define WRITE_PAGES 256
 
-static uint64
-now(void)
-{
-	uint64 t;
-
-	asm volatile("rdtime %0" : "=r"(t));
-	return t;
-}
-
-static void
-report(const char *name, uint64 ticks, uint64 count)
-{
-	printf("bench %s %lu instr\n", name, ticks * INSTR_PER_TICK / count);
-}
-
+/* Grows the heap by n bytes and writes every page; 0 if memory ran out. */
 static char *
-grow(int pages)
+grow(int n)
 {
-	char *p = sbrk(pages * PGSIZE);
+	char *p = sbrk(n);
 	int i;
 
-	if (p == (char *)-1) {
-		printf("forkbench: sbrk failed\n");
-		exit(1);
-	}
-	for (i = 0; i < pages; i++)
-		p[i * PGSIZE] = i;   /* make every page present and private */
+	if (p == (char *)-1)
+		return 0;
+	for (i = 0; i < n; i += PGSIZE)
+		p[i] = i / PGSIZE;
 	return p;
 }
 
 static void
-bench_fork(int pages)
+unavailable(const char *name)
 {
-	char name[32] = "fork-";
-	char num[12];
-	uint64 start;
-	int i, n = 0, v = pages;
+	printf("bench %s n/a out-of-memory\n", name);
+}
 
-	grow(pages);
-	do {
-		num[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		name[5 + i] = num[n - 1 - i];
-	strcpy(name + 5 + n, "-pages");
+/*
+ * Instructions of rounds fork+exit+wait, the child first writing every
+ * page of [p, p + n) when p is not 0; 0 if a fork failed.
+ */
+static uint64
+fork_rounds(int rounds, char *p, int n)
+{
+	uint64 start = instret();
+	int i, j;
 
-	start = now();
-	for (i = 0; i < ROUNDS; i++) {
+	for (i = 0; i < rounds; i++) {
 		int pid = fork();
 
-		if (pid == 0)
+		if (pid < 0)
+			return 0;
+		if (pid == 0) {
+			for (j = 0; p && j < n; j += PGSIZE)
+				p[j] = 1;
 			exit(0);
+		}
 		wait(0);
 	}
-	report(name, now() - start, ROUNDS);
-	sbrk(-pages * PGSIZE);
+	return instret() - start;
 }
 
-/* The child writes every page while the parent still shares them. */
+/* name = prefix, mb in decimal, "MB". */
 static void
-bench_copy_fault(void)
+name_mb(char *name, const char *prefix, int mb)
 {
-	char *p = grow(FAULT_PAGES);
-	int i, fds[2];
+	char digits[8];
+	int n = 0;
+
+	strcpy(name, prefix);
+	name += strlen(name);
+	do {
+		digits[n++] = '0' + mb % 10;
+		mb /= 10;
+	} while (mb);
+	while (n > 0)
+		*name++ = digits[--n];
+	strcpy(name, "MB");
+}
+
+static void
+bench_fork(int mb, int rounds)
+{
+	char name[32];
 	uint64 t;
 
-	pipe(fds);
-	if (fork() == 0) {
-		uint64 start = now();
-
-		for (i = 0; i < FAULT_PAGES; i++)
-			p[i * PGSIZE] = 1;
-		t = now() - start;
-		write(fds[1], &t, sizeof(t));
-		exit(0);
+	name_mb(name, "fork-", mb);
+	if (mb && grow(mb * MB) == 0) {
+		unavailable(name);
+		return;
 	}
-	read(fds[0], &t, sizeof(t));
-	wait(0);
-	close(fds[0]);
-	close(fds[1]);
-	report("cow-copy-fault", t, FAULT_PAGES);
-	sbrk(-FAULT_PAGES * PGSIZE);
+	/* One round first, so every round measured starts from the same state. */
+	if (fork_rounds(1, 0, 0) == 0) {
+		unavailable(name);
+		sbrk(-mb * MB);
+		return;
+	}
+	bench_sync();
+	if ((t = fork_rounds(rounds, 0, 0)) == 0)
+		unavailable(name);
+	else
+		bench_report(name, t, rounds);
+	sbrk(-mb * MB);
 }
 
-/* After the only sharer exited, the parent's writes reuse the frames. */
 static void
-bench_reuse_fault(void)
+bench_write(void)
 {
-	char *p = grow(FAULT_PAGES);
-	uint64 start;
-	int i;
+	int n = WRITE_PAGES * PGSIZE;
+	char *p = grow(n);
+	uint64 quiet, busy;
 
-	if (fork() == 0)
+	if (p == 0 || fork_rounds(1, p, n) == 0) {
+		unavailable("cow-write-page");
+		return;
+	}
+	bench_sync();
+	quiet = fork_rounds(4, 0, 0);
+	busy = fork_rounds(4, p, n);
+	if (quiet == 0 || busy == 0)
+		unavailable("cow-write-page");
+	else
+		bench_report("cow-write-page", busy - quiet, 4 * WRITE_PAGES);
+	sbrk(-n);
+}
+
+/* The parent writes its pages after a child that never wrote has exited. */
+static void
+bench_reuse(void)
+{
+	int n = WRITE_PAGES * PGSIZE;
+	char *p = grow(n);
+	uint64 start, quiet, busy;
+	int i, j;
+
+	if (p == 0) {
+		unavailable("cow-reuse-page");
+		return;
+	}
+	bench_sync();
+	for (i = 0, quiet = 0, busy = 0; i < 4; i++) {
+		start = instret();
+		if (fork_rounds(1, 0, 0) == 0) {
+			unavailable("cow-reuse-page");
+			return;
+		}
+		quiet += instret() - start;
+		start = instret();
+		fork_rounds(1, 0, 0);
+		for (j = 0; j < n; j += PGSIZE)
+			p[j] = 2;
+		busy += instret() - start;
+	}
+	bench_report("cow-reuse-page", busy - quiet, 4 * WRITE_PAGES);
+	sbrk(-n);
+}
+
+static uint64
+frames_free(void)
+{
+	static struct vmstat st;
+
+	if (vmstat(VMSTAT_GET, &st) < 0) {
+		printf("forkbench: vmstat failed\n");
+		exit(1);
+	}
+	return st.frames_free;
+}
+
+static uint64
+cow_faults(void)
+{
+	static struct vmstat st;
+
+	vmstat(VMSTAT_GET, &st);
+	return st.cow_faults;
+}
+
+/*
+ * Frames a fork takes: a helper process of mb MB forks a child that writes
+ * nothing; this process, which shares no page with either, reads the free
+ * count before and after.  After fork the helper only writes a byte to a
+ * pipe (from read-only data) and waits with no status pointer, and the
+ * child blocks in a read that returns 0 when the pipe closes: neither
+ * writes memory, so no copy-on-write copy muddles the count.
+ */
+static void
+bench_frames(int mb)
+{
+	char name[32], c;
+	int ready[2], go[2], hold[2];
+	uint64 before, after, faults;
+	int helper;
+
+	name_mb(name, "frames-child-", mb);
+	if (pipe(ready) < 0 || pipe(go) < 0 || pipe(hold) < 0) {
+		printf("forkbench: pipe failed\n");
+		exit(1);
+	}
+	helper = fork();
+	if (helper == 0) {
+		int ok = grow(mb * MB) != 0, pid;
+
+		close(hold[1]);
+		write(ready[1], ok ? "1" : "0", 1);
+		if (!ok)
+			exit(1);
+		read(go[0], &c, 1);
+		pid = fork();
+		if (pid == 0) {
+			read(hold[0], &c, 1);
+			exit(0);
+		}
+		write(ready[1], pid > 0 ? "1" : "0", 1);
+		wait(0);
 		exit(0);
+	}
+	close(hold[0]);
+	frames_free();           /* our own copy-on-write copies happen now */
+	cow_faults();
+	if (read(ready[0], &c, 1) != 1 || c != '1') {
+		unavailable(name);
+		goto out;
+	}
+	faults = cow_faults();
+	before = frames_free();
+	write(go[1], "1", 1);
+	if (read(ready[0], &c, 1) != 1 || c != '1') {
+		unavailable(name);
+		goto out;
+	}
+	after = frames_free();
+	printf("bench %s %lu frames\n", name, before - after);
+	if (cow_faults() != faults)
+		printf("# %s: %lu copy-on-write faults meanwhile\n", name,
+		    cow_faults() - faults);
+out:
+	close(hold[1]);
 	wait(0);
-	start = now();
-	for (i = 0; i < FAULT_PAGES; i++)
-		p[i * PGSIZE] = 2;
-	report("cow-reuse-fault", now() - start, FAULT_PAGES);
-	sbrk(-FAULT_PAGES * PGSIZE);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
 }
 
 int
 main(void)
 {
-	bench_fork(0);
-	bench_fork(256);
-	bench_fork(4096);
-	bench_copy_fault();
-	bench_reuse_fault();
+	bench_fork(0, 20);
+	bench_fork(1, 10);
+	bench_fork(4, 5);
+	bench_fork(16, 3);
+	bench_fork(64, 3);
+	bench_write();
+	bench_reuse();
+	bench_frames(16);
+	bench_frames(64);
 	return 0;
 }

@@ -22,6 +22,8 @@ __attribute__((aligned(PGSIZE))) char boot_stacks[NCPU][2][PGSIZE];
 #define CSR_MENVCFG  0x30a
 #define CSR_STIMECMP 0x14d
 #define MENVCFG_STCE (1UL << 63)
+#define COUNTEREN_TM (1UL << 1)   /* time */
+#define COUNTEREN_IR (1UL << 2)   /* instret */
 
 /* Polling output before the console exists; the UART needs no set-up in QEMU. */
 static void
@@ -61,9 +63,13 @@ mstart(uint64 hartid, uint64 dtb)
 
 	/* Sstc: supervisor mode may read time and write stimecmp itself. */
 	asm volatile("csrs %0, %1" : : "i"(CSR_MENVCFG), "r"(MENVCFG_STCE));
-	CSR_WRITE(mcounteren, CSR_READ(mcounteren) | 2);
-	/* User programs may read the clock too (rdtime): forkbench does. */
-	CSR_WRITE(scounteren, CSR_READ(scounteren) | 2);
+	/*
+	 * Supervisor and user mode may read the clock (rdtime) and the count
+	 * of retired instructions (rdinstret): the benchmarks use them, and
+	 * under qemu -icount both count instructions.
+	 */
+	CSR_WRITE(mcounteren, CSR_READ(mcounteren) | COUNTEREN_TM | COUNTEREN_IR);
+	CSR_WRITE(scounteren, CSR_READ(scounteren) | COUNTEREN_TM | COUNTEREN_IR);
 	asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
 
 	w_tp(hartid);
