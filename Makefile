@@ -8,7 +8,9 @@
 #
 # Knobs: CPUS=1..8 (default 3), FORK=cow|page|copy (default cow; see
 #        docs/cow.md: cow shares page tables and pages, page shares pages
-#        only, copy copies at fork), DEBUG=0 drops the debug checks,
+#        only, copy copies at fork),
+#        DEBUG unset (debug checks, -O2), DEBUG=0 (no checks, -O2),
+#        DEBUG=1 (debug checks, -Og: gdb follows the source line by line),
 #        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere.
 
 CPUS  ?= 3
@@ -47,9 +49,23 @@ OBJCOPY := $(TOOLPREFIX)objcopy
 QEMU    := qemu-system-riscv64
 HOSTCC  ?= cc
 
-B := build/$(FORK)
+ifneq ($(filter-out 0 1,$(DEBUG)),)
+$(error DEBUG must be unset, 0 or 1, not '$(DEBUG)')
+endif
+
+# One build directory per configuration, so that builds never clobber each
+# other: build/$(FORK) for the default, build/$(FORK)-debug0 for DEBUG=0,
+# build/$(FORK)-debug1 for DEBUG=1 (README, "Knobs").
+B := build/$(FORK)$(if $(DEBUG),-debug$(DEBUG))
 
 .DEFAULT_GOAL := all
+
+# DEBUG=1 compiles with -Og, which keeps variables and line order for gdb.
+ifeq ($(DEBUG),1)
+OPT := -Og
+else
+OPT := -O2
+endif
 
 MARCH := $(shell $(CC) -march=rv64gc_zicsr_zifencei -mabi=lp64d -E -x c /dev/null >/dev/null 2>&1 \
 	   && echo rv64gc_zicsr_zifencei || echo rv64gc)
@@ -58,7 +74,7 @@ WARN    := -Wall -Wextra -Werror
 COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 	   -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector \
 	   -fno-tree-loop-distribute-patterns \
-	   -fno-pie -no-pie -O2 -ggdb -I.
+	   -fno-pie -no-pie $(OPT) -ggdb -I.
 # The kernel is built for the integer-only ABI, so the compiler cannot use
 # the FP registers, which hold user state (kernel/arch/fpu.c); fpregs.S turns
 # the D extension on for itself alone.
