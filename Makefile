@@ -4,6 +4,9 @@
 #   make check        build and run every test headless
 #   make bench        run the benchmarks (deterministic instruction counts)
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
+#   make lint         GCC's -fanalyzer and cppcheck over the kernel
+#   make format       format the C files as .clang-format says
+#   make format-check fail if a C file is not formatted (tools/check-format)
 #   make clean
 #
 # Knobs: CPUS=1..8 (default 3), FORK=cow|page|copy (default cow; see
@@ -26,7 +29,13 @@ endif
 NEEDS_TOOLS := $(filter-out clean,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEEDS_TOOLS),)
 ifneq ($(filter qemu-gdb,$(MAKECMDGOALS)),)
-TOOLS_WANT := gdb
+TOOLS_WANT += gdb
+endif
+ifneq ($(filter lint,$(MAKECMDGOALS)),)
+TOOLS_WANT += cppcheck
+endif
+ifneq ($(filter format format-check,$(MAKECMDGOALS)),)
+TOOLS_WANT += clang-format
 endif
 TOOLS_STATUS := $(shell tools/need-tools $(TOOLS_WANT) >&2; echo $$?)
 ifneq ($(TOOLS_STATUS),0)
@@ -185,7 +194,7 @@ QEMUOPTS = -machine virt -bios none -kernel $(B)/kernel.elf -m 128M -smp $(CPUS)
 	   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
 .SECONDARY:
-.PHONY: FORCE all qemu qemu-gdb check bench clean backtrace
+.PHONY: FORCE all qemu qemu-gdb check bench clean backtrace lint format format-check
 
 all: $(B)/kernel.elf $(B)/fs.img
 
@@ -213,6 +222,33 @@ bench: all
 # Paste a panic backtrace on standard input; get file:line for each address.
 backtrace: $(B)/kernel.elf
 	@tools/backtrace $(B)/kernel.elf
+
+# ---- habits: static analysis and formatting ----
+# lint compiles every kernel file once more with GCC's static analyzer (its
+# warnings are errors, as all warnings are) and runs cppcheck with the same
+# configuration macros.  False positives are suppressed in
+# tools/cppcheck.supp, each with the reason.
+KCSRC := $(filter %.c,$(KSRC))
+LINTOK := $(patsubst %.c,$(B)/lint/%.ok,$(KCSRC))
+
+$(B)/lint/%.ok: %.c
+	@mkdir -p $(dir $@)
+	@echo "  ANALYZE $<"
+	$(Q)$(CC) $(KCFLAGS) -fanalyzer -MMD -MP -MF $(@:.ok=.d) -MT $@ -c $< -o /dev/null
+	@touch $@
+
+lint: $(LINTOK)
+	@echo "  CPPCHECK kernel/"
+	$(Q)cppcheck --quiet --std=c11 --enable=warning,performance,portability \
+	    --error-exitcode=1 --inline-suppr --suppressions-list=tools/cppcheck.supp \
+	    $(filter -D% -I%,$(KCFLAGS)) kernel/
+	@echo "lint: clean"
+
+format:
+	@tools/check-format --fix
+
+format-check:
+	@tools/check-format
 
 clean:
 	rm -rf build .gdbinit
