@@ -188,10 +188,8 @@ $(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS) $(B)/extra.list
 	$(Q)$(B)/mkfs $@ user/README $(UBINS) $(EXTRA_BINS)
 
 # ---- running ----
-QEMUOPTS = -machine virt -bios none -kernel $(B)/kernel.elf -m 128M -smp $(CPUS) -nographic \
-	   -global virtio-mmio.force-legacy=false \
-	   -drive file=$(B)/fs.img,if=none,format=raw,id=x0 \
-	   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+# tools/qemu-cmd holds the QEMU command line; tests/run.py boots through it too.
+QEMUCMD = QEMU=$(QEMU) tools/qemu-cmd $(B)/kernel.elf $(B)/fs.img $(CPUS)
 
 .SECONDARY:
 .PHONY: FORCE all qemu qemu-gdb check bench clean backtrace lint format format-check
@@ -200,7 +198,7 @@ all: $(B)/kernel.elf $(B)/fs.img
 
 qemu: all
 	@tools/check-qemu $(QEMU)
-	$(QEMU) $(QEMUOPTS)
+	$(QEMUCMD)
 
 GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 
@@ -208,9 +206,9 @@ qemu-gdb: all
 	@tools/check-qemu $(QEMU)
 	@sed -e "s|@KERNEL@|$(B)/kernel.elf|" -e "s|@PORT@|$(GDBPORT)|" tools/gdbinit.in > .gdbinit
 	@echo "*** now run 'gdb-multiarch -x .gdbinit' in this directory"
-	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
-# The test driver boots QEMU itself; it gets the same options.
+# The test driver boots QEMU itself, through tools/qemu-cmd.
 check: all
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK)

@@ -41,7 +41,6 @@ import codecs
 import os
 import re
 import select
-import shlex
 import shutil
 import signal
 import subprocess
@@ -50,6 +49,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
 BOOT_TIMEOUT = 60
 SELFTEST_TIMEOUT = 60
 DEFAULT_TIMEOUT = 120
@@ -96,13 +96,9 @@ class Machine:
     def __init__(self, args, tmpdir, append=None, bench=False):
         disk = os.path.join(tmpdir, "fs.img")
         shutil.copyfile(args.fs, disk)
-        qemu = shlex.split(args.qemu_cmd) if args.qemu_cmd else ["qemu-system-riscv64"]
-        cmd = qemu + [
-            "-machine", "virt", "-bios", "none", "-kernel", args.kernel,
-            "-m", "128M", "-smp", str(args.cpus), "-nographic",
-            "-global", "virtio-mmio.force-legacy=false",
-            "-drive", f"file={disk},if=none,format=raw,id=x0",
-            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+        # tools/qemu-cmd is the one QEMU command line (the Makefile's too).
+        cmd = [QEMU_CMD, args.kernel, disk, str(args.cpus)]
+        env = dict(os.environ, QEMU=args.qemu_cmd) if args.qemu_cmd else None
         if append:
             cmd += ["-append", append]
         if bench:
@@ -112,7 +108,7 @@ class Machine:
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,
-            preexec_fn=die_with_parent)
+            preexec_fn=die_with_parent, env=env)
         self.fd = self.proc.stdout.fileno()
         os.set_blocking(self.fd, False)
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
