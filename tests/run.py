@@ -22,7 +22,10 @@ lines), or times out fails; after a
 kernel panic or a timeout QEMU is killed and a fresh one boots for the next
 entry.  An entry
     shell NAME: COMMAND LINE => EXPECTED
-types the command line and passes if its output contains EXPECTED.  Entries
+types the command line and passes if its output contains EXPECTED.  An entry
+    session NAME
+runs the function run(vm, res, run_command) of tests/NAME.py, a scripted
+session that types several commands and adds its own results.  Entries
 may end in `# timeout=SECONDS` (default 120).  At the end, vmstat must show
 the same frames_free as at the start of that boot (`suite/no-frame-leak`;
 background jobs get some seconds to finish), `vmstat -c` must say
@@ -38,6 +41,7 @@ the console's last lines) or `SKIP name: reason`; the last line is
 """
 import argparse
 import codecs
+import importlib
 import os
 import re
 import select
@@ -72,6 +76,7 @@ SELFTEST_DONE_RE = re.compile(r"(?m)^selftest done")
 BENCH_RE = re.compile(r"(?m)^bench .*$")
 TIMEOUT_RE = re.compile(r"\s#\s*timeout=(\d+)\s*$")
 SHELL_RE = re.compile(r"^shell\s+([^\s:]+):\s*(.*?)\s*=>\s*(.*?)\s*$")
+SESSION_RE = re.compile(r"^session\s+(\w+)$")
 
 
 LIVE = set()            # Machines to kill if we stop early
@@ -241,7 +246,11 @@ def parse_suite(path):
                 line = line[:m.start()].strip()
             line = re.sub(r"\s#.*$", "", line)
             m = SHELL_RE.match(line)
-            if m:
+            session = SESSION_RE.match(line)
+            if session:
+                e = Entry(line, session.group(1), "", None, timeout)
+                e.session = session.group(1)
+            elif m:
                 e = Entry(line, "shell/" + m.group(1), m.group(2), m.group(3), timeout)
             elif line.startswith("shell"):
                 errors.append(f"{path}:{lineno}: want 'shell NAME: COMMAND => EXPECTED'")
@@ -360,6 +369,8 @@ def vmstat(vm, flag=""):
 
 def run_entry(vm, entry, res, bench):
     """Runs one suite entry; returns False if the machine must be rebooted."""
+    if getattr(entry, "session", None):
+        return importlib.import_module(entry.session).run(vm, res, run_command)
     out, problem = run_command(vm, entry.command, entry.timeout)
     lines = out.split("\n")
     if entry.expect is not None:
