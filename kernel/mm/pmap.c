@@ -54,7 +54,7 @@ count_frame(struct pmap *m, struct pmap_region *r, uint64 d, uint64 sharers)
 	r->held += share(m, d);
 }
 
-/* The regions after the program's: guard, stack, heap, trap frame, trampoline, page tables. */
+/* After the program's: guard, stack, heap, trapframe, trampoline, tables. */
 #define LAYOUT_REGIONS 6
 
 /*
