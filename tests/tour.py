@@ -64,6 +64,17 @@ class Tour:
                 return cols, out
         return None, out
 
+    def ctrl_p(self):
+        """What the kernel prints for Ctrl-P (typed alone, no command)."""
+        if self.broken:
+            return ""
+        mark = len(self.vm.out)
+        self.vm.proc.stdin.write(b"\x10")
+        self.vm.expect([re.compile(r"\nPID\t.*\n(?:\d+\t.*\n)+")], mark, time.monotonic() + 10)
+        time.sleep(0.5)
+        self.vm.pump(0.5)
+        return self.vm.out[mark:]
+
     def wait_for(self, what, timeout=30):
         """Polls what() (which types commands) until it is true or time is up."""
         deadline = time.monotonic() + timeout
@@ -120,6 +131,15 @@ def run(vm, res, run_command):
         t.check("frames-shared", forked.get("frames_shared", 0) == PAGES + 2,
                 f"frames_shared {forked.get('frames_shared')}, want {PAGES + 2}: the heap, "
                 "the text page and the data page", out)
+
+    # The console's Ctrl-P prints ps's columns, from inside the kernel.
+    row, ps_out = t.ps_row(child)
+    kernel = t.ctrl_p()
+    header = ps_out.split("\n")[0]
+    krow = [l.split("\t") for l in kernel.split("\n") if l.startswith(f"{child}\t")]
+    t.check("ctrl-p-like-ps", header in kernel.split("\n") and row is not None and
+            krow and krow[0][:5] == row[:5],
+            f"ps header {header!r}, child row {row}; Ctrl-P printed {kernel!r}", kernel)
 
     # Step 3: the child writes every other page: those are copied.
     mark = len(vm.out)
