@@ -10,11 +10,13 @@
  * Who holds a frame: a frame's count is the number of references to it
  * (frame.c).  A page whose frame has count k in a level-0 table held by t
  * address spaces is, for this one, a 1/(t*k) share: summed over every
- * address space that reaches it, exactly one frame.  The walk reads counts
- * that other harts may be changing (a fault copying a page, an exit); the
- * caller holds what keeps the page tables themselves from being freed,
- * and a count read as 0 mid-change is taken as 1.  The result is a
- * snapshot, exact when the address spaces are not changing.
+ * address space that reaches it, exactly one frame.
+ *
+ * The walk holds the VM lock exclusive (vmlock.c): no fork, fault, sbrk or
+ * exit is half-way through a step, so the counts agree with the tables and
+ * no table is freed under the walk.  The caller keeps pt from being
+ * replaced or destroyed (proc holds p->lock, which exec and exit take to
+ * swap a page table out; nothing holding the VM lock waits for a p->lock).
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -23,7 +25,7 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-/* A frame's count as a divisor: at least 1, whatever a racing change did. */
+/* A frame's count, as a divisor: never below 1. */
 static uint64
 holders(uint64 pa)
 {
@@ -221,6 +223,7 @@ pmap_space(pagetable_t pt, uint64 sz, uint64 stack_base, struct pmap *m)
 	uint32 user_rw = PMAP_R | PMAP_W | PMAP_U;
 	struct pmap_region *r;
 
+	vm_lock_exclusive();
 	m->nregions = 0;
 	m->inexact = 0;
 	if (stack_base >= PGSIZE && stack_base + PGSIZE <= sz) {
@@ -241,6 +244,7 @@ pmap_space(pagetable_t pt, uint64 sz, uint64 stack_base, struct pmap *m)
 	account_range(m, pt, PMAP_PAGETABLES, 0, 0, 0);
 	r = &m->region[m->nregions - 1];
 	account_tables(m, r, pt, 2, 1);
+	vm_unlock_exclusive();
 	add_up(m);
 }
 
