@@ -16,6 +16,8 @@ SMALL = 64                  # "a few" frames: page tables, stacks, a vmstat
 DEMO_RE = re.compile(r"cowdemo: parent (\d+) has \d+ MB \(\d+ heap pages\); child (\d+) ")
 WROTE_RE = re.compile(r"cowdemo: child \d+ wrote (\d+) of its (\d+) heap pages")
 # heap  START  END  PERM  present private shared cow sharers shrdpt frames
+# pagetables  present private shared ...
+TABLES_RE = re.compile(r"(?m)^pagetables\s+(\d+)\s+(\d+)\s+(\d+)\s")
 HEAP_RE = re.compile(r"(?m)^heap\s+\S+\s+\S+\s+\S+\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)"
                      r"\s+(\d+)\s+([\d.]+)\s*$")
 
@@ -54,6 +56,12 @@ class Tour:
         out = self.type(f"pmap {pid}") or ""
         m = HEAP_RE.search(out)
         return (tuple(int(m.group(i)) for i in range(1, 6)) if m else None), out
+
+    @staticmethod
+    def tables(out):
+        """(present, own, shared) page-table pages in a pmap output, or None."""
+        m = TABLES_RE.search(out)
+        return tuple(int(m.group(i)) for i in range(1, 4)) if m else None
 
     def ps_row(self, pid):
         """ps's columns for pid as a list of strings, or None."""
@@ -107,12 +115,19 @@ def run(vm, res, run_command):
     parent, child = m.group(1), m.group(2)
     t.check("start", True, "")
 
-    # Step 2: right after fork, parent and child share every heap page.
+    # Step 2: right after fork, parent and child share every heap page,
+    # and with FORK=cow all level-0 tables but the first (which maps the
+    # stack the parent wrote to).
+    all_tables = 4 + -(-(PAGES + 4) // 512)   # root, 2 level-1, 1 level-0 at the top
+    shared_tables = all_tables - 5 if start.get("fork_mode") == "cow" else 0
     for who, pid in (("parent", parent), ("child", child)):
         h, out = t.heap(pid)
         t.check(f"{who}-shares-heap", h == (PAGES, 0, PAGES, PAGES, 2),
                 f"{who} heap (present, private, shared, cow, sharers) {h}, "
                 f"want ({PAGES}, 0, {PAGES}, {PAGES}, 2)", out)
+        want = (all_tables, all_tables - shared_tables, shared_tables)
+        t.check(f"{who}-tables", t.tables(out) == want,
+                f"{who} page tables (present, own, shared) {t.tables(out)}, want {want}", out)
     forked, out = t.vmstat()
     used = start.get("frames_free", 0) - forked.get("frames_free", 0)
     t.check("fork-costs-little", PAGES < used < PAGES + SMALL,
@@ -137,8 +152,9 @@ def run(vm, res, run_command):
     kernel = t.ctrl_p()
     header = ps_out.split("\n")[0]
     krow = [l.split("\t") for l in kernel.split("\n") if l.startswith(f"{child}\t")]
+    same = [0, 1, 3, 4]    # pid, parent, name, size (the state may change in between)
     t.check("ctrl-p-like-ps", header in kernel.split("\n") and row is not None and
-            krow and krow[0][:5] == row[:5],
+            krow and [krow[0][i] for i in same] == [row[i] for i in same],
             f"ps header {header!r}, child row {row}; Ctrl-P printed {kernel!r}", kernel)
 
     # Step 3: the child writes every other page: those are copied.
@@ -152,25 +168,32 @@ def run(vm, res, run_command):
     t.check("child-half-private", h is not None and h[:4] == (PAGES, HALF, HALF, HALF),
             f"child heap (present, private, shared, cow) {h and h[:4]}, "
             f"want ({PAGES}, {HALF}, {HALF}, {HALF})", out)
+    t.check("child-tables-own", t.tables(out) == (all_tables, all_tables, 0),
+            f"child page tables (present, own, shared) {t.tables(out)}, "
+            f"want ({all_tables}, {all_tables}, 0)", out)
     h, out = t.heap(parent)
     t.check("parent-half-private", h is not None and h[:4] == (PAGES, HALF, HALF, PAGES),
             f"parent heap (present, private, shared, cow) {h and h[:4]}, "
             f"want ({PAGES}, {HALF}, {HALF}, {PAGES})", out)
     wrote, out = t.vmstat()
     used = forked.get("frames_free", 0) - wrote.get("frames_free", 0)
-    t.check("copies-cost-frames", HALF <= used < HALF + SMALL,
-            f"frames_free fell by {used} while the child wrote: want {HALF} and a few", out)
+    t.check("copies-cost-frames", used == HALF + shared_tables,
+            f"frames_free fell by {used} while the child wrote: want {HALF} page copies "
+            f"and {shared_tables} table copies", out)
     row, out = t.ps_row(child)
-    t.check("ps-counts-copies", row is not None and int(row[6]) >= HALF and int(row[5]) >= HALF,
-            f"ps row of the child {row}: want COWFLT and COPIED at least {HALF}", out)
+    # One more fault than copies: the child's stack, which it owned by then.
+    want = [str(HALF + 1), str(HALF), "1"]
+    t.check("ps-counts-copies", row is not None and row[5:8] == want,
+            f"ps row of the child {row}: want COWFLT, COPIED, REUSED {want}", out)
 
     # Step 4: kill the parent: its private half comes back; the child owns the rest.
     t.type(f"kill {parent}")
     t.wait_for(lambda: t.ps_row(parent)[0] is None)
     back, out = t.vmstat()
     freed = back.get("frames_free", 0) - wrote.get("frames_free", 0)
-    t.check("parent-frames-back", HALF <= freed < HALF + SMALL,
-            f"frames_free rose by {freed} when the parent died: want {HALF} and a few", out)
+    want = HALF + all_tables + 2     # its private pages, page tables, stack, trap frame
+    t.check("parent-frames-back", freed == want,
+            f"frames_free rose by {freed} when the parent died: want {want}", out)
     h, out = t.heap(child)
     t.check("child-owns-all", h is not None and h[:3] == (PAGES, PAGES, 0),
             f"child heap (present, private, shared) {h and h[:3]}, want ({PAGES}, {PAGES}, 0)",
