@@ -5,11 +5,16 @@
 #   make bench        run the benchmarks (deterministic instruction counts)
 #   make profile      where every instruction of fork+exit+wait goes
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
+#   make lint         GCC's -fanalyzer and cppcheck over the kernel
+#   make format       format the C files as .clang-format says
+#   make format-check fail if a C file is not formatted (tools/check-format)
 #   make clean
 #
 # Knobs: CPUS=1..8 (default 3), FORK=cow|page|copy (default cow; see
 #        docs/cow.md: cow shares page tables and pages, page shares pages
-#        only, copy copies at fork), DEBUG=0 drops the debug checks,
+#        only, copy copies at fork),
+#        DEBUG unset (debug checks, -O2), DEBUG=0 (no checks, -O2),
+#        DEBUG=1 (debug checks, -Og: gdb follows the source line by line),
 #        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere.
 
 CPUS  ?= 3
@@ -25,7 +30,13 @@ endif
 NEEDS_TOOLS := $(filter-out clean,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEEDS_TOOLS),)
 ifneq ($(filter qemu-gdb,$(MAKECMDGOALS)),)
-TOOLS_WANT := gdb
+TOOLS_WANT += gdb
+endif
+ifneq ($(filter lint,$(MAKECMDGOALS)),)
+TOOLS_WANT += cppcheck
+endif
+ifneq ($(filter format format-check,$(MAKECMDGOALS)),)
+TOOLS_WANT += clang-format
 endif
 ifneq ($(filter bench,$(MAKECMDGOALS)),)
 TOOLS_WANT += gnuplot
@@ -51,9 +62,23 @@ OBJCOPY := $(TOOLPREFIX)objcopy
 QEMU    := qemu-system-riscv64
 HOSTCC  ?= cc
 
-B := build/$(FORK)
+ifneq ($(filter-out 0 1,$(DEBUG)),)
+$(error DEBUG must be unset, 0 or 1, not '$(DEBUG)')
+endif
+
+# One build directory per configuration, so that builds never clobber each
+# other: build/$(FORK) for the default, build/$(FORK)-debug0 for DEBUG=0,
+# build/$(FORK)-debug1 for DEBUG=1 (README, "Knobs").
+B := build/$(FORK)$(if $(DEBUG),-debug$(DEBUG))
 
 .DEFAULT_GOAL := all
+
+# DEBUG=1 compiles with -Og, which keeps variables and line order for gdb.
+ifeq ($(DEBUG),1)
+OPT := -Og
+else
+OPT := -O2
+endif
 
 MARCH := $(shell $(CC) -march=rv64gc_zicsr_zifencei -mabi=lp64d -E -x c /dev/null >/dev/null 2>&1 \
 	   && echo rv64gc_zicsr_zifencei || echo rv64gc)
@@ -62,7 +87,7 @@ WARN    := -Wall -Wextra -Werror
 COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 	   -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector \
 	   -fno-tree-loop-distribute-patterns \
-	   -fno-pie -no-pie -O2 -ggdb -I.
+	   -fno-pie -no-pie $(OPT) -ggdb -I.
 # The kernel is built for the integer-only ABI, so the compiler cannot use
 # the FP registers, which hold user state (kernel/arch/fpu.c); fpregs.S turns
 # the D extension on for itself alone.
@@ -167,19 +192,17 @@ $(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS) $(B)/extra.list
 	$(Q)$(B)/mkfs $@ user/README $(UBINS) $(EXTRA_BINS)
 
 # ---- running ----
-QEMUOPTS = -machine virt -bios none -kernel $(B)/kernel.elf -m 128M -smp $(CPUS) -nographic \
-	   -global virtio-mmio.force-legacy=false \
-	   -drive file=$(B)/fs.img,if=none,format=raw,id=x0 \
-	   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+# tools/qemu-cmd holds the QEMU command line; tests/run.py boots through it too.
+QEMUCMD = QEMU=$(QEMU) tools/qemu-cmd $(B)/kernel.elf $(B)/fs.img $(CPUS)
 
 .SECONDARY:
-.PHONY: FORCE all qemu qemu-gdb check bench clean backtrace
+.PHONY: FORCE all qemu qemu-gdb check bench clean backtrace lint format format-check
 
 all: $(B)/kernel.elf $(B)/fs.img
 
 qemu: all
 	@tools/check-qemu $(QEMU)
-	$(QEMU) $(QEMUOPTS)
+	$(QEMUCMD)
 
 GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 
@@ -187,9 +210,9 @@ qemu-gdb: all
 	@tools/check-qemu $(QEMU)
 	@sed -e "s|@KERNEL@|$(B)/kernel.elf|" -e "s|@PORT@|$(GDBPORT)|" tools/gdbinit.in > .gdbinit
 	@echo "*** now run 'gdb-multiarch -x .gdbinit' in this directory"
-	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
-# The test driver boots QEMU itself; it gets the same options.
+# The test driver boots QEMU itself, through tools/qemu-cmd.
 check: all
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK)
@@ -213,6 +236,33 @@ profile:
 # Paste a panic backtrace on standard input; get file:line for each address.
 backtrace: $(B)/kernel.elf
 	@tools/backtrace $(B)/kernel.elf
+
+# ---- habits: static analysis and formatting ----
+# lint compiles every kernel file once more with GCC's static analyzer (its
+# warnings are errors, as all warnings are) and runs cppcheck with the same
+# configuration macros.  False positives are suppressed in
+# tools/cppcheck.supp, each with the reason.
+KCSRC := $(filter %.c,$(KSRC))
+LINTOK := $(patsubst %.c,$(B)/lint/%.ok,$(KCSRC))
+
+$(B)/lint/%.ok: %.c
+	@mkdir -p $(dir $@)
+	@echo "  ANALYZE $<"
+	$(Q)$(CC) $(KCFLAGS) -fanalyzer -MMD -MP -MF $(@:.ok=.d) -MT $@ -c $< -o /dev/null
+	@touch $@
+
+lint: $(LINTOK)
+	@echo "  CPPCHECK kernel/"
+	$(Q)cppcheck --quiet --std=c11 --enable=warning,performance,portability \
+	    --error-exitcode=1 --inline-suppr --suppressions-list=tools/cppcheck.supp \
+	    $(filter -D% -I%,$(KCFLAGS)) kernel/
+	@echo "lint: clean"
+
+format:
+	@tools/check-format --fix
+
+format-check:
+	@tools/check-format
 
 clean:
 	rm -rf build .gdbinit

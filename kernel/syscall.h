@@ -24,5 +24,6 @@
 #define SYS_mkdir  20
 #define SYS_close  21
 #define SYS_vmstat 22   /* cowbird: VM counters and self-check */
+#define SYS_pmap   23   /* cowbird: one process's memory (kernel/pmap.h) */
 
 #endif

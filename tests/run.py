@@ -22,7 +22,10 @@ lines), or times out fails; after a
 kernel panic or a timeout QEMU is killed and a fresh one boots for the next
 entry.  An entry
     shell NAME: COMMAND LINE => EXPECTED
-types the command line and passes if its output contains EXPECTED.  Entries
+types the command line and passes if its output contains EXPECTED.  An entry
+    session NAME
+runs the function run(vm, res, run_command) of tests/NAME.py, a scripted
+session that types several commands and adds its own results.  Entries
 may end in `# timeout=SECONDS` (default 120).  At the end, vmstat must show
 the same frames_free as at the start of that boot (`suite/no-frame-leak`;
 background jobs get some seconds to finish), `vmstat -c` must say
@@ -38,10 +41,10 @@ the console's last lines) or `SKIP name: reason`; the last line is
 """
 import argparse
 import codecs
+import importlib
 import os
 import re
 import select
-import shlex
 import shutil
 import signal
 import subprocess
@@ -50,6 +53,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
 BOOT_TIMEOUT = 60
 SELFTEST_TIMEOUT = 60
 DEFAULT_TIMEOUT = 120
@@ -72,6 +76,7 @@ SELFTEST_DONE_RE = re.compile(r"(?m)^selftest done")
 BENCH_RE = re.compile(r"(?m)^bench .*$")
 TIMEOUT_RE = re.compile(r"\s#\s*timeout=(\d+)\s*$")
 SHELL_RE = re.compile(r"^shell\s+([^\s:]+):\s*(.*?)\s*=>\s*(.*?)\s*$")
+SESSION_RE = re.compile(r"^session\s+(\w+)$")
 
 
 LIVE = set()            # Machines to kill if we stop early
@@ -96,13 +101,9 @@ class Machine:
     def __init__(self, args, tmpdir, append=None, bench=False):
         disk = os.path.join(tmpdir, "fs.img")
         shutil.copyfile(args.fs, disk)
-        qemu = shlex.split(args.qemu_cmd) if args.qemu_cmd else ["qemu-system-riscv64"]
-        cmd = qemu + [
-            "-machine", "virt", "-bios", "none", "-kernel", args.kernel,
-            "-m", "128M", "-smp", str(args.cpus), "-nographic",
-            "-global", "virtio-mmio.force-legacy=false",
-            "-drive", f"file={disk},if=none,format=raw,id=x0",
-            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+        # tools/qemu-cmd is the one QEMU command line (the Makefile's too).
+        cmd = [QEMU_CMD, args.kernel, disk, str(args.cpus)]
+        env = dict(os.environ, QEMU=args.qemu_cmd) if args.qemu_cmd else None
         if append:
             cmd += ["-append", append]
         if bench:
@@ -112,7 +113,7 @@ class Machine:
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,
-            preexec_fn=die_with_parent)
+            preexec_fn=die_with_parent, env=env)
         self.fd = self.proc.stdout.fileno()
         os.set_blocking(self.fd, False)
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -245,7 +246,11 @@ def parse_suite(path):
                 line = line[:m.start()].strip()
             line = re.sub(r"\s#.*$", "", line)
             m = SHELL_RE.match(line)
-            if m:
+            session = SESSION_RE.match(line)
+            if session:
+                e = Entry(line, session.group(1), "", None, timeout)
+                e.session = session.group(1)
+            elif m:
                 e = Entry(line, "shell/" + m.group(1), m.group(2), m.group(3), timeout)
             elif line.startswith("shell"):
                 errors.append(f"{path}:{lineno}: want 'shell NAME: COMMAND => EXPECTED'")
@@ -364,6 +369,8 @@ def vmstat(vm, flag=""):
 
 def run_entry(vm, entry, res, bench):
     """Runs one suite entry; returns False if the machine must be rebooted."""
+    if getattr(entry, "session", None):
+        return importlib.import_module(entry.session).run(vm, res, run_command)
     out, problem = run_command(vm, entry.command, entry.timeout)
     lines = out.split("\n")
     if entry.expect is not None:

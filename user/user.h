@@ -10,6 +10,7 @@
 
 struct stat;
 struct vmstat;
+struct pmap;
 
 /* System calls. */
 int fork(void);
@@ -34,6 +35,7 @@ char *sbrk(int);
 int sleep(int);
 int uptime(void);
 int vmstat(int mode, struct vmstat *st);
+int pmap(int pid, int flags, struct pmap *out);
 
 /* The user library. */
 int stat(const char *, struct stat *);

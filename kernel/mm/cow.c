@@ -161,6 +161,7 @@ static enum cow_result
 resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
 {
 	pte_t *l1pte = pt_walk_l1(pt, va, 0);
+	struct cow_tally *mine;
 	pagetable_t table;
 	pte_t *pte;
 	void *old, *copy;
@@ -176,6 +177,8 @@ resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
 	if (!pte_is_cow(*pte))
 		return COW_NOT_COW;
 	__atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);
+	if ((mine = cow_tally_of(pt)) != 0)
+		mine->faults++;
 
 	if ((table = cow_private_table(l1pte)) == 0)
 		return COW_NO_MEMORY;
@@ -186,6 +189,8 @@ resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
 	if (frame_refcount(old) == 1) {
 		*pte = (*pte | PTE_W) & ~PTE_COW;
 		__atomic_add_fetch(&pages_reused, 1, __ATOMIC_RELAXED);
+		if (mine)
+			mine->reused++;
 		*pa = (uint64)old;
 		return COW_OK;
 	}
@@ -196,6 +201,8 @@ resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
 	*pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
 	frame_free(old);
 	__atomic_add_fetch(&pages_copied, 1, __ATOMIC_RELAXED);
+	if (mine)
+		mine->copied++;
 	*pa = (uint64)copy;
 	return COW_OK;
 }

@@ -119,6 +119,24 @@ void cow_put_table(pte_t *l1pte);                     /* unmap a whole level-0 t
 int  pte_is_cow(pte_t pte);
 void cow_counters(uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tables_copied);
 
+/*
+ * What cow_resolve decided, per process (struct proc holds one; ps shows
+ * them).  mm asks proc for the running process's tally: cow_tally_of
+ * returns it when pt is that process's page table, else 0.
+ */
+struct cow_tally {
+	uint64 faults;     /* writes to COW pages (faults and copyouts) */
+	uint64 copied;     /* ... resolved by copying the frame */
+	uint64 reused;     /* ... resolved by reusing it */
+};
+struct cow_tally *cow_tally_of(pagetable_t pt);   /* in kernel/proc */
+
+/* ---- pmap (pmap.c): one address space, region by region (kernel/pmap.h) ---- */
+struct pmap;
+void pmap_space(pagetable_t pt, uint64 sz, uint64 stack_base, struct pmap *m);
+void pmap_trapframe(uint64 trapframe_pa, struct pmap *m);  /* a zombie's only frame */
+void pmap_kernel(struct pmap *m);
+
 /* Counters for the vmstat system call (struct vmstat in kernel/vmstat.h). */
 struct vmstat;
 void vm_stats(struct vmstat *out);

@@ -8,7 +8,7 @@
  *     the exited ones (zombies), so wait takes the first zombie in O(1),
  *     and exit hands only its own children to init.
  * The table (procs[]) exists only to give each slot a fixed kernel stack;
- * ^P is the only walk over it.
+ * ^P is the only walk over it (ps lists processes through the pid hash).
  *
  * Locks, in the order they are taken:
  *   family_lock   every parent, children and zombies list, sibling link
@@ -30,6 +30,7 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
+#include "kernel/pmap.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/lib/lib.h"
@@ -123,6 +124,7 @@ slot_alloc(void)
 	p->sz = 0;
 	p->stack_base = 0;
 	p->cwd = 0;
+	memset(&p->cow, 0, sizeof(p->cow));
 	fpu_reset(&p->fpu);
 	memset(p->ofile, 0, sizeof(p->ofile));
 	return p;
@@ -486,20 +488,71 @@ proc_grow(int n)
 	return 0;
 }
 
-/* ^P on the console: a list of processes.  No locks: it must work when stuck. */
-void
-proc_dump(void)
+/*
+ * The live process pid, returned with p->lock held (so its page table
+ * stays: exec and exit take the lock to swap it out); 0 if there is none.
+ */
+struct proc *
+proc_lookup_locked(int pid)
+{
+	struct proc *p;
+
+	spin_lock(&slot_lock);
+	for (p = *pid_bucket(pid); p != 0 && p->pid != pid; p = p->hash_next)
+		;
+	if (p != 0) {
+		spin_lock(&p->lock);
+		if (p->state == UNUSED) {   /* being freed */
+			spin_unlock(&p->lock);
+			p = 0;
+		}
+	}
+	spin_unlock(&slot_lock);
+	return p;
+}
+
+/* The smallest pid above after of a live process, or 0: for listing them. */
+int
+proc_next_pid(int after)
+{
+	struct proc *p;
+	int i, next = 0;
+
+	spin_lock(&slot_lock);
+	for (i = 0; i < NPIDHASH; i++)
+		for (p = pid_hash[i]; p != 0; p = p->hash_next)
+			if (p->pid > after && (next == 0 || p->pid < next))
+				next = p->pid;
+	spin_unlock(&slot_lock);
+	return next;
+}
+
+const char *
+proc_state_name(struct proc *p)
 {
 	static const char *names[] = {
 		[UNUSED] = "unused", [USED] = "used", [SLEEPING] = "sleep",
 		[RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
 	};
+
+	return names[p->state];
+}
+
+/*
+ * ^P on the console: the processes, in the columns of ps (PS_HEADER in
+ * kernel/pmap.h).  No locks: it must work when stuck.
+ */
+void
+proc_dump(void)
+{
 	struct proc *p;
 
-	kprintf("\n");
+	kprintf("\n" PS_HEADER);
 	for (p = procs; p < &procs[NPROC]; p++) {
 		if (p->state == UNUSED)
 			continue;
-		kprintf("%d %s %s %lu bytes\n", p->pid, names[p->state], p->name, p->sz);
+		kprintf(PS_FORMAT, p->pid, p->parent ? p->parent->pid : 0,
+		    proc_state_name(p), p->name, p->sz, p->cow.faults,
+		    p->cow.copied, p->cow.reused);
 	}
 }

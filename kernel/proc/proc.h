@@ -58,6 +58,7 @@ struct proc {
 	struct file *ofile[NOFILE];
 	struct inode *cwd;
 	char name[16];
+	struct cow_tally cow;      /* only this process's own faults change it */
 };
 
 /* proc.c */
@@ -73,6 +74,9 @@ void proc_set_killed(struct proc *p);
 int  proc_is_killed(struct proc *p);
 int  proc_grow(int n);
 void proc_dump(void);        /* ^P */
+struct proc *proc_lookup_locked(int pid);   /* live process pid, p->lock held; or 0 */
+int  proc_next_pid(int after);   /* smallest live pid above after, or 0 */
+const char *proc_state_name(struct proc *p);
 
 /* sched.c */
 void sched_init(void);

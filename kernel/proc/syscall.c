@@ -24,6 +24,7 @@ uint64 sys_sbrk(void);
 uint64 sys_sleep(void);
 uint64 sys_uptime(void);
 uint64 sys_vmstat(void);
+uint64 sys_pmap(void);
 
 static uint64 (*const syscalls[])(void) = {
 	[SYS_fork] = sys_fork,     [SYS_exit] = sys_exit,
@@ -37,6 +38,7 @@ static uint64 (*const syscalls[])(void) = {
 	[SYS_mknod] = sys_mknod,   [SYS_unlink] = sys_unlink,
 	[SYS_link] = sys_link,     [SYS_mkdir] = sys_mkdir,
 	[SYS_close] = sys_close,   [SYS_vmstat] = sys_vmstat,
+	[SYS_pmap] = sys_pmap,
 };
 
 /* An ecall from user mode (usertrap sends it here, interrupts off). */

@@ -38,3 +38,4 @@ sysent link, SYS_link
 sysent mkdir, SYS_mkdir
 sysent close, SYS_close
 sysent vmstat, SYS_vmstat
+sysent pmap, SYS_pmap
