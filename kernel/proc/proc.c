@@ -393,29 +393,6 @@ proc_wait(uint64 status_addr)
 }
 
 /*
- * The live (or zombie) process pid, returned with its lock held, or 0.
- * Holding p->lock keeps the slot from being freed (slot_free takes it).
- */
-struct proc *
-proc_lookup_locked(int pid)
-{
-	struct proc *p;
-
-	spin_lock(&slot_lock);
-	for (p = *pid_bucket(pid); p != 0 && p->pid != pid; p = p->hash_next)
-		;
-	if (p) {
-		spin_lock(&p->lock);
-		if (p->state == UNUSED) {
-			spin_unlock(&p->lock);
-			p = 0;
-		}
-	}
-	spin_unlock(&slot_lock);
-	return p;
-}
-
-/*
  * Mark pid killed; it exits the next time it would return to user mode,
  * and a sleep is interrupted so it notices.  init cannot be killed: its
  * exit would take the system down, and nothing a user program does may.

@@ -69,7 +69,6 @@ int  proc_fork(void);
 void proc_exit(int status) __attribute__((noreturn));
 int  proc_wait(uint64 status_addr);
 int  proc_kill(int pid);
-struct proc *proc_lookup_locked(int pid);   /* pid's process with p->lock held, or 0 */
 void proc_set_killed(struct proc *p);
 int  proc_is_killed(struct proc *p);
 int  proc_grow(int n);
