@@ -3,6 +3,7 @@
 #   make qemu         boot to a shell on this terminal (Ctrl-A x quits)
 #   make check        build and run every test headless
 #   make crashtest    crash the machine mid-write, reboot, check recovery
+#   make stress       a million fuzzed system calls and a long soak
 #   make bench        run the benchmarks (deterministic instruction counts)
 #   make profile      where every instruction of fork+exit+wait goes
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
@@ -203,7 +204,7 @@ $(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS) $(B)/extra.list
 QEMUCMD = QEMU=$(QEMU) tools/qemu-cmd $(B)/kernel.elf $(B)/fs.img $(CPUS)
 
 .SECONDARY:
-.PHONY: FORCE all qemu qemu-gdb check crashtest bench clean backtrace lint format format-check
+.PHONY: FORCE all qemu qemu-gdb check crashtest stress bench clean backtrace lint format format-check
 
 all: $(B)/kernel.elf $(B)/fs.img
 
@@ -231,6 +232,13 @@ crashtest: all $(B)/fsck
 	@tools/check-qemu $(QEMU)
 	python3 tools/crashtest.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) \
 		--fsck $(B)/fsck $(if $(CRASH_SEED),--seed $(CRASH_SEED))
+
+# The system-call fuzzer for a million calls, then a long mixed soak;
+# the frame count, the refcount audit and fsck must come out clean.
+stress: all $(B)/fsck
+	@tools/check-qemu $(QEMU)
+	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
+		--fsck $(B)/fsck --suite tests/stress.txt --only-suite
 
 # Benchmarks and profiles build their own kernels: DEBUG=0, one hart, in
 # build/<FORK>-debug0 (never the debug build make check uses).  make bench

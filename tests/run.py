@@ -3,6 +3,7 @@
 
     python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|page|copy
                          [--fsck FSCK] [--bench] [--only NAME]
+                         [--suite FILE] [--only-suite]
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
 the harness talks to QEMU's console through pipes, never the terminal.  The
@@ -499,7 +500,7 @@ def run_init_test(args, res, tmpdir):
         return
     try:
         start = len(vm.out)
-        vm.type("t_hog 50 &")
+        vm.type("t_hog 200 &")
         i, m = vm.expect([re.compile(r"t_hog: holding \d+ processes"), PANIC_RE], start,
                          time.monotonic() + 30)
         if i != 0:
@@ -578,7 +579,9 @@ def main():
     ap.add_argument("--fsck", metavar="FSCK", help="test fsck, and check the disk after the suite")
     ap.add_argument("--only", metavar="NAME",
                     help="run only 'selftest', or the suite entries of this program or shell test")
-    ap.add_argument("--suite", help=argparse.SUPPRESS)
+    ap.add_argument("--suite", help="a suite file other than tests/suite.txt")
+    ap.add_argument("--only-suite", action="store_true",
+                    help="only the suite's entries (no self-tests, fsck tests or init test)")
     ap.add_argument("--qemu-cmd", help=argparse.SUPPRESS)  # for testing the harness
     args = ap.parse_args()
 
@@ -607,12 +610,13 @@ def main():
     try:
         with tempfile.TemporaryDirectory(prefix="cowbird-test-") as tmpdir:
             if res.failed == 0:
-                if args.fsck and not args.bench and args.only in (None, "fsck"):
+                phases = not args.bench and not args.only_suite
+                if args.fsck and phases and args.only in (None, "fsck"):
                     print("== fsck", flush=True)
                     fsck_test.run(args.fsck, args.fs, res.add)
-                if not args.bench and args.only in (None, "selftest"):
+                if phases and args.only in (None, "selftest"):
                     run_selftests(args, res, tmpdir)
-                if not args.bench and args.only in (None, "init"):
+                if phases and args.only in (None, "init"):
                     run_init_test(args, res, tmpdir)
                 if entries:
                     run_suite(args, res, tmpdir, entries)
