@@ -2,6 +2,8 @@
 #
 #   make qemu         boot to a shell on this terminal (Ctrl-A x quits)
 #   make check        build and run every test headless
+#   make crashtest    crash the machine mid-write, reboot, check recovery
+#   make stress       a million fuzzed system calls and a long soak
 #   make bench        run the benchmarks (deterministic instruction counts)
 #   make profile      where every instruction of fork+exit+wait goes
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
@@ -180,6 +182,12 @@ $(B)/mkfs: tools/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
 	@echo "  HOSTCC  tools/mkfs.c"
 	$(Q)$(HOSTCC) $(WARN) -O2 -I. -o $@ tools/mkfs.c
 
+# fsck checks an image: mkfs's output, and the disk the tests leave behind.
+$(B)/fsck: tools/fsck.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  tools/fsck.c"
+	$(Q)$(HOSTCC) $(WARN) -O2 -I. -o $@ tools/fsck.c
+
 # Rebuild the image when the set of EXTRA_PROGS changes, not only when files do.
 $(B)/extra.list: FORCE
 	@mkdir -p $(B)
@@ -196,7 +204,7 @@ $(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS) $(B)/extra.list
 QEMUCMD = QEMU=$(QEMU) tools/qemu-cmd $(B)/kernel.elf $(B)/fs.img $(CPUS)
 
 .SECONDARY:
-.PHONY: FORCE all qemu qemu-gdb check bench clean backtrace lint format format-check
+.PHONY: FORCE all qemu qemu-gdb check crashtest stress bench clean backtrace lint format format-check
 
 all: $(B)/kernel.elf $(B)/fs.img
 
@@ -213,9 +221,24 @@ qemu-gdb: all
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
 # The test driver boots QEMU itself, through tools/qemu-cmd.
-check: all
+check: all $(B)/fsck
 	@tools/check-qemu $(QEMU)
-	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK)
+	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
+		--fsck $(B)/fsck
+
+# Crash the machine after each disk write of a workload, and at random
+# moments; reboot; check recovery.  CRASH_SEED=N replays the random ones.
+crashtest: all $(B)/fsck
+	@tools/check-qemu $(QEMU)
+	python3 tools/crashtest.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) \
+		--fsck $(B)/fsck $(if $(CRASH_SEED),--seed $(CRASH_SEED))
+
+# The system-call fuzzer for a million calls, then a long mixed soak;
+# the frame count, the refcount audit and fsck must come out clean.
+stress: all $(B)/fsck
+	@tools/check-qemu $(QEMU)
+	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
+		--fsck $(B)/fsck --suite tests/stress.txt --only-suite
 
 # Benchmarks and profiles build their own kernels: DEBUG=0, one hart, in
 # build/<FORK>-debug0 (never the debug build make check uses).  make bench

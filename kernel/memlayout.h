@@ -2,7 +2,8 @@
  * Physical and virtual memory layout.
  *
  * Physical (QEMU virt):
- *   0x02000000 CLINT, 0x0c000000 PLIC, 0x10000000 UART0, 0x10001000 virtio disk,
+ *   0x00100000 test finisher (power off), 0x02000000 CLINT, 0x0c000000 PLIC,
+ *   0x10000000 UART0, 0x10001000 virtio disk,
  *   0x80000000 RAM (kernel loaded here) .. PHYSTOP.
  *
  * Kernel virtual: RAM and devices mapped at their physical addresses; at the
@@ -16,6 +17,7 @@
 
 #include "kernel/riscv.h"
 
+#define VIRT_TEST    0x00100000L   /* test finisher: a store powers off */
 #define CLINT        0x02000000L
 #define CLINT_MTIME  (CLINT + 0xBFF8)
 #define PLIC         0x0c000000L

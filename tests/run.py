@@ -2,7 +2,8 @@
 """Boot the kernel in QEMU, headless, and run every test; report the results.
 
     python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|page|copy
-                         [--bench] [--only NAME]
+                         [--fsck FSCK] [--bench] [--only NAME]
+                         [--suite FILE] [--only-suite]
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
 the harness talks to QEMU's console through pipes, never the terminal.  The
@@ -21,8 +22,13 @@ program that prints no ok line, prints `panic` (outside its result and `#`
 lines), or times out fails; after a
 kernel panic or a timeout QEMU is killed and a fresh one boots for the next
 entry.  An entry
-    shell NAME: COMMAND LINE => EXPECTED
-types the command line and passes if its output contains EXPECTED.  An entry
+    shell NAME: COMMAND LINE => EXPECTED LINE
+    shell NAME: COMMAND LINE =~ REGEX
+types the command line and passes if a line of the command's own output
+(never the console's echo of the typed line) is EXPECTED LINE exactly, or
+matches REGEX as a whole (Python re.fullmatch); trailing blanks of output
+lines are ignored.  Several expectations (`=> A => B =~ C`) must match
+lines in that order.  An entry
     session NAME
 runs the function run(vm, res, run_command) of tests/NAME.py, a scripted
 session that types several commands and adds its own results.  Entries
@@ -30,6 +36,11 @@ may end in `# timeout=SECONDS` (default 120).  At the end, vmstat must show
 the same frames_free as at the start of that boot (`suite/no-frame-leak`;
 background jobs get some seconds to finish), `vmstat -c` must say
 `refcheck ok` (`suite/refcheck`), and fork_mode must be --fork's.
+
+--fsck FSCK also runs tests/fsck_test.py (fsck names each corruption of a
+copy of the image: results fsck/NAME) and, after the suite, FSCK on the
+disk copy of the suite's last boot (`suite/fsck`): the file system the
+tests leave behind must be consistent.
 
 --bench runs tests/bench.txt the same way under `-icount shift=0` (so
 instruction counts are deterministic) and prints the `bench NAME VALUE UNIT`
@@ -51,6 +62,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import fsck_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
@@ -75,7 +88,8 @@ SELFTEST_RE = re.compile(r"(?m)^selftest (ok|FAIL) ([^\s:]+):?[ \t]*(.*)$")
 SELFTEST_DONE_RE = re.compile(r"(?m)^selftest done")
 BENCH_RE = re.compile(r"(?m)^bench .*$")
 TIMEOUT_RE = re.compile(r"\s#\s*timeout=(\d+)\s*$")
-SHELL_RE = re.compile(r"^shell\s+([^\s:]+):\s*(.*?)\s*=>\s*(.*?)\s*$")
+SHELL_RE = re.compile(r"^shell\s+([^\s:]+):\s*(.*?)\s+((?:=>|=~)\s.*?)\s*$")
+EXPECT_SPLIT_RE = re.compile(r"(?:^|\s+)(=>|=~)\s+")
 SESSION_RE = re.compile(r"^session\s+(\w+)$")
 
 
@@ -98,9 +112,12 @@ def die_with_parent():
 class Machine:
     """One QEMU boot: a fresh disk copy and a console on pipes."""
 
-    def __init__(self, args, tmpdir, append=None, bench=False):
-        disk = os.path.join(tmpdir, "fs.img")
-        shutil.copyfile(args.fs, disk)
+    def __init__(self, args, tmpdir, append=None, bench=False, disk=None):
+        """Boots on a fresh copy of args.fs, or on disk as it is."""
+        if disk is None:
+            disk = os.path.join(tmpdir, "fs.img")
+            shutil.copyfile(args.fs, disk)
+        self.disk = disk
         # tools/qemu-cmd is the one QEMU command line (the Makefile's too).
         cmd = [QEMU_CMD, args.kernel, disk, str(args.cpus)]
         env = dict(os.environ, QEMU=args.qemu_cmd) if args.qemu_cmd else None
@@ -227,7 +244,7 @@ class Entry:
         self.text = text          # the line of the suite file, for --only
         self.label = label        # result names start with this
         self.command = command    # typed at the prompt, before "; echo @@END@@"
-        self.expect = expect      # shell entries: expected substring
+        self.expect = expect      # shell entries: [("=>", line) or ("=~", regex)...]
         self.timeout = timeout
 
 
@@ -251,9 +268,19 @@ def parse_suite(path):
                 e = Entry(line, session.group(1), "", None, timeout)
                 e.session = session.group(1)
             elif m:
-                e = Entry(line, "shell/" + m.group(1), m.group(2), m.group(3), timeout)
+                parts = EXPECT_SPLIT_RE.split(m.group(3))[1:]
+                expect = list(zip(parts[0::2], parts[1::2]))
+                e = Entry(line, "shell/" + m.group(1), m.group(2), expect, timeout)
+                try:
+                    for op, want in expect:
+                        if op == "=~":
+                            re.compile(want)
+                except re.error as err:
+                    errors.append(f"{path}:{lineno}: bad pattern: {err}")
+                    continue
             elif line.startswith("shell"):
-                errors.append(f"{path}:{lineno}: want 'shell NAME: COMMAND => EXPECTED'")
+                errors.append(f"{path}:{lineno}: want 'shell NAME: COMMAND => LINE' "
+                              "or 'shell NAME: COMMAND =~ REGEX'")
                 continue
             else:
                 e = Entry(line, line.split()[0], line, None, timeout)
@@ -376,11 +403,16 @@ def run_entry(vm, entry, res, bench):
     if entry.expect is not None:
         if problem:
             res.add("FAIL", entry.label, problem, vm.tail())
-        elif entry.expect in out:
-            res.add("ok", entry.label)
         else:
-            res.add("FAIL", entry.label, f"expected {entry.expect!r} in the output",
-                    last_lines(out))
+            missing = unmatched(lines, entry.expect)
+            if missing is None:
+                res.add("ok", entry.label)
+            else:
+                op, want = missing
+                what = "a line" if op == "=>" else "a line matching"
+                res.add("FAIL", entry.label, f"expected {what} {want!r} in the output"
+                        + (" (after the lines matched before it)"
+                           if missing != entry.expect[0] else ""), last_lines(out))
         return problem is None
     benches = BENCH_RE.findall(out) if bench else []
     for b in benches:
@@ -401,7 +433,22 @@ def run_entry(vm, entry, res, bench):
     return problem is None
 
 
-def check_memory(vm, res, fork):
+def unmatched(lines, expect):
+    """Matches the expectations against the lines, in order (see the
+    docstring); returns the first that no line matched, or None."""
+    i = 0
+    for op, want in expect:
+        while i < len(lines):
+            line = lines[i].rstrip()
+            i += 1
+            if line == want if op == "=>" else re.fullmatch(want, line):
+                break
+        else:
+            return (op, want)
+    return None
+
+
+def check_memory(vm, res, fork, prefix="suite"):
     """After the entries: frames back, reference counts right, right kernel."""
     start = vm.baseline
     give_up = time.monotonic() + LEAK_WAIT
@@ -414,27 +461,86 @@ def check_memory(vm, res, fork):
             break
         time.sleep(1)     # a background job may still be finishing
     if end is None:
-        res.add("FAIL", "suite/refcheck", "vmstat did not finish", vm.tail())
+        res.add("FAIL", f"{prefix}/refcheck", "vmstat did not finish", vm.tail())
         return
     if "frames_free" not in start:
-        res.add("FAIL", "suite/no-frame-leak", "vmstat printed no frames_free at the start")
+        res.add("FAIL", f"{prefix}/no-frame-leak", "vmstat printed no frames_free at the start")
     elif "frames_free" not in end:
-        res.add("FAIL", "suite/no-frame-leak", "vmstat printed no frames_free at the end")
+        res.add("FAIL", f"{prefix}/no-frame-leak", "vmstat printed no frames_free at the end")
     elif end["frames_free"] != start["frames_free"]:
-        res.add("FAIL", "suite/no-frame-leak",
+        res.add("FAIL", f"{prefix}/no-frame-leak",
                 f"frames_free {start['frames_free']} at the start, "
                 f"{end['frames_free']} at the end")
     else:
-        res.add("ok", "suite/no-frame-leak")
+        res.add("ok", f"{prefix}/no-frame-leak")
     if end.get("refcheck") == "ok":
-        res.add("ok", "suite/refcheck")
+        res.add("ok", f"{prefix}/refcheck")
     else:
-        res.add("FAIL", "suite/refcheck", "no 'refcheck ok' from vmstat -c", vm.tail())
+        res.add("FAIL", f"{prefix}/refcheck", "no 'refcheck ok' from vmstat -c", vm.tail())
+    if prefix != "suite":
+        return
     mode = start.get("fork_mode", "(not printed)")
     if mode == fork:
         res.add("ok", "suite/fork-mode")
     else:
         res.add("FAIL", "suite/fork-mode", f"vmstat says fork_mode {mode}, wanted {fork}")
+
+
+INIT_RETRY_RE = re.compile(r"(?m)^init: cannot start sh: .*; retrying$")
+HOG_DONE_RE = re.compile(r"t_hog: released")
+
+
+def run_init_test(args, res, tmpdir):
+    """init never exits: with every process slot and all memory held by
+    t_hog, end the shell (^D).  init cannot fork a new one; it must say so
+    once, wait, and start one when t_hog lets go; nothing may leak."""
+    print("== init", flush=True)
+    vm = boot_to_shell(args, res, tmpdir)
+    if vm is None:
+        return
+    try:
+        start = len(vm.out)
+        vm.type("t_hog 200 &")
+        i, m = vm.expect([re.compile(r"t_hog: holding \d+ processes"), PANIC_RE], start,
+                         time.monotonic() + 30)
+        if i != 0:
+            res.add("FAIL", "init/hog", "t_hog did not start holding", vm.tail())
+            return
+        vm.proc.stdin.write(b"\x04")        # ^D: the shell reads end of input and exits
+        i, m = vm.expect([HOG_DONE_RE, PANIC_RE], m.end(), time.monotonic() + 60)
+        if i == 0:
+            i, m = vm.expect([PROMPT_RE, PANIC_RE], m.end(), time.monotonic() + 30)
+        if i != 0:
+            res.add("FAIL", "init/retry", "no new shell after t_hog let go" +
+                    (" (kernel panic)" if i == 1 else ""), vm.tail())
+            return
+        said = len(INIT_RETRY_RE.findall(vm.out, start))
+        if said == 1:
+            res.add("ok", "init/retry")
+        else:
+            res.add("FAIL", "init/retry", f"init said it cannot start sh {said} times, "
+                    "want once", vm.tail())
+        out, problem = run_command(vm, "echo alive", 30)
+        if problem is None and "alive" in out.split("\n"):
+            res.add("ok", "init/new-shell")
+        else:
+            res.add("FAIL", "init/new-shell", problem or "echo in the new shell failed",
+                    vm.tail())
+            return
+        check_memory(vm, res, args.fork, prefix="init")
+    finally:
+        vm.close()
+
+
+def check_disk(fsck, disk, res):
+    """fsck on a disk copy after its machine has stopped."""
+    p = subprocess.run([fsck, disk], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if p.returncode == 0:
+        res.add("ok", "suite/fsck")
+    else:
+        res.add("FAIL", "suite/fsck", f"fsck exit {p.returncode} on the disk the suite left",
+                last_lines(p.stdout))
 
 
 def run_suite(args, res, tmpdir, entries):
@@ -455,6 +561,9 @@ def run_suite(args, res, tmpdir, entries):
             vm = boot_to_shell(args, res, tmpdir)
         if vm is not None and not args.bench:
             check_memory(vm, res, args.fork)
+            if args.fsck:
+                vm.close()      # idle at the prompt: nothing is half-written
+                check_disk(args.fsck, vm.disk, res)
     finally:
         if vm is not None:
             vm.close()
@@ -467,9 +576,12 @@ def main():
     ap.add_argument("--cpus", type=int, default=3)
     ap.add_argument("--fork", choices=["cow", "page", "copy"], default="cow")
     ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--fsck", metavar="FSCK", help="test fsck, and check the disk after the suite")
     ap.add_argument("--only", metavar="NAME",
                     help="run only 'selftest', or the suite entries of this program or shell test")
-    ap.add_argument("--suite", help=argparse.SUPPRESS)
+    ap.add_argument("--suite", help="a suite file other than tests/suite.txt")
+    ap.add_argument("--only-suite", action="store_true",
+                    help="only the suite's entries (no self-tests, fsck tests or init test)")
     ap.add_argument("--qemu-cmd", help=argparse.SUPPRESS)  # for testing the harness
     args = ap.parse_args()
 
@@ -489,7 +601,7 @@ def main():
         res.add("FAIL", "suite/parse", f"{suite} does not exist")
     if args.only:
         entries = [e for e in entries if args.only in (e.label, e.text.split()[0])]
-        if not entries and args.only != "selftest":
+        if not entries and args.only not in ("selftest", "fsck", "init"):
             res.add("FAIL", "setup", f"no suite entry named {args.only}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
@@ -498,8 +610,14 @@ def main():
     try:
         with tempfile.TemporaryDirectory(prefix="cowbird-test-") as tmpdir:
             if res.failed == 0:
-                if not args.bench and args.only in (None, "selftest"):
+                phases = not args.bench and not args.only_suite
+                if args.fsck and phases and args.only in (None, "fsck"):
+                    print("== fsck", flush=True)
+                    fsck_test.run(args.fsck, args.fs, res.add)
+                if phases and args.only in (None, "selftest"):
                     run_selftests(args, res, tmpdir)
+                if phases and args.only in (None, "init"):
+                    run_init_test(args, res, tmpdir)
                 if entries:
                     run_suite(args, res, tmpdir, entries)
     except KeyboardInterrupt:

@@ -45,4 +45,7 @@ void virtio_disk_intr(void);
 #define DISKSTAT 2                /* device major number */
 void diskstat_init(void);
 
+/* crashpoint.c: `crashafter=K` powers off after the K-th disk write */
+void crashpoint_disk_done(int write);
+
 #endif

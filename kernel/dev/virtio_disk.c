@@ -468,6 +468,7 @@ request_done(uint32 id)
 		disk.stats.flushes++;
 		break;
 	}
+	crashpoint_disk_done(r->hdr.type == VIO_BLK_T_OUT);
 	r->done = 1;
 	proc_wakeup(r);
 }

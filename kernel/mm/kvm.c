@@ -38,6 +38,7 @@ kvm_init(void)
 		panic("kvm_init: no memory");
 
 	kvm_map(UART0, UART0, PGSIZE, PTE_R | PTE_W);
+	kvm_map(VIRT_TEST, VIRT_TEST, PGSIZE, PTE_R | PTE_W);	/* power off */
 	kvm_map(VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
 	kvm_map(PLIC, PLIC, 0x400000, PTE_R | PTE_W);
 	kvm_map(KERNBASE, KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);

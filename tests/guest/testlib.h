@@ -346,6 +346,18 @@ wait_timeout(int pid, int ticks, int *status)
 	}
 }
 
+/* xorshift64: a small, replayable pseudo-random sequence; *state != 0. */
+TL uint64
+xorshift(uint64 *state)
+{
+	uint64 x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
+
 /* Fill / verify a recognizable byte pattern that depends on position. */
 TL uchar
 pattern_byte(uint64 pos, uint seed)
