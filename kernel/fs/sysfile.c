@@ -1,11 +1,12 @@
 /*
  * File-system system calls.  Each checks its arguments (descriptors,
  * user pointers, path lengths) and returns -1 on any bad one; the work is
- * done by file.c, dir.c and inode.c.
+ * done by file.c, dir.c (names: path_resolve and the calls built on it)
+ * and inode.c.
  *
  * Every call that may change the disk, or drop the last reference to an
- * inode, runs inside one op_begin()/op_end() so that it is atomic.  When
- * two inodes are locked at once, the parent directory is locked first.
+ * inode, runs inside one op_begin()/op_end() so that it is atomic.  The
+ * order in which inode locks are taken is in dir.c.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
