@@ -56,6 +56,8 @@ file_alloc(void)
 
 	spin_lock(&ftable.lock);
 	if ((f = ftable.free) != 0) {
+		if (f->ref != 0 || f->type != FD_NONE)
+			panic("file_alloc: free list holds an open file");
 		ftable.free = f->next_free;
 		f->ref = 1;
 	}

@@ -142,9 +142,25 @@ bfree(uint dev, uint bno)
 
 /* ---- the inode cache ---- */
 
+/*
+ * Debug builds check, at each move, that an entry is on the unused list
+ * exactly when its ref is 0.
+ */
+#ifdef DEBUG_CHECKS
+#define ICACHE_ASSERT(cond, what, ip) do { \
+	if (!(cond)) \
+		panic("icache: %s (inode %u, ref %d)", what, (ip)->inum, \
+		    (ip)->ref); \
+} while (0)
+#else
+#define ICACHE_ASSERT(cond, what, ip) do { } while (0)
+#endif
+
 static void
 unused_remove(struct inode *ip)
 {
+	ICACHE_ASSERT(ip->lru_prev != 0 && ip->ref <= 1,
+	    "taking an entry that is not unused", ip);
 	ip->lru_prev->lru_next = ip->lru_next;
 	ip->lru_next->lru_prev = ip->lru_prev;
 	ip->lru_prev = ip->lru_next = 0;
@@ -156,6 +172,8 @@ unused_insert(struct inode *ip, int at_front)
 {
 	struct inode *after = at_front ? &icache.unused : icache.unused.lru_prev;
 
+	ICACHE_ASSERT(ip->lru_prev == 0 && ip->ref == 0,
+	    "an entry in use put on the unused list", ip);
 	ip->lru_prev = after;
 	ip->lru_next = after->lru_next;
 	after->lru_next->lru_prev = ip;
@@ -173,6 +191,7 @@ unhash(struct inode *ip)
 {
 	struct inode **pp = bucket_of(ip->dev, ip->inum);
 
+	ICACHE_ASSERT(ip->hashed, "unhashing an entry not hashed", ip);
 	while (*pp != ip)
 		pp = &(*pp)->hash_next;
 	*pp = ip->hash_next;

@@ -7,7 +7,8 @@
  *    every other name in it fail to resolve (chdir, open, mkdir, create,
  *    link, unlink); chdir("/") leaves it, and it is freed then.  The same
  *    when another process removed it, and after its parent's inode was
- *    reused by a new file;
+ *    reused by a new file; processes racing into and out of a directory
+ *    that others keep removing and remaking all finish;
  *  - a write whose buffer stops being mapped writes exactly the mapped
  *    bytes and returns their count: size and offset grow by that count,
  *    and a fresh read shows those bytes and nothing of the rest; a write
@@ -194,6 +195,74 @@ test_removed_by_other(void)
 	    "the name space is not usable afterwards");
 }
 
+/*
+ * Racing: two processes keep entering /tfe_q/s and climbing out through
+ * ".." while two others keep removing and remaking it and its parent.  Nothing may
+ * panic; afterwards the tree is removable and every process got out.
+ */
+static void
+race_walker(void)
+{
+	int i, fd;
+
+	for (i = 0; i < 300; i++) {
+		if (chdir("/tfe_q/s") == 0) {
+			chdir("..");		/* may fail: s may be dead */
+			fd = open("../README", O_RDONLY);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (chdir("/") < 0)
+			exit(ST_BAD);
+	}
+	exit(ST_GOOD);
+}
+
+static void
+race_remover(void)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		unlink("/tfe_q/s");
+		unlink("/tfe_q");
+		mkdir("/tfe_q");
+		mkdir("/tfe_q/s");
+	}
+	exit(ST_GOOD);
+}
+
+static void
+test_removed_race(void)
+{
+	int i, st, good = 0;
+
+	unlink("/tfe_q/s");
+	unlink("/tfe_q");
+	if (mkdir("/tfe_q") < 0 || mkdir("/tfe_q/s") < 0) {
+		fail("rmrace", "cannot make /tfe_q");
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		if (fork() == 0) {
+			if (i < 2)
+				race_walker();
+			race_remover();
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		if (wait(&st) < 0)
+			break;
+		if (st == ST_GOOD)
+			good++;
+	}
+	unlink("/tfe_q/s");
+	unlink("/tfe_q");
+	check(good == 4 && mkdir("/tfe_q") == 0 && unlink("/tfe_q") == 0,
+	    "rmrace",
+	    "%d of 4 racers finished well, or /tfe_q cannot be removed", good);
+}
+
 /* write(fd, end - 512, 1024): only the mapped half is written. */
 static void
 test_write_half_mapped(void)
@@ -376,6 +445,7 @@ main(void)
 	setup_heap();
 	test_removed_cwd();
 	test_removed_by_other();
+	test_removed_race();
 	test_write_half_mapped();
 	test_write_crossing_end();
 	test_read_half_mapped();
