@@ -3,10 +3,13 @@
  * descriptors by dup() and fork().
  *
  * Invariants:
- * - ftable.lock guards every entry's ref; an entry with ref 0 is free.
- *   The other fields are set by whoever allocated the entry before it is
+ * - ftable.lock guards every entry's ref and the free list.  An entry is
+ *   on the free list exactly when its ref is 0 and nothing it held is
+ *   still being released.
+ * - The other fields are set by whoever allocated the entry before it is
  *   published in a descriptor table, and are read-only afterwards except
- *   off.
+ *   off.  The close that drops ref to 0 owns the entry again: it
+ *   releases the pipe or inode without the lock, then frees the entry.
  * - off of an inode file is guarded by the inode's sleep lock, so
  *   processes sharing the file see one offset and their reads and writes
  *   do not interleave within a call.
@@ -29,33 +32,46 @@
 
 static struct {
 	struct spinlock lock;
+	struct file *free;	/* entries with ref 0, linked by next_free */
 	struct file files[NFILE];
 } ftable;
 
 void
 file_init(void)
 {
+	struct file *f;
+
 	spin_init(&ftable.lock, "ftable");
+	for (f = ftable.files + NFILE - 1; f >= ftable.files; f--) {
+		f->next_free = ftable.free;
+		ftable.free = f;
+	}
 }
 
-/* A free entry with ref 1 and type FD_NONE, or 0 if the table is full. */
+/* A cleared entry with ref 1 and type FD_NONE, or 0 if none is free. */
 struct file *
 file_alloc(void)
 {
 	struct file *f;
 
 	spin_lock(&ftable.lock);
-	for (f = ftable.files; f < ftable.files + NFILE; f++) {
-		if (f->ref == 0) {
-			memset(f, 0, sizeof(*f));
-			f->type = FD_NONE;
-			f->ref = 1;
-			spin_unlock(&ftable.lock);
-			return f;
-		}
+	if ((f = ftable.free) != 0) {
+		if (f->ref != 0 || f->type != FD_NONE)
+			panic("file_alloc: free list holds an open file");
+		ftable.free = f->next_free;
+		f->ref = 1;
 	}
 	spin_unlock(&ftable.lock);
-	return 0;
+	if (f != 0) {
+		f->next_free = 0;
+		f->type = FD_NONE;
+		f->readable = f->writable = 0;
+		f->pipe = 0;
+		f->ip = 0;
+		f->off = 0;
+		f->major = 0;
+	}
+	return f;
 }
 
 struct file *
@@ -69,32 +85,32 @@ file_dup(struct file *f)
 	return f;
 }
 
+/* Drop a reference; the last one releases what f holds and frees f. */
 void
 file_close(struct file *f)
 {
-	struct file copy;
+	int last;
 
 	spin_lock(&ftable.lock);
 	if (f->ref < 1)
 		panic("file_close: file not open");
-	if (--f->ref > 0) {
-		spin_unlock(&ftable.lock);
-		return;
-	}
-	/* Last reference: free the entry, then release what it held. */
-	copy = *f;
-	f->type = FD_NONE;
-	f->pipe = 0;
-	f->ip = 0;
+	last = --f->ref == 0;
 	spin_unlock(&ftable.lock);
+	if (!last)
+		return;
 
-	if (copy.type == FD_PIPE) {
-		pipe_close(copy.pipe, copy.writable);
-	} else if (copy.type == FD_INODE || copy.type == FD_DEVICE) {
+	if (f->type == FD_PIPE) {
+		pipe_close(f->pipe, f->writable);
+	} else if (f->type == FD_INODE || f->type == FD_DEVICE) {
 		op_begin();
-		iput(copy.ip);
+		iput(f->ip);
 		op_end();
 	}
+	f->type = FD_NONE;
+	spin_lock(&ftable.lock);
+	f->next_free = ftable.free;
+	ftable.free = f;
+	spin_unlock(&ftable.lock);
 }
 
 /* Copy the file's metadata to the struct stat at user address addr. */
@@ -150,9 +166,10 @@ file_read(struct file *f, uint64 addr, int n)
 }
 
 /*
- * Write to an inode file in log-sized chunks.  Returns n, or the bytes
- * written before the file reached MAXFILE or the disk filled (-1 if
- * none), or -1 if a user address was bad.
+ * Write to an inode file in log-sized chunks.  Returns the bytes written,
+ * which is fewer than n if the file reached MAXFILE, the disk filled or
+ * the user buffer stopped being readable; -1 if none were.  The size and
+ * the offset grow by exactly what is returned.
  */
 static int
 inode_write(struct file *f, uint64 addr, int n)
@@ -170,15 +187,12 @@ inode_write(struct file *f, uint64 addr, int n)
 			f->off += r;
 		iunlock(f->ip);
 		op_end();
-		if (r < 0)
-			return -1;	/* bad user address, or off at MAXFILE */
-		done += r;
+		if (r > 0)
+			done += r;
 		if (r != chunk)
 			break;
 	}
-	if (done == 0 && n > 0)
-		return -1;
-	return done;
+	return done > 0 || n == 0 ? done : -1;
 }
 
 int

@@ -47,15 +47,21 @@ void op_begin(void);
 void op_end(void);
 void log_write(struct buf *b);
 
-/* ---- inodes, directories, paths (inode.c, dir.c) ---- */
+/* ---- inodes (inode.c) ---- */
 struct inode {
+	/* Identity and cache links: guarded by the inode cache's spinlock. */
 	uint dev;
 	uint inum;
-	int ref;              /* in-memory references; guarded by the inode table lock */
-	struct sleeplock lock;
-	int valid;            /* fields below were read from disk */
+	int ref;              /* references held in memory; 0: reusable */
+	struct inode *hash_next;      /* chain of the cache bucket for (dev, inum) */
+	struct inode *lru_prev;       /* unused list (ref 0), oldest first */
+	struct inode *lru_next;
+	char hashed;          /* on a bucket chain: (dev, inum) are meaningful */
 
-	short type;           /* copy of the on-disk inode */
+	/* The copy of the on-disk inode: guarded by lock. */
+	struct sleeplock lock;
+	char valid;           /* the fields below were read from disk */
+	short type;
 	short major;
 	short minor;
 	short nlink;
@@ -77,16 +83,35 @@ void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
 int  readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 int  writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
-struct inode *dirlookup(struct inode *dp, char *name, uint *poff);
-int  dirlink(struct inode *dp, char *name, uint inum);
+uint copy_out_prefix(int user_dst, uint64 dst, const void *src, uint n);
+uint copy_in_prefix(void *dst, int user_src, uint64 src, uint n);
+
+/* ---- directories and path names (dir.c) ---- */
+
+/*
+ * A resolved path: the directory that holds (or would hold) its last
+ * component, locked, and what that component names there.
+ */
+struct pathres {
+	struct inode *dir;        /* locked; a live directory */
+	char name[DIRSIZ + 1];    /* the last component, NUL-terminated */
+	struct inode *ip;         /* the entry's inode (unlocked reference), or 0 */
+	uint off;                 /* byte offset of the entry in dir, if ip */
+};
+
+int  path_resolve(char *path, struct pathres *pr);
+void path_release(struct pathres *pr);
 struct inode *namei(char *path);
-struct inode *nameiparent(char *path, char *name);
+struct inode *path_create(char *path, short type, short major, short minor);
+int  path_unlink(char *path);
+int  path_link(char *old, char *new);
 
 /* ---- open files (file.c) ---- */
 struct pipe;
 struct file {
 	enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE } type;
-	int ref;              /* guarded by the file table lock */
+	int ref;              /* descriptors naming it; guarded by the file table lock */
+	struct file *next_free;   /* free list link, while ref is 0 */
 	char readable;
 	char writable;
 	struct pipe *pipe;    /* FD_PIPE */

@@ -1,59 +1,81 @@
 /*
- * Inodes: the superblock, the free-block bitmap, the in-memory inode
- * table, and reading and writing file contents through the block map.
+ * Inodes: the superblock, the free-block bitmap, the inode cache, and
+ * file contents through the block map.
  *
- * Design and invariants:
- * - itable.lock guards each entry's dev, inum and ref.  An entry with
- *   ref 0 is free and may be reused for another inode.  iget() only takes
- *   a reference; ilock() reads the on-disk inode the first time (valid).
- * - An entry's sleep lock guards valid and the copy of the dinode (type,
- *   nlink, size, addrs ...).  Only a holder of a reference takes it, so a
- *   free entry's sleep lock is never held and can be re-initialised when
- *   the entry is claimed.
- * - An inode and its blocks are freed by the iput() that drops the last
- *   reference to an inode no directory names (nlink == 0).  That frees
- *   disk state, so iput() runs inside op_begin()/op_end().
- * - Block map: addrs[0..NDIRECT-1] name data blocks directly;
- *   addrs[NDIRECT] names a block of NINDIRECT further block numbers.  0
- *   means "not allocated" (block 0 is the boot block, never data).
- * - Running out of disk blocks or inodes is an ordinary failure that the
- *   caller sees as a short write or a 0 return, never a panic.
+ * Inode lifetime
+ *   ref    counts the pointers to a cached inode held in memory: open
+ *          files, each process's cwd, a system call at work.
+ *   nlink  counts the directory entries naming the inode on disk (for a
+ *          directory: its entry in the parent plus its subdirectories'
+ *          "..", see dir.c).
+ *   - An inode is freed on disk (blocks back to the bitmap, type 0) when
+ *     both have reached 0: by the iput() that drops the last reference to
+ *     an inode with nlink 0.  So a file unlinked while open stays readable
+ *     until its last close, and a removed directory that is still some
+ *     process's cwd stays allocated (dir.c says what may be done in it).
+ *     Any iput() may write the disk, so each runs inside an operation
+ *     (op_begin()/op_end()).
+ *   - A crash between the unlink and the last close leaves an allocated
+ *     inode with nlink 0; fs_init() frees those orphans at boot.
+ *   - A reference keeps the inode allocated on disk and its cache entry
+ *     bound to (dev, inum).  It gives no right to the contents: those
+ *     need the inode's sleep lock.
+ *
+ * The cache
+ *   NINODE entries, found through a hash table on (dev, inum).  Entries
+ *   with ref 0 wait on the unused list, least recently released first,
+ *   keeping their identity and their valid copy of the dinode: a program
+ *   run again or a directory that every path crosses costs no disk read.
+ *   iget() recycles the oldest unused entry only for an inode not cached.
+ *   An inode freed on disk leaves the hash before its blocks are freed,
+ *   and its entry goes to the front of the unused list; so the hash never
+ *   holds a free dinode, and holds at most one entry per inode, whose
+ *   copy is the only one ever written back.
+ *
+ * Locks
+ *   icache.lock (spinlock): the hash chains, the unused list, and every
+ *     entry's dev, inum, ref and hashed.  Never held while sleeping.
+ *   ip->lock (sleep lock): valid, the dinode copy, and the file's blocks.
+ *     Only a holder of a reference takes it, so an unused entry's sleep
+ *     lock is free.  The order between inode locks is in dir.c.
+ *
+ * Block map: addrs[0..NDIRECT-1] name data blocks; addrs[NDIRECT] names a
+ * block of NINDIRECT more.  0 means "no block" (block 0 is the boot block).
+ * Running out of blocks or inodes is an ordinary failure (a short write,
+ * a 0 return), never a panic.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
+#include "kernel/riscv.h"
 #include "kernel/fs.h"
 #include "kernel/stat.h"
 #include "kernel/lib/lib.h"
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
 
+#define ICACHE_BUCKETS 61	/* prime, a little above NINODE */
+
 static struct superblock sb;
 
-static void reclaim_orphans(uint dev);
-
-/*
- * Statically initialised so that iget() works even before fs_init(): the
- * first process's cwd may be looked up before the disk is read.
- */
 static struct {
 	struct spinlock lock;
-	struct inode inodes[NINODE];
-} itable = { .lock = SPINLOCK_INIT("itable") };
+	struct inode entry[NINODE];
+	struct inode *bucket[ICACHE_BUCKETS];
+	struct inode unused;	/* list head: next is the oldest */
+} icache;
 
-static void
-read_superblock(int dev)
-{
-	struct buf *b;
-
-	b = bread(dev, 1);
-	memmove(&sb, b->data, sizeof(sb));
-	brelse(b);
-}
+static void icache_init(void);
+static void reclaim_orphans(uint dev);
 
 void
 fs_init(int dev)
 {
-	read_superblock(dev);
+	struct buf *b;
+
+	icache_init();
+	b = bread(dev, 1);
+	memmove(&sb, b->data, sizeof(sb));
+	brelse(b);
 	if (sb.magic != FSMAGIC)
 		panic("fs_init: bad superblock magic %x on device %d", sb.magic,
 		    dev);
@@ -65,121 +87,189 @@ fs_init(int dev)
 
 /* ---- free-block bitmap ---- */
 
-static void
-zero_block(uint dev, uint bno)
-{
-	struct buf *b;
-
-	b = bread(dev, bno);
-	memset(b->data, 0, BSIZE);
-	log_write(b);
-	brelse(b);
-}
-
-/* Allocate a zeroed disk block; 0 when the disk is full. */
+/* Allocate a zeroed disk block; 0 when the disk is full.  In an op. */
 static uint
 balloc(uint dev)
 {
-	struct buf *b;
-	uint base, bit, bno;
-	uchar mask;
+	struct buf *map, *b;
+	uint bno, last;
+	int i;
 
-	for (base = 0; base < sb.size; base += BPB) {
-		b = bread(dev, BBLOCK(base, sb));
-		for (bit = 0; bit < BPB && base + bit < sb.size; bit++) {
-			mask = 1 << (bit % 8);
-			if (b->data[bit / 8] & mask)
+	for (bno = 0; bno < sb.size; bno = last) {
+		last = bno + BPB < sb.size ? bno + BPB : sb.size;
+		map = bread(dev, BBLOCK(bno, sb));
+		for (; bno < last; bno++) {
+			i = bno % BPB;
+			if (map->data[i / 8] == 0xff) {
+				bno |= 7;	/* the whole byte is taken */
 				continue;
-			b->data[bit / 8] |= mask;
+			}
+			if ((map->data[i / 8] & (1 << (i % 8))) == 0)
+				break;
+		}
+		if (bno < last) {
+			map->data[i / 8] |= 1 << (i % 8);
+			log_write(map);
+			brelse(map);
+			b = bread(dev, bno);
+			memset(b->data, 0, BSIZE);
 			log_write(b);
 			brelse(b);
-			bno = base + bit;
-			zero_block(dev, bno);
 			return bno;
 		}
-		brelse(b);
+		brelse(map);
 	}
 	return 0;
 }
 
+/* Return block bno to the bitmap.  In an op. */
 static void
 bfree(uint dev, uint bno)
 {
-	struct buf *b;
-	uint bit;
-	uchar mask;
+	struct buf *map;
+	uint i = bno % BPB;
+	uchar bit = 1 << (i % 8);
 
 	if (bno == 0 || bno >= sb.size)
 		panic("bfree: block %u out of range", bno);
-	b = bread(dev, BBLOCK(bno, sb));
-	bit = bno % BPB;
-	mask = 1 << (bit % 8);
-	if ((b->data[bit / 8] & mask) == 0)
+	map = bread(dev, BBLOCK(bno, sb));
+	if ((map->data[i / 8] & bit) == 0)
 		panic("bfree: block %u already free", bno);
-	b->data[bit / 8] &= ~mask;
-	log_write(b);
-	brelse(b);
+	map->data[i / 8] &= ~bit;
+	log_write(map);
+	brelse(map);
 }
 
-/* ---- the inode table ---- */
+/* ---- the inode cache ---- */
 
 /*
- * Take a reference to inode inum on dev, without reading it.
- * Returns 0 when every table entry is in use.
+ * Debug builds check, at each move, that an entry is on the unused list
+ * exactly when its ref is 0.
+ */
+#ifdef DEBUG_CHECKS
+#define ICACHE_ASSERT(cond, what, ip) do { \
+	if (!(cond)) \
+		panic("icache: %s (inode %u, ref %d)", what, (ip)->inum, \
+		    (ip)->ref); \
+} while (0)
+#else
+#define ICACHE_ASSERT(cond, what, ip) do { } while (0)
+#endif
+
+static void
+unused_remove(struct inode *ip)
+{
+	ICACHE_ASSERT(ip->lru_prev != 0 && ip->ref <= 1,
+	    "taking an entry that is not unused", ip);
+	ip->lru_prev->lru_next = ip->lru_next;
+	ip->lru_next->lru_prev = ip->lru_prev;
+	ip->lru_prev = ip->lru_next = 0;
+}
+
+/* Put ip on the unused list: at the back (oldest = front) or the front. */
+static void
+unused_insert(struct inode *ip, int at_front)
+{
+	struct inode *after = at_front ? &icache.unused : icache.unused.lru_prev;
+
+	ICACHE_ASSERT(ip->lru_prev == 0 && ip->ref == 0,
+	    "an entry in use put on the unused list", ip);
+	ip->lru_prev = after;
+	ip->lru_next = after->lru_next;
+	after->lru_next->lru_prev = ip;
+	after->lru_next = ip;
+}
+
+static struct inode **
+bucket_of(uint dev, uint inum)
+{
+	return &icache.bucket[(dev * 31 + inum) % ICACHE_BUCKETS];
+}
+
+static void
+unhash(struct inode *ip)
+{
+	struct inode **pp = bucket_of(ip->dev, ip->inum);
+
+	ICACHE_ASSERT(ip->hashed, "unhashing an entry not hashed", ip);
+	while (*pp != ip)
+		pp = &(*pp)->hash_next;
+	*pp = ip->hash_next;
+	ip->hash_next = 0;
+	ip->hashed = 0;
+}
+
+static void
+icache_init(void)
+{
+	struct inode *ip;
+
+	spin_init(&icache.lock, "icache");
+	icache.unused.lru_next = icache.unused.lru_prev = &icache.unused;
+	for (ip = icache.entry; ip < icache.entry + NINODE; ip++) {
+		sleep_lock_init(&ip->lock, "inode");
+		unused_insert(ip, 0);
+	}
+}
+
+/*
+ * A reference to inode inum on dev, not locked, perhaps not yet read
+ * (ilock() reads it).  0 when every cache entry is referenced.
  */
 struct inode *
 iget(uint dev, uint inum)
 {
-	struct inode *ip, *free_entry = 0;
+	struct inode **head = bucket_of(dev, inum);
+	struct inode *ip;
 
-	spin_lock(&itable.lock);
-	for (ip = itable.inodes; ip < itable.inodes + NINODE; ip++) {
-		if (ip->ref > 0 && ip->dev == dev && ip->inum == inum) {
-			ip->ref++;
-			spin_unlock(&itable.lock);
-			return ip;
-		}
-		if (free_entry == 0 && ip->ref == 0)
-			free_entry = ip;
+	spin_lock(&icache.lock);
+	for (ip = *head; ip != 0; ip = ip->hash_next) {
+		if (ip->dev == dev && ip->inum == inum)
+			break;
 	}
-	ip = free_entry;
 	if (ip != 0) {
+		if (ip->ref++ == 0)
+			unused_remove(ip);
+	} else if ((ip = icache.unused.lru_next) != &icache.unused) {
+		unused_remove(ip);
+		if (ip->hashed)
+			unhash(ip);
 		ip->dev = dev;
 		ip->inum = inum;
 		ip->ref = 1;
 		ip->valid = 0;
-		sleep_lock_init(&ip->lock, "inode");
+		ip->hash_next = *head;
+		*head = ip;
+		ip->hashed = 1;
+	} else {
+		ip = 0;
 	}
-	spin_unlock(&itable.lock);
+	spin_unlock(&icache.lock);
 	return ip;
 }
 
 struct inode *
 idup(struct inode *ip)
 {
-	spin_lock(&itable.lock);
+	spin_lock(&icache.lock);
+	if (ip->ref < 1)
+		panic("idup: inode %u has no reference", ip->inum);
 	ip->ref++;
-	spin_unlock(&itable.lock);
+	spin_unlock(&icache.lock);
 	return ip;
 }
 
-static void
-set_dinode_type(uint dev, uint inum, short type)
+static struct dinode *
+dinode_in(struct buf *b, uint inum)
 {
-	struct buf *b;
-	struct dinode *dip;
-
-	b = bread(dev, IBLOCK(inum, sb));
-	dip = (struct dinode *)b->data + inum % IPB;
-	memset(dip, 0, sizeof(*dip));
-	dip->type = type;
-	log_write(b);
-	brelse(b);
+	return (struct dinode *)b->data + inum % IPB;
 }
 
 /*
  * Allocate an on-disk inode of the given type and return a reference to
- * it, unlocked.  Returns 0 when no inode is free.  Inside an operation.
+ * it, unlocked, with nlink 0: the caller names it or drops it, and the
+ * last iput() frees it if unnamed.  0 when no inode (or no cache entry)
+ * is free.  In an op.
  */
 struct inode *
 ialloc(uint dev, short type)
@@ -191,25 +281,24 @@ ialloc(uint dev, short type)
 
 	for (inum = 1; inum < sb.ninodes; inum++) {
 		b = bread(dev, IBLOCK(inum, sb));
-		dip = (struct dinode *)b->data + inum % IPB;
-		if (dip->type != 0) {
-			brelse(b);
-			continue;
-		}
-		/* Claim it while holding the block, so no one else can. */
+		dip = dinode_in(b, inum);
+		if (dip->type == 0)
+			break;		/* keep b: holding it claims the slot */
+		brelse(b);
+	}
+	if (inum >= sb.ninodes)
+		return 0;
+	ip = iget(dev, inum);
+	if (ip != 0) {
 		memset(dip, 0, sizeof(*dip));
 		dip->type = type;
 		log_write(b);
-		brelse(b);
-		ip = iget(dev, inum);
-		if (ip == 0)
-			set_dinode_type(dev, inum, 0);	/* table full: undo */
-		return ip;
 	}
-	return 0;
+	brelse(b);
+	return ip;
 }
 
-/* Copy the in-memory inode to disk.  Caller holds ip's lock, in an op. */
+/* Write the cached copy of ip back to its disk block.  Locked, in an op. */
 void
 iupdate(struct inode *ip)
 {
@@ -217,7 +306,7 @@ iupdate(struct inode *ip)
 	struct dinode *dip;
 
 	b = bread(ip->dev, IBLOCK(ip->inum, sb));
-	dip = (struct dinode *)b->data + ip->inum % IPB;
+	dip = dinode_in(b, ip->inum);
 	dip->type = ip->type;
 	dip->major = ip->major;
 	dip->minor = ip->minor;
@@ -228,6 +317,7 @@ iupdate(struct inode *ip)
 	brelse(b);
 }
 
+/* Lock ip, reading it from disk if this cache entry has not yet. */
 void
 ilock(struct inode *ip)
 {
@@ -240,7 +330,7 @@ ilock(struct inode *ip)
 	if (ip->valid)
 		return;
 	b = bread(ip->dev, IBLOCK(ip->inum, sb));
-	dip = (struct dinode *)b->data + ip->inum % IPB;
+	dip = dinode_in(b, ip->inum);
 	ip->type = dip->type;
 	ip->major = dip->major;
 	ip->minor = dip->minor;
@@ -248,9 +338,10 @@ ilock(struct inode *ip)
 	ip->size = dip->size;
 	memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
 	brelse(b);
-	ip->valid = 1;
+	/* Only a damaged disk names a free inode (see dir.c): */
 	if (ip->type == 0)
 		panic("ilock: inode %u is free on disk", ip->inum);
+	ip->valid = 1;
 }
 
 void
@@ -262,33 +353,36 @@ iunlock(struct inode *ip)
 }
 
 /*
- * Drop a reference.  The last reference to an inode that no directory
- * names frees it and its blocks.  Must be called inside an operation.
+ * Drop a reference.  The last one to an inode no directory names frees
+ * it on disk.  Caller does not hold ip's lock; in an op.
  */
 void
 iput(struct inode *ip)
 {
-	spin_lock(&itable.lock);
+	spin_lock(&icache.lock);
+	if (ip->ref < 1)
+		panic("iput: inode %u has no reference", ip->inum);
 	if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
 		/*
-		 * Nobody else has a reference, so nobody holds or can wait
-		 * for the sleep lock: taking it cannot block.
+		 * Unnamed and unreferenced but for us: nobody can find it
+		 * once it leaves the hash, and nobody else can hold or wait
+		 * for its lock, so taking the lock below cannot block.
 		 */
+		unhash(ip);
+		spin_unlock(&icache.lock);
 		sleep_lock(&ip->lock);
-		spin_unlock(&itable.lock);
-
 		itrunc(ip);
 		ip->type = 0;
 		iupdate(ip);
 		ip->valid = 0;
-
 		sleep_unlock(&ip->lock);
-		spin_lock(&itable.lock);
+		spin_lock(&icache.lock);
+		ip->ref = 0;
+		unused_insert(ip, 1);	/* nothing worth keeping: reuse first */
+	} else if (--ip->ref == 0) {
+		unused_insert(ip, 0);
 	}
-	if (ip->ref < 1)
-		panic("iput: inode %u has no reference", ip->inum);
-	ip->ref--;
-	spin_unlock(&itable.lock);
+	spin_unlock(&icache.lock);
 }
 
 void
@@ -299,10 +393,9 @@ iunlockput(struct inode *ip)
 }
 
 /*
- * Free inodes that are allocated but named by no directory.  A file
- * unlinked while open is freed by its last close; if the system stopped
- * before that, the inode and its blocks would be lost for good.  At boot
- * nothing is open, so every such inode is an orphan.
+ * Free the inodes that are allocated but named by no directory: files
+ * unlinked while open when the system stopped.  At boot nothing holds a
+ * reference, so each is an orphan.
  */
 static void
 reclaim_orphans(uint dev)
@@ -315,108 +408,111 @@ reclaim_orphans(uint dev)
 
 	for (inum = 1; inum < sb.ninodes; inum++) {
 		b = bread(dev, IBLOCK(inum, sb));
-		dip = (struct dinode *)b->data + inum % IPB;
+		dip = dinode_in(b, inum);
 		orphan = dip->type != 0 && dip->nlink == 0;
 		brelse(b);
 		if (!orphan)
 			continue;
 		ip = iget(dev, inum);
 		if (ip == 0)
-			panic("reclaim_orphans: inode table full at boot");
+			panic("reclaim_orphans: inode cache full at boot");
 		kprintf("fs: freeing orphaned inode %u\n", inum);
 		op_begin();
-		ilock(ip);	/* reads nlink == 0: the iput frees it */
-		iunlock(ip);
-		iput(ip);
+		ilock(ip);	/* reads nlink 0: the iput() frees it */
+		iunlockput(ip);
 		op_end();
 	}
 }
 
 /* ---- block map ---- */
 
-/*
- * Disk block holding block bn of ip's data.  With alloc, missing blocks
- * (and the indirect block) are allocated; returns 0 if bn is beyond
- * MAXFILE, the block is absent and !alloc, or the disk is full.
- */
+/* Entry bn of block table (NINDIRECT block numbers); alloc fills a 0. */
 static uint
-bmap(struct inode *ip, uint bn, int alloc)
+table_get(uint dev, uint table, uint bn, int alloc)
 {
 	struct buf *b;
-	uint *table;
+	uint *slot;
 	uint addr;
 
-	if (bn < NDIRECT) {
-		addr = ip->addrs[bn];
-		if (addr == 0 && alloc) {
-			addr = balloc(ip->dev);
-			ip->addrs[bn] = addr;
-		}
-		return addr;
-	}
-	bn -= NDIRECT;
-	if (bn >= NINDIRECT)
-		return 0;
-
-	if (ip->addrs[NDIRECT] == 0) {
-		if (!alloc)
-			return 0;
-		ip->addrs[NDIRECT] = balloc(ip->dev);
-		if (ip->addrs[NDIRECT] == 0)
-			return 0;
-	}
-	b = bread(ip->dev, ip->addrs[NDIRECT]);
-	table = (uint *)b->data;
-	addr = table[bn];
-	if (addr == 0 && alloc) {
-		addr = balloc(ip->dev);
-		if (addr != 0) {
-			table[bn] = addr;
-			log_write(b);
-		}
+	b = bread(dev, table);
+	slot = (uint *)b->data + bn;
+	addr = *slot;
+	if (addr == 0 && alloc && (addr = balloc(dev)) != 0) {
+		*slot = addr;
+		log_write(b);
 	}
 	brelse(b);
 	return addr;
 }
 
-/* Free all of ip's data blocks.  Caller holds ip's lock, in an op. */
+/*
+ * Disk block holding block bn of ip's data.  With alloc, missing blocks
+ * (and the indirect table) are allocated.  0 when bn is beyond MAXFILE,
+ * the block is absent and !alloc, or the disk is full.  Locked.
+ */
+static uint
+bmap(struct inode *ip, uint bn, int alloc)
+{
+	uint *slot;
+
+	if (bn >= MAXFILE)
+		return 0;
+	slot = bn < NDIRECT ? &ip->addrs[bn] : &ip->addrs[NDIRECT];
+	if (*slot == 0 && alloc)
+		*slot = balloc(ip->dev);
+	if (bn < NDIRECT || *slot == 0)
+		return *slot;
+	return table_get(ip->dev, *slot, bn - NDIRECT, alloc);
+}
+
+/* Free block table and every block it lists.  In an op. */
+static void
+free_table(uint dev, uint table)
+{
+	struct buf *b;
+	uint *slot;
+
+	b = bread(dev, table);
+	for (slot = (uint *)b->data; slot < (uint *)(b->data + BSIZE); slot++) {
+		if (*slot != 0)
+			bfree(dev, *slot);
+	}
+	brelse(b);
+	bfree(dev, table);
+}
+
+/* Empty the file: free all its blocks.  Locked, in an op. */
 void
 itrunc(struct inode *ip)
 {
-	struct buf *b;
-	uint *table;
 	uint i;
 
-	for (i = 0; i < NDIRECT; i++) {
-		if (ip->addrs[i] != 0) {
+	for (i = 0; i <= NDIRECT; i++) {
+		if (ip->addrs[i] == 0)
+			continue;
+		if (i == NDIRECT)
+			free_table(ip->dev, ip->addrs[i]);
+		else
 			bfree(ip->dev, ip->addrs[i]);
-			ip->addrs[i] = 0;
-		}
-	}
-	if (ip->addrs[NDIRECT] != 0) {
-		b = bread(ip->dev, ip->addrs[NDIRECT]);
-		table = (uint *)b->data;
-		for (i = 0; i < NINDIRECT; i++) {
-			if (table[i] != 0)
-				bfree(ip->dev, table[i]);
-		}
-		brelse(b);
-		bfree(ip->dev, ip->addrs[NDIRECT]);
-		ip->addrs[NDIRECT] = 0;
+		ip->addrs[i] = 0;
 	}
 	ip->size = 0;
 	iupdate(ip);
 }
 
+/* Fill *st for ip (locked); every byte, padding included, is set. */
 void
 stati(struct inode *ip, struct stat *st)
 {
+	memset(st, 0, sizeof(*st));
 	st->dev = ip->dev;
 	st->ino = ip->inum;
 	st->type = ip->type;
 	st->nlink = ip->nlink;
 	st->size = ip->size;
 }
+
+/* ---- moving file bytes ---- */
 
 static uint
 min_uint(uint a, uint b)
@@ -425,79 +521,110 @@ min_uint(uint a, uint b)
 }
 
 /*
- * Read up to n bytes at off into dst (a user address if user_dst).
- * Returns the bytes read (0 at or past the end), or -1 if the copy to dst
- * failed.  Caller holds ip's lock.
+ * Copy as much of n bytes as can be: stop at the first user page that is
+ * not mapped (or not writable).  Returns the bytes copied, and only those
+ * changed: copyin/copyout check a page before moving any byte of it.
  */
-int
-readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+uint
+copy_out_prefix(int user_dst, uint64 dst, const void *src, uint n)
 {
-	struct buf *b;
-	uint done, chunk, bno;
+	uint done, piece;
 
-	if (off >= ip->size)
-		return 0;
-	n = min_uint(n, ip->size - off);
+	for (done = 0; done < n; done += piece) {
+		piece = min_uint(n - done, PGSIZE - (dst + done) % PGSIZE);
+		if (either_copyout(user_dst, dst + done,
+		    (const char *)src + done, piece) < 0)
+			break;
+	}
+	return done;
+}
 
-	for (done = 0; done < n; done += chunk, off += chunk, dst += chunk) {
-		bno = bmap(ip, off / BSIZE, 0);
-		if (bno == 0)
-			break;		/* damaged inode: stop at the hole */
-		b = bread(ip->dev, bno);
-		chunk = min_uint(n - done, BSIZE - off % BSIZE);
-		if (either_copyout(user_dst, dst, b->data + off % BSIZE,
-		    chunk) < 0) {
-			brelse(b);
-			return -1;
-		}
-		brelse(b);
+uint
+copy_in_prefix(void *dst, int user_src, uint64 src, uint n)
+{
+	uint done, piece;
+
+	for (done = 0; done < n; done += piece) {
+		piece = min_uint(n - done, PGSIZE - (src + done) % PGSIZE);
+		if (either_copyin((char *)dst + done, user_src, src + done,
+		    piece) < 0)
+			break;
 	}
 	return done;
 }
 
 /*
- * Write n bytes from src (a user address if user_src) at off, growing the
- * file as needed.  off may be at most the current size.  Returns the bytes
- * written, which is short if the file reaches MAXFILE blocks or the disk
- * fills up; -1 if nothing can be written at off or the copy from src
- * failed.  Caller holds ip's lock, in an op.
+ * Read up to n bytes at off into dst (a user address if user_dst).
+ * Returns the bytes read: 0 at or past the end, fewer than asked if dst
+ * stops being writable (-1 if not even the first byte is).  Locked.
+ */
+int
+readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+	struct buf *b;
+	uint done, want, got, bno;
+
+	if (off >= ip->size)
+		return 0;
+	n = min_uint(n, ip->size - off);
+	for (done = 0; done < n; done += got) {
+		bno = bmap(ip, (off + done) / BSIZE, 0);
+		if (bno == 0)
+			break;		/* damaged inode: stop at the hole */
+		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
+		b = bread(ip->dev, bno);
+		got = copy_out_prefix(user_dst, dst + done,
+		    b->data + (off + done) % BSIZE, want);
+		brelse(b);
+		if (got < want)
+			return done + got > 0 ? (int)(done + got) : -1;
+	}
+	return done;
+}
+
+/*
+ * Write n bytes from src (a user address if user_src) at off (at most the
+ * size), growing the file.  Returns the bytes written, which are exactly
+ * the bytes that changed: fewer than n if the file reaches MAXFILE
+ * blocks, the disk fills up, or src stops being readable.  -1 when none
+ * could be written.  Locked, in an op.
  */
 int
 writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
 	struct buf *b;
-	uint done, chunk, bno;
-	uint limit = MAXFILE * BSIZE;
-	int failed = 0;
+	uint done, want, got, bno;
+	char probe;
 
 	if (off > ip->size || off + n < off)
 		return -1;
-	if (n == 0)
-		return 0;
-	if (off >= limit)
-		return -1;
-	n = min_uint(n, limit - off);
-
-	for (done = 0; done < n; done += chunk, off += chunk, src += chunk) {
-		bno = bmap(ip, off / BSIZE, 1);
+	if (off >= MAXFILE * BSIZE)
+		return n == 0 ? 0 : -1;
+	n = min_uint(n, MAXFILE * BSIZE - off);
+	for (done = 0; done < n; done += got) {
+		/* Allocate no block for bytes that cannot be read. */
+		if (either_copyin(&probe, user_src, src + done, 1) < 0)
+			break;
+		bno = bmap(ip, (off + done) / BSIZE, 1);
 		if (bno == 0)
 			break;		/* disk full */
+		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
 		b = bread(ip->dev, bno);
-		chunk = min_uint(n - done, BSIZE - off % BSIZE);
-		if (either_copyin(b->data + off % BSIZE, user_src, src,
-		    chunk) < 0) {
-			brelse(b);
-			failed = 1;
+		got = copy_in_prefix(b->data + (off + done) % BSIZE, user_src,
+		    src + done, want);
+		if (got > 0)
+			log_write(b);
+		brelse(b);
+		if (got < want) {
+			done += got;
 			break;
 		}
-		log_write(b);
-		brelse(b);
 	}
-	if (off > ip->size)
-		ip->size = off;
+	if (off + done > ip->size)
+		ip->size = off + done;
 	/* Even without growth, bmap may have added blocks to addrs. */
 	iupdate(ip);
-	return failed ? -1 : (int)done;
+	return done > 0 || n == 0 ? (int)done : -1;
 }
 
 /*
@@ -510,11 +637,11 @@ iput_if_not_last(struct inode *ip)
 {
 	int dropped = 0;
 
-	spin_lock(&itable.lock);
+	spin_lock(&icache.lock);
 	if (ip->ref > 1) {
 		ip->ref--;
 		dropped = 1;
 	}
-	spin_unlock(&itable.lock);
+	spin_unlock(&icache.lock);
 	return dropped;
 }

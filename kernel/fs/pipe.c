@@ -97,21 +97,23 @@ pipe_close(struct pipe *pi, int writable)
 }
 
 /*
- * Write all n bytes, waiting for room as needed.  Returns n, or -1 if the
- * read end is closed, the caller is killed, or addr is bad.
+ * Write all n bytes, waiting for room as needed.  Returns n; or, if the
+ * read end closes, the caller is killed or addr stops being readable,
+ * the bytes already in the pipe (-1 if none).  Like read, a write never
+ * reports fewer bytes than the stream took.
  */
 int
 pipe_write(struct pipe *pi, uint64 addr, int n)
 {
 	struct proc *p = myproc();
-	uint done = 0, room, chunk;
+	uint done = 0, room, chunk, got;
 
 	if (n < 0)
 		return -1;
 	spin_lock(&pi->lock);
 	while (done < (uint)n) {
 		if (!pi->readopen || proc_is_killed(p))
-			goto fail;
+			break;
 		room = PIPESIZE - (pi->nwrite - pi->nread);
 		if (room == 0) {
 			proc_wakeup(&pi->nread);
@@ -119,32 +121,31 @@ pipe_write(struct pipe *pi, uint64 addr, int n)
 			continue;
 		}
 		chunk = min3(n - done, room, PIPESIZE - pi->nwrite % PIPESIZE);
-		if (copyin(p->pagetable, &pi->data[pi->nwrite % PIPESIZE],
-		    addr + done, chunk) < 0)
-			goto fail;
-		pi->nwrite += chunk;
-		done += chunk;
+		got = copy_in_prefix(&pi->data[pi->nwrite % PIPESIZE], 1,
+		    addr + done, chunk);
+		pi->nwrite += got;
+		done += got;
+		if (got < chunk)
+			break;
 	}
 	proc_wakeup(&pi->nread);
 	spin_unlock(&pi->lock);
-	return done;
-fail:
-	proc_wakeup(&pi->nread);	/* bytes already written are readable */
-	spin_unlock(&pi->lock);
-	return -1;
+	return done > 0 || n == 0 ? (int)done : -1;
 }
 
 /*
  * Read up to n bytes, waiting until there is at least one or the write
- * end is closed (then 0).  Returns the bytes read, or -1 if the caller is
- * killed while waiting or addr is bad.
+ * end is closed (then 0).  Returns the bytes read: every byte taken from
+ * the pipe reached addr, and a byte that could not be copied stays in the
+ * pipe.  -1 if the caller is killed while waiting or addr is bad from
+ * its first byte.
  */
 int
 pipe_read(struct pipe *pi, uint64 addr, int n)
 {
 	struct proc *p = myproc();
-	uint done = 0, chunk;
-	int result;
+	uint done = 0, chunk, got;
+	int fault = 0;
 
 	if (n < 0)
 		return -1;
@@ -158,22 +159,20 @@ pipe_read(struct pipe *pi, uint64 addr, int n)
 		}
 		proc_sleep(&pi->nread, &pi->lock);
 	}
-	result = 0;
 	while (done < (uint)n && pi->nread != pi->nwrite) {
 		chunk = min3(n - done, pi->nwrite - pi->nread,
 		    PIPESIZE - pi->nread % PIPESIZE);
-		if (copyout(p->pagetable, addr + done,
-		    &pi->data[pi->nread % PIPESIZE], chunk) < 0) {
-			result = -1;
+		got = copy_out_prefix(1, addr + done,
+		    &pi->data[pi->nread % PIPESIZE], chunk);
+		pi->nread += got;
+		done += got;
+		if (got < chunk) {
+			fault = 1;
 			break;
 		}
-		pi->nread += chunk;
-		done += chunk;
 	}
-	if (result == 0)
-		result = done;
 	if (done > 0)
 		proc_wakeup(&pi->nwrite);
 	spin_unlock(&pi->lock);
-	return result;
+	return done == 0 && fault ? -1 : (int)done;
 }

@@ -1,11 +1,12 @@
 /*
  * File-system system calls.  Each checks its arguments (descriptors,
  * user pointers, path lengths) and returns -1 on any bad one; the work is
- * done by file.c, dir.c and inode.c.
+ * done by file.c, dir.c (names: path_resolve and the calls built on it)
+ * and inode.c.
  *
  * Every call that may change the disk, or drop the last reference to an
- * inode, runs inside one op_begin()/op_end() so that it is atomic.  When
- * two inodes are locked at once, the parent directory is locked first.
+ * inode, runs inside one op_begin()/op_end() so that it is atomic.  The
+ * order in which inode locks are taken is in dir.c.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -137,76 +138,22 @@ sys_pipe(void)
 	return 0;
 }
 
-/*
- * Make a new inode of the given type named by path, and return it locked.
- * If path already names a file and a regular file is wanted, return the
- * existing T_FILE or T_DEVICE inode instead.  Returns 0 on failure.
- * Inside an operation.
- */
-static struct inode *
-create(char *path, short type, short major, short minor)
+/* The path in argument n, copied into buf (MAXPATH bytes); -1 if bad. */
+static int
+arg_path(int n, char *buf)
 {
-	struct inode *dp, *ip;
-	char name[DIRSIZ];
+	return arg_str(n, buf, MAXPATH);
+}
 
-	dp = nameiparent(path, name);
-	if (dp == 0)
-		return 0;
-	ilock(dp);
-
-	ip = dirlookup(dp, name, 0);
-	if (ip == 0 && dp->nlink == 0) {
-		/*
-		 * dp was removed while some process still had it as its
-		 * cwd.  An entry made in it would be lost with it, and the
-		 * new inode would leak.
-		 */
-		iunlockput(dp);
-		return 0;
-	}
-	if (ip != 0) {
-		iunlockput(dp);
-		ilock(ip);
-		if (type == T_FILE && (ip->type == T_FILE ||
-		    ip->type == T_DEVICE))
-			return ip;
-		iunlockput(ip);
-		return 0;
-	}
-
-	ip = ialloc(dp->dev, type);
-	if (ip == 0) {
-		iunlockput(dp);
-		return 0;
-	}
-	ilock(ip);
-	ip->major = major;
-	ip->minor = minor;
-	ip->nlink = 1;
-	iupdate(ip);
-
-	if (type == T_DIR) {
-		/* "." is not counted in nlink, to avoid a cycle of counts. */
-		if (dirlink(ip, ".", ip->inum) < 0 ||
-		    dirlink(ip, "..", dp->inum) < 0)
-			goto undo;
-	}
-	if (dirlink(dp, name, ip->inum) < 0)
-		goto undo;
-	if (type == T_DIR) {
-		dp->nlink++;		/* the new directory's ".." */
-		iupdate(dp);
-	}
-	iunlockput(dp);
-	return ip;
-
-undo:
-	/* No directory names ip: the last iput frees it and its blocks. */
-	ip->nlink = 0;
-	iupdate(ip);
-	iunlockput(ip);
-	iunlockput(dp);
-	return 0;
+/* May ip (locked) be opened with omode? */
+static int
+open_allowed(struct inode *ip, int omode)
+{
+	if (ip->type == T_DIR)
+		return (omode & (O_WRONLY | O_RDWR)) == 0;
+	if (ip->type == T_DEVICE)
+		return ip->major >= 0 && ip->major < NDEV;
+	return 1;
 }
 
 uint64
@@ -216,98 +163,72 @@ sys_open(void)
 	int omode = arg_int(1);
 	struct inode *ip;
 	struct file *f;
-	int fd, wants_write;
+	int fd;
 
-	if (arg_str(0, path, MAXPATH) < 0)
+	if (arg_path(0, path) < 0)
 		return -1;
-	wants_write = (omode & (O_WRONLY | O_RDWR)) != 0;
-
 	op_begin();
-	if (omode & O_CREATE) {
-		ip = create(path, T_FILE, 0, 0);
-		if (ip == 0)
-			goto fail;
-	} else {
-		ip = namei(path);
-		if (ip == 0)
-			goto fail;
+	if (omode & O_CREATE)
+		ip = path_create(path, T_FILE, 0, 0);
+	else if ((ip = namei(path)) != 0)
 		ilock(ip);
-	}
-	if ((ip->type == T_DIR && wants_write) ||
-	    (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)))
-		goto fail_locked;
-
-	f = file_alloc();
-	if (f == 0)
-		goto fail_locked;
-	fd = fd_alloc(f);
-	if (fd < 0) {
+	if (ip == 0)
+		goto fail;
+	if (!open_allowed(ip, omode) || (f = file_alloc()) == 0)
+		goto fail_put;
+	if ((fd = fd_alloc(f)) < 0) {
 		file_close(f);		/* still FD_NONE: only frees the entry */
-		goto fail_locked;
+		goto fail_put;
 	}
-
+	f->ip = ip;		/* the reference passes to f */
+	f->readable = !(omode & O_WRONLY);
+	f->writable = (omode & (O_WRONLY | O_RDWR)) != 0;
 	if (ip->type == T_DEVICE) {
-		f->type = FD_DEVICE;
 		f->major = ip->major;
+		f->type = FD_DEVICE;
 	} else {
 		f->type = FD_INODE;
-		f->off = 0;
 	}
-	f->ip = ip;
-	f->readable = !(omode & O_WRONLY);
-	f->writable = wants_write;
 	if ((omode & O_TRUNC) && ip->type == T_FILE)
 		itrunc(ip);
-
 	iunlock(ip);
 	op_end();
 	return fd;
 
-fail_locked:
+fail_put:
 	iunlockput(ip);
 fail:
 	op_end();
 	return -1;
 }
 
-uint64
-sys_mkdir(void)
+/* mkdir and mknod: make path name a new inode of the given type. */
+static uint64
+make_node(short type, short major, short minor)
 {
 	char path[MAXPATH];
 	struct inode *ip;
 
-	if (arg_str(0, path, MAXPATH) < 0)
+	if (arg_path(0, path) < 0)
 		return -1;
 	op_begin();
-	ip = create(path, T_DIR, 0, 0);
-	if (ip == 0) {
-		op_end();
-		return -1;
-	}
-	iunlockput(ip);
+	ip = path_create(path, type, major, minor);
+	if (ip != 0)
+		iunlockput(ip);
 	op_end();
-	return 0;
+	return ip != 0 ? 0 : -1;
+}
+
+uint64
+sys_mkdir(void)
+{
+	return make_node(T_DIR, 0, 0);
 }
 
 uint64
 sys_mknod(void)
 {
-	char path[MAXPATH];
-	int major = arg_int(1);
-	int minor = arg_int(2);
-	struct inode *ip;
-
-	if (arg_str(0, path, MAXPATH) < 0)
-		return -1;
-	op_begin();
-	ip = create(path, T_DEVICE, (short)major, (short)minor);
-	if (ip == 0) {
-		op_end();
-		return -1;
-	}
-	iunlockput(ip);
-	op_end();
-	return 0;
+	return make_node(T_DEVICE, (short)arg_int(1), (short)arg_int(2));
 }
 
 uint64
@@ -315,146 +236,52 @@ sys_chdir(void)
 {
 	char path[MAXPATH];
 	struct proc *p = myproc();
-	struct inode *ip;
+	struct inode *ip, *old;
+	int is_dir = 0;
 
-	if (arg_str(0, path, MAXPATH) < 0)
+	if (arg_path(0, path) < 0)
 		return -1;
 	op_begin();
-	ip = namei(path);
-	if (ip == 0) {
-		op_end();
-		return -1;
+	if ((ip = namei(path)) != 0) {
+		ilock(ip);
+		is_dir = ip->type == T_DIR;
+		iunlock(ip);
+		if (is_dir) {
+			old = p->cwd;
+			p->cwd = ip;
+			ip = old;
+		}
+		if (ip != 0)
+			iput(ip);	/* the old cwd, or the non-directory */
 	}
-	ilock(ip);
-	if (ip->type != T_DIR) {
-		iunlockput(ip);
-		op_end();
-		return -1;
-	}
-	iunlock(ip);
-	if (p->cwd != 0)
-		iput(p->cwd);
 	op_end();
-	p->cwd = ip;
-	return 0;
-}
-
-/* Does directory dp (locked) hold entries other than "." and ".."? */
-static int
-dir_is_empty(struct inode *dp)
-{
-	struct dirent de;
-	uint off;
-
-	for (off = 0; off + sizeof(de) <= dp->size; off += sizeof(de)) {
-		if (readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
-			return 0;
-		if (de.inum == 0)
-			continue;
-		if (strncmp(de.name, ".", DIRSIZ) != 0 &&
-		    strncmp(de.name, "..", DIRSIZ) != 0)
-			return 0;
-	}
-	return 1;
+	return is_dir ? 0 : -1;
 }
 
 uint64
 sys_unlink(void)
 {
-	char path[MAXPATH], name[DIRSIZ];
-	struct inode *dp, *ip;
-	struct dirent empty;
-	uint off;
+	char path[MAXPATH];
+	int r;
 
-	if (arg_str(0, path, MAXPATH) < 0)
+	if (arg_path(0, path) < 0)
 		return -1;
 	op_begin();
-	dp = nameiparent(path, name);
-	if (dp == 0) {
-		op_end();
-		return -1;
-	}
-	ilock(dp);
-	if (strncmp(name, ".", DIRSIZ) == 0 || strncmp(name, "..", DIRSIZ) == 0)
-		goto fail;
-	ip = dirlookup(dp, name, &off);
-	if (ip == 0)
-		goto fail;
-	ilock(ip);
-	if (ip->nlink < 1)
-		panic("unlink: inode %u has no links", ip->inum);
-	if (ip->type == T_DIR && !dir_is_empty(ip)) {
-		iunlockput(ip);
-		goto fail;
-	}
-
-	memset(&empty, 0, sizeof(empty));
-	if (writei(dp, 0, (uint64)&empty, off, sizeof(empty)) !=
-	    sizeof(empty))
-		panic("unlink: rewriting an existing entry failed");
-	if (ip->type == T_DIR) {
-		dp->nlink--;		/* ip's ".." no longer names dp */
-		iupdate(dp);
-	}
-	iunlockput(dp);
-
-	ip->nlink--;
-	iupdate(ip);
-	iunlockput(ip);
+	r = path_unlink(path);
 	op_end();
-	return 0;
-
-fail:
-	iunlockput(dp);
-	op_end();
-	return -1;
+	return r;
 }
 
 uint64
 sys_link(void)
 {
-	char old[MAXPATH], new[MAXPATH], name[DIRSIZ];
-	struct inode *dp, *ip;
+	char old[MAXPATH], new[MAXPATH];
+	int r;
 
-	if (arg_str(0, old, MAXPATH) < 0 || arg_str(1, new, MAXPATH) < 0)
+	if (arg_path(0, old) < 0 || arg_path(1, new) < 0)
 		return -1;
 	op_begin();
-	ip = namei(old);
-	if (ip == 0) {
-		op_end();
-		return -1;
-	}
-	ilock(ip);
-	/* nlink is a short on disk: refuse the link that would overflow it. */
-	if (ip->type == T_DIR || ip->nlink >= 32767) {
-		iunlockput(ip);
-		op_end();
-		return -1;
-	}
-	/* Count the link first, so ip cannot be freed meanwhile. */
-	ip->nlink++;
-	iupdate(ip);
-	iunlock(ip);
-
-	dp = nameiparent(new, name);
-	if (dp == 0)
-		goto undo;
-	ilock(dp);
-	if (dp->dev != ip->dev || dp->nlink == 0 ||
-	    dirlink(dp, name, ip->inum) < 0) {
-		iunlockput(dp);
-		goto undo;
-	}
-	iunlockput(dp);
-	iput(ip);
+	r = path_link(old, new);
 	op_end();
-	return 0;
-
-undo:
-	ilock(ip);
-	ip->nlink--;
-	iupdate(ip);
-	iunlockput(ip);
-	op_end();
-	return -1;
+	return r;
 }

@@ -48,20 +48,6 @@ file_size(const char *path)
 	return r < 0 ? -1 : (int)st.size;
 }
 
-/* Read the whole file (up to n bytes) into b; return the byte count. */
-static int
-slurp(const char *path, char *b, int n)
-{
-	int fd = open(path, O_RDONLY), got = 0, r;
-
-	if (fd < 0)
-		return -1;
-	while (got < n && (r = read(fd, b + got, n - got)) > 0)
-		got += r;
-	close(fd);
-	return got;
-}
-
 static void
 test_open_flags(void)
 {

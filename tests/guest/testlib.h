@@ -18,6 +18,7 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
+#include "kernel/fcntl.h"
 #include "user/user.h"
 
 #define TL __attribute__((unused)) static
@@ -356,6 +357,20 @@ xorshift(uint64 *state)
 	x ^= x >> 7;
 	x ^= x << 17;
 	return *state = x;
+}
+
+/* Read the whole file (up to n bytes) into b; return the byte count. */
+TL int
+slurp(const char *path, char *b, int n)
+{
+	int fd = open(path, O_RDONLY), got = 0, r;
+
+	if (fd < 0)
+		return -1;
+	while (got < n && (r = read(fd, b + got, n - got)) > 0)
+		got += r;
+	close(fd);
+	return got;
 }
 
 /* Fill / verify a recognizable byte pattern that depends on position. */
