@@ -23,7 +23,7 @@
 #include "user/user.h"
 #include "user/bench.h"
 
-#define MB (1024 * 1024)
+#define MB          (1024 * 1024)
 #define WRITE_PAGES 256
 
 /* Grows the heap by n bytes and writes every page; 0 if memory ran out. */
@@ -227,7 +227,7 @@ bench_frames(int mb)
 		exit(0);
 	}
 	close(hold[0]);
-	frames_free();           /* our own copy-on-write copies happen now */
+	frames_free(); /* our own copy-on-write copies happen now */
 	cow_faults();
 	if (read(ready[0], &c, 1) != 1 || c != '1') {
 		unavailable(name);

@@ -37,7 +37,7 @@ bench_exec(int rounds)
 
 		if (i == 0) {
 			bench_sync();
-			start = instret();   /* the first round only warms up */
+			start = instret(); /* the first round only warms up */
 		}
 		pid = fork();
 		if (pid < 0)
@@ -143,7 +143,8 @@ bench_crowd(int rounds)
 	if (read(ready[0], &c, 1) != 1)
 		fail("crowd start");
 	if (c != OTHERS - 1)
-		printf("# fork-60procs: only %d other processes could start\n", c + 1);
+		printf("# fork-60procs: only %d other processes could start\n",
+		    c + 1);
 	crowd = fork_rounds(rounds);
 	if (alone == 0 || crowd == 0)
 		printf("bench fork-60procs n/a no-process-slot\n");

@@ -117,7 +117,7 @@ crowd_start(void)
 			pid = fork();
 			if (pid < 0)
 				fail("fork");
-			if (pid == 0) {         /* a sleeper */
+			if (pid == 0) { /* a sleeper */
 				read(to_child[0], &byte, 1);
 				exit(0);
 			}
@@ -139,7 +139,8 @@ pipe_rounds(int n)
 
 	for (i = 0; i < n; i++) {
 		prof_round();
-		if (write(to_child[1], &byte, 1) != 1 || read(to_parent[0], &byte, 1) != 1)
+		if (write(to_child[1], &byte, 1) != 1 ||
+		    read(to_parent[0], &byte, 1) != 1)
 			fail("pipe round");
 	}
 }

@@ -22,8 +22,8 @@ __attribute__((aligned(PGSIZE))) char boot_stacks[NCPU][2][PGSIZE];
 #define CSR_MENVCFG  0x30a
 #define CSR_STIMECMP 0x14d
 #define MENVCFG_STCE (1UL << 63)
-#define COUNTEREN_TM (1UL << 1)   /* time */
-#define COUNTEREN_IR (1UL << 2)   /* instret */
+#define COUNTEREN_TM (1UL << 1) /* time */
+#define COUNTEREN_IR (1UL << 2) /* instret */
 
 /* Polling output before the console exists; the UART needs no set-up in QEMU. */
 static void
