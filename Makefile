@@ -113,12 +113,18 @@ KSRC := $(sort $(wildcard kernel/*.c kernel/*/*.c)) $(sort $(wildcard kernel/*/*
 KSRC := kernel/arch/entry.S $(filter-out kernel/arch/entry.S,$(KSRC))
 KOBJ := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
 
-$(B)/kernel/%.o: kernel/%.c
+# Objects depend on the flags they were built with: a change of flags (a new
+# -mabi, say) rebuilds everything instead of failing at link time.
+$(B)/flags.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(KCFLAGS) | $(UCFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS) | $(UCFLAGS)' > $@
+
+$(B)/kernel/%.o: kernel/%.c $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/kernel/%.o: kernel/%.S
+$(B)/kernel/%.o: kernel/%.S $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
@@ -136,17 +142,17 @@ UPROGS  := $(sort $(wildcard user/*.c)) $(sort $(wildcard tests/guest/*.c))
 UBINS   := $(foreach p,$(UPROGS),$(B)/bin/$(basename $(notdir $(p))))
 EXTRA_BINS := $(foreach p,$(EXTRA_PROGS),$(B)/extra/$(basename $(notdir $(p))))
 
-$(B)/user/%.o: user/%.c
+$(B)/user/%.o: user/%.c $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/user/%.o: user/%.S
+$(B)/user/%.o: user/%.S $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/tests/%.o: tests/%.c
+$(B)/tests/%.o: tests/%.c $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
