@@ -47,9 +47,18 @@ class Tour:
             self.res.add("FAIL", "tour/" + name, why, out.rstrip("\n").split("\n")[-12:])
 
     def vmstat(self):
-        out = self.type("vmstat") or ""
-        stats = dict(l.split()[:2] for l in out.split("\n") if len(l.split()) == 2)
-        return {k: int(v) if v.isdigit() else v for k, v in stats.items()}, out
+        """vmstat's counters, once frames_free reads the same twice in a row
+        (a process that is still exiting must not count)."""
+        last = None
+        for _ in range(6):
+            out = self.type("vmstat") or ""
+            stats = dict(l.split()[:2] for l in out.split("\n") if len(l.split()) == 2)
+            stats = {k: int(v) if v.isdigit() else v for k, v in stats.items()}
+            if last is not None and stats.get("frames_free") == last:
+                break
+            last = stats.get("frames_free")
+            time.sleep(0.3)
+        return stats, out
 
     def heap(self, pid):
         """(present, private, shared, cow, sharers) of pid's heap, and the output."""
