@@ -455,7 +455,7 @@ proc_grow(int n)
 			return -1;
 		p->sz = sz + n;
 	} else if (n < 0) {
-		if ((uint64)-(long)n > sz - heap_start)
+		if ((uint64)(-(long)n) > sz - heap_start)
 			return -1;
 		/* Short of memory to unshare a page table, it may stop above. */
 		p->sz = uvm_shrink(p->pagetable, sz, sz + n);
