@@ -28,7 +28,7 @@ static void
 shared_bringup(void)
 {
 	console_init();
-	printf_init(console_putc);   /* lib/ prints through the console from now on */
+	printf_init(console_putc); /* lib/ prints through the console from now on */
 	frame_init();
 	kvm_init();
 	proc_init();
@@ -58,7 +58,8 @@ wait_for_harts(void)
 
 	if (want > NCPU)
 		want = NCPU;
-	while (__atomic_load_n(&harts_checked_in, __ATOMIC_ACQUIRE) < want && r_time() < deadline)
+	while (__atomic_load_n(&harts_checked_in, __ATOMIC_ACQUIRE) < want &&
+	    r_time() < deadline)
 		;
 }
 
@@ -78,8 +79,10 @@ banner(void)
 	    "copy-on-write"
 #endif
 	);
-	kprintf("cowbird: RAM %lu MiB at 0x%lx, managing %lu MiB: %lu frames free\n",
-	    boot_info.mem_size ? boot_info.mem_size >> 20 : (uint64)(PHYSTOP - KERNBASE) >> 20,
+	kprintf(
+	    "cowbird: RAM %lu MiB at 0x%lx, managing %lu MiB: %lu frames free\n",
+	    boot_info.mem_size ? boot_info.mem_size >> 20
+			       : (uint64)(PHYSTOP - KERNBASE) >> 20,
 	    boot_info.mem_base ? boot_info.mem_base : (uint64)KERNBASE,
 	    (uint64)(PHYSTOP - KERNBASE) >> 20, frame_free_count());
 }
@@ -97,7 +100,7 @@ kmain(void)
 		wait_for_harts();
 		banner();
 		if (boot_arg("selftest"))
-			selftest_run();     /* does not return */
+			selftest_run(); /* does not return */
 		user_init();
 	} else {
 		while (__atomic_load_n(&shared_state_ready, __ATOMIC_ACQUIRE) == 0)

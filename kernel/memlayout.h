@@ -17,14 +17,14 @@
 
 #include "kernel/riscv.h"
 
-#define VIRT_TEST    0x00100000L   /* test finisher: a store powers off */
-#define CLINT        0x02000000L
-#define CLINT_MTIME  (CLINT + 0xBFF8)
-#define PLIC         0x0c000000L
-#define UART0        0x10000000L
-#define UART0_IRQ    10
-#define VIRTIO0      0x10001000L
-#define VIRTIO0_IRQ  1
+#define VIRT_TEST   0x00100000L /* test finisher: a store powers off */
+#define CLINT       0x02000000L
+#define CLINT_MTIME (CLINT + 0xBFF8)
+#define PLIC        0x0c000000L
+#define UART0       0x10000000L
+#define UART0_IRQ   10
+#define VIRTIO0     0x10001000L
+#define VIRTIO0_IRQ 1
 
 #define KERNBASE 0x80000000L
 #define PHYSTOP  (KERNBASE + 128 * 1024 * 1024)
@@ -34,6 +34,6 @@
 
 /* Kernel stack of process slot p: KSTACK_PAGES pages, a guard page below. */
 #define KSTACK_PAGES 1
-#define KSTACK(p) (TRAMPOLINE - ((p) + 1) * (KSTACK_PAGES + 1) * PGSIZE)
+#define KSTACK(p)    (TRAMPOLINE - ((p) + 1) * (KSTACK_PAGES + 1) * PGSIZE)
 
 #endif

@@ -11,23 +11,23 @@
 #define PGROUNDUP(sz)  (((sz) + PGSIZE - 1) & ~(PGSIZE - 1))
 #define PGROUNDDOWN(a) (((a)) & ~(PGSIZE - 1))
 
-#define PTE_V (1L << 0)   /* valid */
-#define PTE_R (1L << 1)
-#define PTE_W (1L << 2)
-#define PTE_X (1L << 3)
-#define PTE_U (1L << 4)   /* user-accessible */
-#define PTE_A (1L << 6)
-#define PTE_D (1L << 7)
+#define PTE_V   (1L << 0) /* valid */
+#define PTE_R   (1L << 1)
+#define PTE_W   (1L << 2)
+#define PTE_X   (1L << 3)
+#define PTE_U   (1L << 4) /* user-accessible */
+#define PTE_A   (1L << 6)
+#define PTE_D   (1L << 7)
 #define PTE_COW (1L << 8) /* software bit (RSW): shared copy-on-write page */
 
 /* Sv39: three 9-bit indexes above the 12-bit offset. */
-#define PXMASK 0x1FF
+#define PXMASK         0x1FF
 #define PXSHIFT(level) (PGSHIFT + 9 * (level))
-#define PX(level, va) ((((uint64)(va)) >> PXSHIFT(level)) & PXMASK)
+#define PX(level, va)  ((((uint64)(va)) >> PXSHIFT(level)) & PXMASK)
 
-#define PA2PTE(pa) ((((uint64)(pa)) >> 12) << 10)
-#define PTE2PA(pte) (((pte) >> 10) << 12)
-#define PTE_FLAGS(pte) ((pte) & 0x3FF)
+#define PA2PTE(pa)     ((((uint64)(pa)) >> 12) << 10)
+#define PTE2PA(pte)    (((pte) >> 10) << 12)
+#define PTE_FLAGS(pte) ((pte)&0x3FF)
 
 /*
  * One past the highest virtual address: one bit less than Sv39 allows, so
@@ -39,7 +39,7 @@
 #include "kernel/types.h"
 
 typedef uint64 pte_t;
-typedef uint64 *pagetable_t;   /* 512 PTEs */
+typedef uint64 *pagetable_t; /* 512 PTEs */
 
 static inline uint64
 r_sp(void)

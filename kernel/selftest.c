@@ -23,14 +23,16 @@ extern char boot_stacks[NCPU][2][PGSIZE];
 
 static int failures;
 
-#define CHECK(cond, name, ...) do { \
-	if (!(cond)) { \
-		kprintf("selftest FAIL %s: ", name); \
-		kprintf(__VA_ARGS__); \
-		kprintf("\n"); \
-		failures++; \
-		return; \
-	} } while (0)
+#define CHECK(cond, name, ...)                               \
+	do {                                                 \
+		if (!(cond)) {                               \
+			kprintf("selftest FAIL %s: ", name); \
+			kprintf(__VA_ARGS__);                \
+			kprintf("\n");                       \
+			failures++;                          \
+			return;                              \
+		}                                            \
+	} while (0)
 
 static void
 pass(const char *name)
@@ -52,15 +54,16 @@ test_frame_exhaust(void)
 		head = pa;
 		n++;
 	}
-	CHECK(frame_free_count() == 0, name, "%lu frames left after exhausting", frame_free_count());
+	CHECK(frame_free_count() == 0, name, "%lu frames left after exhausting",
+	    frame_free_count());
 	while (head) {
 		pa = head;
 		head = *(void **)pa;
 		frame_free(pa);
 	}
 	CHECK(n == before, name, "allocated %lu of %lu free frames", n, before);
-	CHECK(frame_free_count() == before, name, "free count %lu, expected %lu",
-	    frame_free_count(), before);
+	CHECK(frame_free_count() == before, name,
+	    "free count %lu, expected %lu", frame_free_count(), before);
 	pass(name);
 }
 
@@ -72,15 +75,19 @@ test_frame_refcount(void)
 	void *pa = frame_alloc();
 
 	CHECK(pa != 0, name, "no frame");
-	CHECK(frame_refcount(pa) == 1, name, "new frame has count %d", frame_refcount(pa));
+	CHECK(frame_refcount(pa) == 1, name, "new frame has count %d",
+	    frame_refcount(pa));
 	frame_ref_inc(pa);
 	frame_ref_inc(pa);
-	CHECK(frame_refcount(pa) == 3, name, "count %d after two increments", frame_refcount(pa));
+	CHECK(frame_refcount(pa) == 3, name, "count %d after two increments",
+	    frame_refcount(pa));
 	frame_free(pa);
 	frame_free(pa);
-	CHECK(frame_free_count() == before - 1, name, "frame freed while still referenced");
+	CHECK(frame_free_count() == before - 1, name,
+	    "frame freed while still referenced");
 	frame_free(pa);
-	CHECK(frame_refcount(pa) == 0, name, "count %d after last free", frame_refcount(pa));
+	CHECK(frame_refcount(pa) == 0, name, "count %d after last free",
+	    frame_refcount(pa));
 	CHECK(frame_free_count() == before, name, "free count not restored");
 	pass(name);
 }
@@ -92,13 +99,18 @@ test_frame_bad_free(void)
 	void *pa = frame_alloc();
 
 	CHECK(pa != 0, name, "no frame");
-	CHECK(frame_free_problem((uint64)pa) == 0, name, "a live frame looks bad");
-	CHECK(frame_free_problem((uint64)pa + 8) != 0, name, "unaligned free not caught");
-	CHECK(frame_free_problem(PHYSTOP) != 0, name, "free of PHYSTOP not caught");
-	CHECK(frame_free_problem(KERNBASE) != 0, name, "free of kernel text not caught");
+	CHECK(frame_free_problem((uint64)pa) == 0, name,
+	    "a live frame looks bad");
+	CHECK(frame_free_problem((uint64)pa + 8) != 0, name,
+	    "unaligned free not caught");
+	CHECK(frame_free_problem(PHYSTOP) != 0, name,
+	    "free of PHYSTOP not caught");
+	CHECK(frame_free_problem(KERNBASE) != 0, name,
+	    "free of kernel text not caught");
 	CHECK(frame_free_problem(0x1000) != 0, name, "free below RAM not caught");
 	frame_free(pa);
-	CHECK(frame_free_problem((uint64)pa) != 0, name, "double free not caught");
+	CHECK(frame_free_problem((uint64)pa) != 0, name,
+	    "double free not caught");
 	pass(name);
 }
 
@@ -108,7 +120,8 @@ test_pagetable_edges(void)
 {
 	static const char *name = "pagetable-map-walk-unmap-edges";
 	uint64 vas[] = { 0, PGSIZE, (1UL << 21) - PGSIZE, 1UL << 21,
-	    (1UL << 30) - PGSIZE, 1UL << 30, MAXVA - 2 * PGSIZE, MAXVA - PGSIZE };
+		(1UL << 30) - PGSIZE, 1UL << 30, MAXVA - 2 * PGSIZE,
+		MAXVA - PGSIZE };
 	uint64 before = frame_free_count();
 	pagetable_t pt = pt_create();
 	void *frame = frame_alloc();
@@ -116,21 +129,25 @@ test_pagetable_edges(void)
 
 	CHECK(pt && frame, name, "no memory");
 	for (i = 0; i < NELEM(vas); i++)
-		CHECK(pt_map(pt, vas[i], PGSIZE, (uint64)frame, PTE_R | PTE_U) == 0, name,
-		    "map 0x%lx failed", vas[i]);
+		CHECK(pt_map(pt, vas[i], PGSIZE, (uint64)frame, PTE_R | PTE_U) ==
+			0,
+		    name, "map 0x%lx failed", vas[i]);
 	for (i = 0; i < NELEM(vas); i++) {
 		pte_t *pte = pt_walk(pt, vas[i], 0);
 
-		CHECK(pte && (*pte & PTE_V) && PTE2PA(*pte) == (uint64)frame, name,
-		    "walk 0x%lx did not find the mapping", vas[i]);
+		CHECK(pte && (*pte & PTE_V) && PTE2PA(*pte) == (uint64)frame,
+		    name, "walk 0x%lx did not find the mapping", vas[i]);
 		CHECK(pt_lookup_user(pt, vas[i] + 123) == (uint64)frame, name,
 		    "lookup 0x%lx wrong", vas[i] + 123);
 	}
 	CHECK(pt_walk(pt, MAXVA, 0) == 0, name, "walk of MAXVA returned a PTE");
-	CHECK(pt_walk(pt, ~0UL, 1) == 0, name, "walk of ~0 with alloc returned a PTE");
-	CHECK(pt_lookup_user(pt, 2 * PGSIZE) == 0, name, "unmapped page looked up");
+	CHECK(pt_walk(pt, ~0UL, 1) == 0, name,
+	    "walk of ~0 with alloc returned a PTE");
+	CHECK(pt_lookup_user(pt, 2 * PGSIZE) == 0, name,
+	    "unmapped page looked up");
 	pt_unmap(pt, 0, 2, 0);
-	CHECK(pt_lookup_user(pt, 0) == 0, name, "page 0 still mapped after unmap");
+	CHECK(pt_lookup_user(pt, 0) == 0, name,
+	    "page 0 still mapped after unmap");
 	for (i = 2; i < NELEM(vas); i++)
 		pt_unmap(pt, vas[i], 1, 0);
 	pt_free_tables(pt);
@@ -150,21 +167,28 @@ test_kernel_mappings(void)
 	int i;
 
 	for (va = KERNBASE; va < PHYSTOP; va += PGSIZE) {
-		if (va >= (uint64)boot_stacks && va < (uint64)boot_stacks + sizeof(boot_stacks))
+		if (va >= (uint64)boot_stacks &&
+		    va < (uint64)boot_stacks + sizeof(boot_stacks))
 			continue;
 		pte = pt_walk(kernel_pagetable, va, 0);
-		CHECK(pte && (*pte & PTE_V), name, "RAM page 0x%lx not mapped", va);
-		CHECK(!((*pte & PTE_W) && (*pte & PTE_X)), name, "page 0x%lx is W+X", va);
-		CHECK(va >= (uint64)etext || (*pte & PTE_W) == 0, name, "text 0x%lx writable", va);
+		CHECK(pte && (*pte & PTE_V), name, "RAM page 0x%lx not mapped",
+		    va);
+		CHECK(!((*pte & PTE_W) && (*pte & PTE_X)), name,
+		    "page 0x%lx is W+X", va);
+		CHECK(va >= (uint64)etext || (*pte & PTE_W) == 0, name,
+		    "text 0x%lx writable", va);
 	}
 	for (i = 0; i < NPROC; i++) {
 		pte = pt_walk(kernel_pagetable, KSTACK(i) - PGSIZE, 0);
-		CHECK(pte == 0 || (*pte & PTE_V) == 0, name, "no guard below kernel stack %d", i);
-		CHECK(pt_walk(kernel_pagetable, KSTACK(i), 0) != 0, name, "kernel stack %d missing", i);
+		CHECK(pte == 0 || (*pte & PTE_V) == 0, name,
+		    "no guard below kernel stack %d", i);
+		CHECK(pt_walk(kernel_pagetable, KSTACK(i), 0) != 0, name,
+		    "kernel stack %d missing", i);
 	}
 	for (i = 0; i < NCPU; i++) {
 		pte = pt_walk(kernel_pagetable, (uint64)boot_stacks[i][0], 0);
-		CHECK(pte == 0 || (*pte & PTE_V) == 0, name, "no guard below boot stack %d", i);
+		CHECK(pte == 0 || (*pte & PTE_V) == 0, name,
+		    "no guard below boot stack %d", i);
 	}
 	pass(name);
 }
@@ -181,20 +205,25 @@ test_lock_nesting(void)
 	spin_lock(&a);
 	CHECK(!intr_get(), name, "interrupts on while holding a lock");
 	CHECK(spin_holding(&a), name, "holding() false for a held lock");
-	CHECK(a.holder == mycpu() && a.locked_at != 0, name, "holder hart or place not recorded");
-	CHECK(a.next == a.serving + 1, name, "ticket lock: one ticket out, got next %u serving %u",
-	    a.next, a.serving);
+	CHECK(a.holder == mycpu() && a.locked_at != 0, name,
+	    "holder hart or place not recorded");
+	CHECK(a.next == a.serving + 1, name,
+	    "ticket lock: one ticket out, got next %u serving %u", a.next,
+	    a.serving);
 	spin_lock(&b);
 	spin_unlock(&b);
 	CHECK(!intr_get(), name, "inner release turned interrupts on");
-	CHECK(spin_holding(&a) && !spin_holding(&b), name, "holding() wrong after inner release");
+	CHECK(spin_holding(&a) && !spin_holding(&b), name,
+	    "holding() wrong after inner release");
 	spin_unlock(&a);
 	CHECK(intr_get(), name, "outer release did not restore interrupts");
-	CHECK(a.holder == 0 && a.next == a.serving, name, "released lock still looks held");
+	CHECK(a.holder == 0 && a.next == a.serving, name,
+	    "released lock still looks held");
 	intr_off();
 	spin_lock(&a);
 	spin_unlock(&a);
-	CHECK(!intr_get(), name, "release turned on interrupts that were off before");
+	CHECK(!intr_get(), name,
+	    "release turned on interrupts that were off before");
 	pass(name);
 }
 
@@ -238,23 +267,34 @@ test_cow_resolve(void)
 	CHECK(a && b && frame, name, "no memory");
 	frame[100] = 'x';
 	CHECK(pt_map(a, PGSIZE, PGSIZE, (uint64)frame, perm) == 0 &&
-	    pt_map(b, PGSIZE, PGSIZE, (uint64)frame, perm) == 0, name, "map failed");
+		pt_map(b, PGSIZE, PGSIZE, (uint64)frame, perm) == 0,
+	    name, "map failed");
 	frame_ref_inc(frame);
 	CHECK(cow_resolve(a, PGSIZE + 5) == COW_OK, name, "resolve in a failed");
 	pa_pte = pt_walk(a, PGSIZE, 0);
-	CHECK(PTE2PA(*pa_pte) != (uint64)frame, name, "shared frame was not copied");
-	CHECK((*pa_pte & PTE_W) && !(*pa_pte & PTE_COW), name, "copy not writable or still COW");
+	CHECK(PTE2PA(*pa_pte) != (uint64)frame, name,
+	    "shared frame was not copied");
+	CHECK((*pa_pte & PTE_W) && !(*pa_pte & PTE_COW), name,
+	    "copy not writable or still COW");
 	CHECK(((char *)PTE2PA(*pa_pte))[100] == 'x', name, "copy lost the data");
-	CHECK(frame_refcount(frame) == 1, name, "old frame count %d", frame_refcount(frame));
+	CHECK(frame_refcount(frame) == 1, name, "old frame count %d",
+	    frame_refcount(frame));
 	CHECK(cow_resolve(b, PGSIZE) == COW_OK, name, "resolve in b failed");
 	pb_pte = pt_walk(b, PGSIZE, 0);
-	CHECK(PTE2PA(*pb_pte) == (uint64)frame, name, "sole owner's frame was copied, not reused");
-	CHECK((*pb_pte & PTE_W) && !(*pb_pte & PTE_COW), name, "reused page not writable");
-	CHECK(cow_resolve(b, PGSIZE) == COW_NOT_COW, name, "private page treated as COW");
-	CHECK(cow_resolve(b, MAXVA + PGSIZE) == COW_NOT_COW, name, "address beyond MAXVA");
-	CHECK(copyout(b, 3 * PGSIZE, "z", 1) == -1, name, "copyout to unmapped page");
-	pt_map(b, 2 * PGSIZE, PGSIZE, (uint64)frame_alloc_zeroed(), PTE_R | PTE_X | PTE_U);
-	CHECK(copyout(b, 2 * PGSIZE, "z", 1) == -1, name, "copyout to read-only page");
+	CHECK(PTE2PA(*pb_pte) == (uint64)frame, name,
+	    "sole owner's frame was copied, not reused");
+	CHECK((*pb_pte & PTE_W) && !(*pb_pte & PTE_COW), name,
+	    "reused page not writable");
+	CHECK(cow_resolve(b, PGSIZE) == COW_NOT_COW, name,
+	    "private page treated as COW");
+	CHECK(cow_resolve(b, MAXVA + PGSIZE) == COW_NOT_COW, name,
+	    "address beyond MAXVA");
+	CHECK(copyout(b, 3 * PGSIZE, "z", 1) == -1, name,
+	    "copyout to unmapped page");
+	pt_map(b, 2 * PGSIZE, PGSIZE, (uint64)frame_alloc_zeroed(),
+	    PTE_R | PTE_X | PTE_U);
+	CHECK(copyout(b, 2 * PGSIZE, "z", 1) == -1, name,
+	    "copyout to read-only page");
 	CHECK(copyout(b, MAXVA - 1, "z", 1) == -1, name, "copyout beyond MAXVA");
 	uvm_destroy(a, 3 * PGSIZE);
 	uvm_destroy(b, 3 * PGSIZE);
@@ -280,38 +320,46 @@ test_audit_catches_bugs(void)
 	void *page, *table;
 
 	CHECK(a, name, "no memory");
-	CHECK(uvm_grow(a, 0, 2 * PGSIZE, PTE_R | PTE_W) == 2 * PGSIZE, name, "grow failed");
-	CHECK(vm_check_refcounts(0) == 0, name, "a sound address space was reported");
+	CHECK(uvm_grow(a, 0, 2 * PGSIZE, PTE_R | PTE_W) == 2 * PGSIZE, name,
+	    "grow failed");
+	CHECK(vm_check_refcounts(0) == 0, name,
+	    "a sound address space was reported");
 	pte = pt_walk(a, 0, 0);
 	l1pte = pt_walk_l1(a, 0, 0);
 	page = (void *)PTE2PA(*pte);
 	table = (void *)PTE2PA(*l1pte);
 	frame_ref_inc(page);
-	CHECK(vm_check_refcounts(0) > 0, name, "a leaked page reference was not reported");
+	CHECK(vm_check_refcounts(0) > 0, name,
+	    "a leaked page reference was not reported");
 	frame_free(page);
 	frame_ref_inc(table);
-	CHECK(vm_check_refcounts(0) > 0, name, "a leaked table reference was not reported");
+	CHECK(vm_check_refcounts(0) > 0, name,
+	    "a leaked table reference was not reported");
 	frame_free(table);
 	*pte |= PTE_COW;
-	CHECK(vm_check_refcounts(0) > 0, name, "a COW and writable leaf was not reported");
+	CHECK(vm_check_refcounts(0) > 0, name,
+	    "a COW and writable leaf was not reported");
 	*pte &= ~PTE_COW;
 	*l1pte |= PTE_TABLE_RO;
-	CHECK(vm_check_refcounts(0) > 0, name, "a writable leaf under PTE_TABLE_RO was not reported");
+	CHECK(vm_check_refcounts(0) > 0, name,
+	    "a writable leaf under PTE_TABLE_RO was not reported");
 	*l1pte &= ~PTE_TABLE_RO;
-	CHECK((b = uvm_create((uint64)tf)) != 0 && uvm_fork(a, b, 2 * PGSIZE) == 0, name,
-	    "fork failed");
+	CHECK((b = uvm_create((uint64)tf)) != 0 && uvm_fork(a, b, 2 * PGSIZE) == 0,
+	    name, "fork failed");
 	CHECK(vm_check_refcounts(0) == 0, name, "a sound fork was reported");
 #ifdef FORK_SHARED_TABLES
 	CHECK(frame_refcount(table) == 2, name, "fork did not share the table");
 	*pte |= PTE_W;
 	*pte &= ~PTE_COW;
-	CHECK(vm_check_refcounts(0) > 0, name, "a writable leaf in a shared table was not reported");
+	CHECK(vm_check_refcounts(0) > 0, name,
+	    "a writable leaf in a shared table was not reported");
 	*pte = (*pte & ~PTE_W) | PTE_COW;
 #endif
 	uvm_destroy(a, 2 * PGSIZE);
 	uvm_destroy(b, 2 * PGSIZE);
 	frame_free(tf);
-	CHECK(vm_check_refcounts(0) == 0, name, "audit not clean after destroying both");
+	CHECK(vm_check_refcounts(0) == 0, name,
+	    "audit not clean after destroying both");
 	CHECK(frame_free_count() == before, name, "leaked %ld frames",
 	    (long)(before - frame_free_count()));
 	pass(name);

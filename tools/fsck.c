@@ -38,18 +38,19 @@
 #include "kernel/stat.h"
 #include "kernel/fs.h"
 
-#define MAXREPORT 200           /* problems printed before we only count */
-#define DIRENT_SIZE  16
-#define DINODE_SIZE  64
+#define MAXREPORT   200 /* problems printed before we only count */
+#define DIRENT_SIZE 16
+#define DINODE_SIZE 64
 
 _Static_assert(sizeof(struct dinode) == DINODE_SIZE, "on-disk inode is 64 bytes");
-_Static_assert(sizeof(struct dirent) == DIRENT_SIZE, "directory entry is 16 bytes");
+_Static_assert(
+    sizeof(struct dirent) == DIRENT_SIZE, "directory entry is 16 bytes");
 
 /* Who uses a block. */
 enum { FREE = 0, META = -1 };
 
 static unsigned char *image;
-static unsigned nimage;          /* blocks in the image file */
+static unsigned nimage; /* blocks in the image file */
 static const char *path;
 static int problems;
 
@@ -62,15 +63,14 @@ static struct inode {
 	int type, major, minor, nlink;
 	unsigned size;
 	unsigned addrs[NDIRECT + 1];
-	int entries;      /* directory entries naming it (without its own ".") */
-	int reached;      /* found by the walk from the root */
-	unsigned parent;  /* a directory's parent, as the walk found it */
-} *inodes;
+	int entries;     /* directory entries naming it (without its own ".") */
+	int reached;     /* found by the walk from the root */
+	unsigned parent; /* a directory's parent, as the walk found it */
+} * inodes;
 
-static int *owner;               /* per block: FREE, META or an inode number */
+static int *owner; /* per block: FREE, META or an inode number */
 
-static void __attribute__((format(printf, 1, 2)))
-problem(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) problem(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -159,7 +159,8 @@ check_superblock(void)
 	sb.inodestart = get32(p + 24);
 	sb.bmapstart = get32(p + 28);
 	if (sb.size > nimage) {
-		problem("superblock says %u blocks, the image has %u", sb.size, nimage);
+		problem("superblock says %u blocks, the image has %u", sb.size,
+		    nimage);
 		return 0;
 	}
 	if (sb.ninodes < 2 || sb.ninodes > 65536) {
@@ -173,8 +174,9 @@ check_superblock(void)
 	    sb.bmapstart < sb.inodestart + ninodeblocks ||
 	    sb.bmapstart + sb.nbitmap > sb.size) {
 		problem("superblock regions overlap or leave the image: log %u+%u, "
-		    "inodes at %u (%u blocks), bitmap at %u, size %u", sb.logstart,
-		    sb.nlog, sb.inodestart, ninodeblocks, sb.bmapstart, sb.size);
+			"inodes at %u (%u blocks), bitmap at %u, size %u",
+		    sb.logstart, sb.nlog, sb.inodestart, ninodeblocks,
+		    sb.bmapstart, sb.size);
 		return 0;
 	}
 	/* mkfs reserves whole bitmap blocks: FSSIZE / BPB + 1 of them. */
@@ -199,11 +201,13 @@ check_log(void)
 		return;
 	}
 	if (n > 0)
-		problem("log header lists %u committed blocks not yet installed", n);
+		problem(
+		    "log header lists %u committed blocks not yet installed", n);
 	for (i = 0; i < n; i++) {
 		b = get32(h + 4 + 4 * i);
 		if (b < sb.inodestart || b >= sb.size)
-			problem("log header entry %u is block %u, which is never logged",
+			problem(
+			    "log header entry %u is block %u, which is never logged",
 			    i, b);
 		for (j = 0; j < i; j++) {
 			if (get32(h + 4 + 4 * j) == b)
@@ -222,7 +226,8 @@ read_inodes(void)
 	for (inum = 0; inum < sb.ninodes; inum++) {
 		struct inode *ip = &inodes[inum];
 
-		p = block(sb.inodestart + inum / IPB) + (inum % IPB) * DINODE_SIZE;
+		p = block(sb.inodestart + inum / IPB) +
+		    (inum % IPB) * DINODE_SIZE;
 		ip->type = (short)get16(p);
 		ip->major = (short)get16(p + 2);
 		ip->minor = (short)get16(p + 4);
@@ -272,37 +277,40 @@ check_blocks(unsigned inum)
 
 	need = (ip->size + BSIZE - 1) / BSIZE;
 	if (ip->size > MAXFILE * BSIZE) {
-		problem("inode %u: size %u is over the maximum %u", inum, ip->size,
-		    (unsigned)(MAXFILE * BSIZE));
+		problem("inode %u: size %u is over the maximum %u", inum,
+		    ip->size, (unsigned)(MAXFILE * BSIZE));
 		need = MAXFILE;
 	}
 	if (ip->type == T_DEVICE && ip->size != 0)
 		problem("inode %u: device with size %u", inum, ip->size);
 	if (ip->type == T_DIR && ip->size % DIRENT_SIZE != 0)
 		problem("inode %u: directory size %u is not a whole number of "
-		    "entries", inum, ip->size);
+			"entries",
+		    inum, ip->size);
 	ind_ok = ip->addrs[NDIRECT] != 0 &&
 	    claim(ip->addrs[NDIRECT], inum, "the indirect block");
 	if (ip->addrs[NDIRECT] != 0 && need <= NDIRECT)
-		problem("inode %u: indirect block %u but size %u needs none", inum,
-		    ip->addrs[NDIRECT], ip->size);
+		problem("inode %u: indirect block %u but size %u needs none",
+		    inum, ip->addrs[NDIRECT], ip->size);
 	for (bn = 0; bn < MAXFILE; bn++) {
 		if (bn >= NDIRECT && !ind_ok)
 			break;
 		b = block_of(ip, bn);
 		if (b == 0) {
 			if (bn < need)
-				problem("inode %u: size %u but no block %u", inum,
-				    ip->size, bn);
+				problem("inode %u: size %u but no block %u",
+				    inum, ip->size, bn);
 			continue;
 		}
 		snprintf(what, sizeof(what), "block %u", bn);
 		if (claim(b, inum, what) && bn >= need)
 			problem("inode %u: block %u (disk block %u) lies beyond its "
-			    "size %u", inum, bn, b, ip->size);
+				"size %u",
+			    inum, bn, b, ip->size);
 	}
 	if (need > NDIRECT && ip->addrs[NDIRECT] == 0)
-		problem("inode %u: size %u but no indirect block", inum, ip->size);
+		problem(
+		    "inode %u: size %u but no indirect block", inum, ip->size);
 }
 
 static void
@@ -320,7 +328,8 @@ check_inodes(void)
 
 		if (ip->type == 0)
 			continue;
-		if (ip->type != T_DIR && ip->type != T_FILE && ip->type != T_DEVICE) {
+		if (ip->type != T_DIR && ip->type != T_FILE &&
+		    ip->type != T_DEVICE) {
 			problem("inode %u: unknown type %d", inum, ip->type);
 			continue;
 		}
@@ -348,19 +357,20 @@ check_entry(unsigned dir, unsigned slot, unsigned inum, const char *name)
 		unsigned target = slot == 0 ? dir : inodes[dir].parent;
 
 		if (strcmp(name, want) != 0)
-			problem("directory %u: entry %u is '%s', want '%s'", dir, slot,
-			    name, want);
+			problem("directory %u: entry %u is '%s', want '%s'",
+			    dir, slot, name, want);
 		else if (inum != target)
-			problem("directory %u: '%s' names inode %u, want %u", dir, want,
-			    inum, target);
+			problem("directory %u: '%s' names inode %u, want %u",
+			    dir, want, inum, target);
 		if (slot == 0)
-			return;	/* "." does not count in nlink */
+			return; /* "." does not count in nlink */
 		if (inum < sb.ninodes && inum != 0)
 			inodes[inum].entries++;
 		return;
 	}
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		problem("directory %u: a second '%s' at entry %u", dir, name, slot);
+		problem(
+		    "directory %u: a second '%s' at entry %u", dir, name, slot);
 		return;
 	}
 	if (name[0] == '\0') {
@@ -368,13 +378,14 @@ check_entry(unsigned dir, unsigned slot, unsigned inum, const char *name)
 		return;
 	}
 	if (inum >= sb.ninodes) {
-		problem("directory %u: '%s' names inode %u, out of range", dir, name,
-		    inum);
+		problem("directory %u: '%s' names inode %u, out of range", dir,
+		    name, inum);
 		return;
 	}
 	ip = &inodes[inum];
 	if (ip->type == 0) {
-		problem("directory %u: '%s' names free inode %u", dir, name, inum);
+		problem(
+		    "directory %u: '%s' names free inode %u", dir, name, inum);
 		return;
 	}
 	ip->entries++;
@@ -382,7 +393,8 @@ check_entry(unsigned dir, unsigned slot, unsigned inum, const char *name)
 		return;
 	if (ip->reached) {
 		problem("directory %u: '%s' names directory %u, which already has "
-		    "a parent (%u)", dir, name, inum, ip->parent);
+			"a parent (%u)",
+		    dir, name, inum, ip->parent);
 		return;
 	}
 	ip->reached = 1;
@@ -399,16 +411,17 @@ check_directory(unsigned dir)
 	char name[DIRSIZ + 1];
 
 	if (nent < 2)
-		problem("directory %u: %u entries, it needs '.' and '..'", dir, nent);
+		problem("directory %u: %u entries, it needs '.' and '..'", dir,
+		    nent);
 	for (i = 0; i < nent; i++) {
 		b = block_of(dp, i * DIRENT_SIZE / BSIZE);
 		if (b == 0 || b >= sb.size || owner[b] != (int)dir)
-			continue;	/* already reported by check_blocks */
+			continue; /* already reported by check_blocks */
 		de = block(b) + i * DIRENT_SIZE % BSIZE;
 		if (get16(de) == 0) {
 			if (i < 2)
-				problem("directory %u: entry %u ('%s') is empty", dir, i,
-				    i == 0 ? "." : "..");
+				problem("directory %u: entry %u ('%s') is empty",
+				    dir, i, i == 0 ? "." : "..");
 			continue;
 		}
 		memcpy(name, de + 2, DIRSIZ);
@@ -422,7 +435,8 @@ check_directory(unsigned dir)
 			other = block(ob) + j * DIRENT_SIZE % BSIZE;
 			if (get16(other) != 0 &&
 			    strncmp((const char *)other + 2, name, DIRSIZ) == 0)
-				problem("directory %u: name '%s' appears twice", dir, name);
+				problem("directory %u: name '%s' appears twice",
+				    dir, name);
 		}
 	}
 }
@@ -452,14 +466,14 @@ check_links(void)
 			continue;
 		if (ip->type == T_DIR ? !ip->reached : ip->entries == 0) {
 			problem("inode %u: orphaned %s (nlink %d, size %u): no directory "
-			    "reachable from / names it", inum, type_name(ip->type),
-			    ip->nlink, ip->size);
+				"reachable from / names it",
+			    inum, type_name(ip->type), ip->nlink, ip->size);
 			continue;
 		}
 		if (ip->nlink != ip->entries)
 			problem("inode %u: %s with nlink %d, but %d directory entries "
-			    "name it", inum, type_name(ip->type), ip->nlink,
-			    ip->entries);
+				"name it",
+			    inum, type_name(ip->type), ip->nlink, ip->entries);
 	}
 }
 
@@ -480,11 +494,13 @@ check_bitmap(void)
 		if (owner[b] != FREE)
 			used++;
 		if (owner[b] != FREE && !marked)
-			problem("block %u is used (by %s %d) but free in the bitmap", b,
-			    owner[b] == META ? "metadata" : "inode",
+			problem(
+			    "block %u is used (by %s %d) but free in the bitmap",
+			    b, owner[b] == META ? "metadata" : "inode",
 			    owner[b] == META ? (int)b : owner[b]);
 		else if (owner[b] == FREE && marked)
-			problem("block %u is marked in the bitmap but nothing uses it",
+			problem(
+			    "block %u is marked in the bitmap but nothing uses it",
 			    b);
 	}
 	return used;

@@ -45,18 +45,18 @@ _Static_assert(BSIZE % sizeof(struct dinode) == 0, "inodes tile a block");
 #define MAXFILE_BYTES (MAXFILE * BSIZE)
 
 /* Byte offsets of the fields of struct dinode and struct dirent on disk. */
-#define DI_TYPE   0
-#define DI_MAJOR  2
-#define DI_MINOR  4
-#define DI_NLINK  6
-#define DI_SIZE   8
+#define DI_TYPE  0
+#define DI_MAJOR 2
+#define DI_MINOR 4
+#define DI_NLINK 6
+#define DI_SIZE  8
 #define DI_ADDRS 12
-#define DE_INUM   0
-#define DE_NAME   2
+#define DE_INUM  0
+#define DE_NAME  2
 
 static unsigned char image[FSSIZE][BSIZE];
-static unsigned next_block = NMETA;     /* first unallocated data block */
-static unsigned next_inum = ROOTINO;    /* first unallocated inode */
+static unsigned next_block = NMETA;  /* first unallocated data block */
+static unsigned next_inum = ROOTINO; /* first unallocated inode */
 static const char *image_path;
 
 /* Per-inode state while building; serialised at the end. */
@@ -194,8 +194,8 @@ base_name(const char *path)
 }
 
 static void
-check_name(const char *path, const char *name, char names[][DIRSIZ + 1],
-    int nnames)
+check_name(
+    const char *path, const char *name, char names[][DIRSIZ + 1], int nnames)
 {
 	int i;
 
@@ -226,7 +226,8 @@ read_input(const char *path, unsigned char *buf)
 	fclose(f);
 	if (n > MAXFILE_BYTES)
 		die("%s: larger than the maximum file size (%d blocks, %lu "
-		    "bytes)", path, (int)MAXFILE, (unsigned long)MAXFILE_BYTES);
+		    "bytes)",
+		    path, (int)MAXFILE, (unsigned long)MAXFILE_BYTES);
 	return n;
 }
 
@@ -329,7 +330,8 @@ main(int argc, char *argv[])
 	write_bitmap();
 	write_image();
 	printf("mkfs: %s: %d files, %u of %d data blocks used, %u of %d "
-	    "inodes\n", image_path, nnames, next_block - NMETA, NDATA,
-	    next_inum - 1, NINODES_DISK - 1);
+	       "inodes\n",
+	    image_path, nnames, next_block - NMETA, NDATA, next_inum - 1,
+	    NINODES_DISK - 1);
 	return 0;
 }

@@ -28,11 +28,11 @@
 #include "user/user.h"
 
 #define INSTR_PER_TICK 100
-#define TICKS_PER_US 10     /* mtime runs at 10 MHz */
-#define ROUNDS 40
-#define NWORKERS 4
-#define READ_BLOCKS 12      /* direct blocks only: a cached file */
-#define READ_ROUNDS 20
+#define TICKS_PER_US   10 /* mtime runs at 10 MHz */
+#define ROUNDS         40
+#define NWORKERS       4
+#define READ_BLOCKS    12 /* direct blocks only: a cached file */
+#define READ_ROUNDS    20
 
 static char block[1024];
 
@@ -120,7 +120,7 @@ measure_end(const char *name, uint64 count)
 
 	printf("bench %s %lu us\n", name, ticks / TICKS_PER_US / count);
 	if (!have_diskstat || !disk_count(&after))
-		return;     /* an older kernel: times only */
+		return; /* an older kernel: times only */
 	report_requests(name, "writes", after.writes - before.writes, count);
 	report_requests(name, "flushes", after.flushes - before.flushes, count);
 	report_requests(name, "reads", after.reads - before.reads, count);

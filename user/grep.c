@@ -99,7 +99,7 @@ grep(const char *pattern, int fd)
 	if (n < 0)
 		fprintf(2, "grep: read error\n");
 	if (len > 0)
-		consider(pattern, buf, len);	/* no newline at the end */
+		consider(pattern, buf, len); /* no newline at the end */
 }
 
 int

@@ -16,11 +16,11 @@
 #include "user/user.h"
 
 #define CONSOLE_MAJOR 1
-#define RETRY_TICKS   10	/* a second between attempts */
-#define EXEC_FAILED   127	/* the child's status when sh could not start */
+#define RETRY_TICKS   10  /* a second between attempts */
+#define EXEC_FAILED   127 /* the child's status when sh could not start */
 
 static char *sh_argv[] = { "sh", 0 };
-static int in_trouble;		/* said that sh cannot start; not yet back */
+static int in_trouble; /* said that sh cannot start; not yet back */
 
 /* Says once per outage that no shell can start. */
 static void
@@ -41,8 +41,8 @@ open_console(void)
 			break;
 		sleep(RETRY_TICKS);
 	}
-	dup(0);		/* standard output */
-	dup(0);		/* standard error */
+	dup(0); /* standard output */
+	dup(0); /* standard error */
 }
 
 /*
@@ -73,7 +73,7 @@ start_shell(void)
 	}
 	if (pid == 0) {
 		exec("sh", sh_argv);
-		exit(EXEC_FAILED);	/* the parent reports it */
+		exit(EXEC_FAILED); /* the parent reports it */
 	}
 	return pid;
 }
@@ -87,7 +87,7 @@ main(void)
 	for (;;) {
 		shell = start_shell();
 		while ((pid = wait(&status)) != shell) {
-			if (pid < 0)	/* cannot happen: the shell is our child */
+			if (pid < 0) /* cannot happen: the shell is our child */
 				sleep(RETRY_TICKS);
 		}
 		/* An sh that cannot run must not make us spin. */
@@ -95,7 +95,7 @@ main(void)
 			complain("exec sh failed");
 			pause_before_retry();
 		} else {
-			in_trouble = 0;		/* it ran: the trouble is over */
+			in_trouble = 0; /* it ran: the trouble is over */
 		}
 	}
 }

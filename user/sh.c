@@ -18,24 +18,24 @@
 #include "kernel/param.h"
 #include "user/user.h"
 
-#define LINE_MAX   100             /* longest command line */
-#define MAX_TOKENS (LINE_MAX + 1)  /* every byte a token, plus the end */
-#define MAX_NODES  64              /* commands, pipes, redirections ... */
+#define LINE_MAX   100            /* longest command line */
+#define MAX_TOKENS (LINE_MAX + 1) /* every byte a token, plus the end */
+#define MAX_NODES  64             /* commands, pipes, redirections ... */
 
 enum node_kind { N_EXEC, N_REDIR, N_PIPE, N_LIST, N_BACK };
 
 struct node {
 	enum node_kind kind;
-	char **argv;                 /* N_EXEC: the words, then 0 */
-	struct node *left, *right;   /* N_REDIR/N_BACK use left only */
-	char *file;                  /* N_REDIR: path, how to open it, */
-	int mode, fd;                /* and which descriptor it replaces */
+	char **argv;               /* N_EXEC: the words, then 0 */
+	struct node *left, *right; /* N_REDIR/N_BACK use left only */
+	char *file;                /* N_REDIR: path, how to open it, */
+	int mode, fd;              /* and which descriptor it replaces */
 };
 
 /* One line's tokens and tree; all reset before each line. */
 static char line[LINE_MAX + 2];
-static char words[2 * LINE_MAX + 2];   /* each word copied out, NUL-ended */
-static int tok_kind[MAX_TOKENS];        /* 'w' for a word, else the symbol */
+static char words[2 * LINE_MAX + 2]; /* each word copied out, NUL-ended */
+static int tok_kind[MAX_TOKENS];     /* 'w' for a word, else the symbol */
 static char *tok_word[MAX_TOKENS];
 static int ntok, pos;
 static struct node nodes[MAX_NODES], spare_node;
@@ -76,7 +76,7 @@ tokenize(void)
 			*w++ = *s++;
 		*w++ = '\0';
 	}
-	tok_kind[ntok] = 0;	/* end of line */
+	tok_kind[ntok] = 0; /* end of line */
 	pos = 0;
 }
 
@@ -265,8 +265,7 @@ move_fd(int from, int fd)
 }
 
 /* Runs the tree in this (child) process; never returns. */
-static void __attribute__((noreturn))
-run(struct node *n)
+static void __attribute__((noreturn)) run(struct node *n)
 {
 	char path[MAXPATH];
 	int p[2], left, right, fd;
@@ -319,7 +318,7 @@ run(struct node *n)
 			run(n->left);
 		exit(0);
 	}
-	exit(1);	/* not reached: every kind is handled above */
+	exit(1); /* not reached: every kind is handled above */
 }
 
 static void

@@ -20,8 +20,10 @@ print_counters(const struct vmstat *st)
 	printf("frames_shared %lu\n", st->frames_shared);
 	printf("tables_shared %lu\n", st->tables_shared);
 	printf("tables_copied %lu\n", st->tables_copied);
-	printf("fork_mode %s\n", st->fork_mode == FORK_MODE_COPY ? "copy" :
-	    st->fork_mode == FORK_MODE_PAGE ? "page" : "cow");
+	printf("fork_mode %s\n",
+	    st->fork_mode == FORK_MODE_COPY       ? "copy"
+		: st->fork_mode == FORK_MODE_PAGE ? "page"
+						  : "cow");
 }
 
 int

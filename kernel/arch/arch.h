@@ -14,14 +14,14 @@
 #define MSTATUS_MIE      (1L << 3)
 
 /* sstatus */
-#define SSTATUS_SPP  (1L << 8)   /* previous mode: 1 supervisor, 0 user */
-#define SSTATUS_SPIE (1L << 5)
-#define SSTATUS_SIE  (1L << 1)
-#define SSTATUS_SUM  (1L << 18)
-#define SSTATUS_FS        (3L << 13)   /* floating-point unit state: */
-#define SSTATUS_FS_OFF    (0L << 13)   /*   FP instructions trap */
-#define SSTATUS_FS_CLEAN  (2L << 13)   /*   registers equal the saved copy */
-#define SSTATUS_FS_DIRTY  (3L << 13)   /*   written since last saved */
+#define SSTATUS_SPP      (1L << 8) /* previous mode: 1 supervisor, 0 user */
+#define SSTATUS_SPIE     (1L << 5)
+#define SSTATUS_SIE      (1L << 1)
+#define SSTATUS_SUM      (1L << 18)
+#define SSTATUS_FS       (3L << 13) /* floating-point unit state: */
+#define SSTATUS_FS_OFF   (0L << 13) /*   FP instructions trap */
+#define SSTATUS_FS_CLEAN (2L << 13) /*   registers equal the saved copy */
+#define SSTATUS_FS_DIRTY (3L << 13) /*   written since last saved */
 
 /* sie / sip */
 #define SIE_SSIE (1L << 1)
@@ -36,39 +36,87 @@
 #define SCAUSE_LPAGEFAULT 13
 #define SCAUSE_SPAGEFAULT 15
 
-#define SATP_SV39 (8L << 60)
+#define SATP_SV39     (8L << 60)
 #define MAKE_SATP(pt) (SATP_SV39 | (((uint64)(pt)) >> 12))
 
-#define CSR_READ(name) ({ uint64 __v; asm volatile("csrr %0, " #name : "=r"(__v)); __v; })
-#define CSR_WRITE(name, v) asm volatile("csrw " #name ", %0" : : "r"((uint64)(v)))
+#define CSR_READ(name)                                       \
+	({                                                   \
+		uint64 __v;                                  \
+		asm volatile("csrr %0, " #name : "=r"(__v)); \
+		__v;                                         \
+	})
+#define CSR_WRITE(name, v) \
+	asm volatile("csrw " #name ", %0" : : "r"((uint64)(v)))
 
-static inline uint64 r_tp(void) { uint64 x; asm volatile("mv %0, tp" : "=r"(x)); return x; }
-static inline void w_tp(uint64 x) { asm volatile("mv tp, %0" : : "r"(x)); }
-static inline uint64 r_fp(void) { uint64 x; asm volatile("mv %0, s0" : "=r"(x)); return x; }
-static inline uint64 r_time(void) { uint64 x; asm volatile("csrr %0, time" : "=r"(x)); return x; }
+static inline uint64
+r_tp(void)
+{
+	uint64 x;
+	asm volatile("mv %0, tp" : "=r"(x));
+	return x;
+}
+static inline void
+w_tp(uint64 x)
+{
+	asm volatile("mv tp, %0" : : "r"(x));
+}
+static inline uint64
+r_fp(void)
+{
+	uint64 x;
+	asm volatile("mv %0, s0" : "=r"(x));
+	return x;
+}
+static inline uint64
+r_time(void)
+{
+	uint64 x;
+	asm volatile("csrr %0, time" : "=r"(x));
+	return x;
+}
 
-static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero"); }
+static inline void
+sfence_vma(void)
+{
+	asm volatile("sfence.vma zero, zero");
+}
 
-static inline void intr_on(void)  { CSR_WRITE(sstatus, CSR_READ(sstatus) | SSTATUS_SIE); }
-static inline void intr_off(void) { CSR_WRITE(sstatus, CSR_READ(sstatus) & ~SSTATUS_SIE); }
-static inline int  intr_get(void) { return (CSR_READ(sstatus) & SSTATUS_SIE) != 0; }
+static inline void
+intr_on(void)
+{
+	CSR_WRITE(sstatus, CSR_READ(sstatus) | SSTATUS_SIE);
+}
+static inline void
+intr_off(void)
+{
+	CSR_WRITE(sstatus, CSR_READ(sstatus) & ~SSTATUS_SIE);
+}
+static inline int
+intr_get(void)
+{
+	return (CSR_READ(sstatus) & SSTATUS_SIE) != 0;
+}
 
 /* Hart id, kept in tp from start-up on. Only meaningful with interrupts off. */
-static inline int cpuid(void) { return (int)r_tp(); }
+static inline int
+cpuid(void)
+{
+	return (int)r_tp();
+}
 
 /* Traps (trap.c). */
-#define TICK_INTERVAL 1000000      /* mtime counts at 10 MHz: a tick is 1/10 s */
+#define TICK_INTERVAL 1000000 /* mtime counts at 10 MHz: a tick is 1/10 s */
 void trap_init_hart(void);
 void timer_arm(void);
 void usertrap_return(void) __attribute__((noreturn));
 extern struct spinlock tick_lock;
 extern uint ticks;
-extern uint hart_ticks[];           /* per-hart timer interrupts, for self-tests */
+extern uint hart_ticks[]; /* per-hart timer interrupts, for self-tests */
 
 /* PLIC (plic.c). */
 void plic_init(void);
 void plic_init_hart(void);
-int  plic_claim(void);
+int plic_claim(void);
 void plic_complete(int irq);
 
 #endif

@@ -31,7 +31,8 @@ pop_off(void)
 	struct cpu *c = mycpu();
 
 	if (intr_get())
-		panic("pop_off: interrupts are on inside push_off on hart %d", c->hartid);
+		panic("pop_off: interrupts are on inside push_off on hart %d",
+		    c->hartid);
 	if (c->off_depth <= 0)
 		panic("pop_off without push_off on hart %d", c->hartid);
 	if (--c->off_depth == 0 && c->on_before)

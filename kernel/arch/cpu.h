@@ -20,16 +20,16 @@ struct proc;
 
 struct cpu {
 	int hartid;
-	int started;                /* checked in at boot */
+	int started; /* checked in at boot */
 
 	/* Interrupt nesting (push_off/pop_off); touched only by this hart. */
-	int off_depth;              /* push_off calls not yet undone */
-	int on_before;              /* were interrupts on at the outermost push_off? */
+	int off_depth; /* push_off calls not yet undone */
+	int on_before; /* were interrupts on at the outermost push_off? */
 
 	/* Owned by the scheduler (kernel/proc/sched.c). */
-	struct proc *proc;          /* running here, or 0 */
-	struct context idle;        /* the hart's scheduler loop */
-	pagetable_t user_pt;        /* address space of proc, for mm's user copies */
+	struct proc *proc;   /* running here, or 0 */
+	struct context idle; /* the hart's scheduler loop */
+	pagetable_t user_pt; /* address space of proc, for mm's user copies */
 
 	/* Whose floating-point registers are loaded in this hart (fpu.c). */
 	const struct fpstate *fpu_loaded;
@@ -55,12 +55,12 @@ void pop_off(void);
 void switch_context(struct context *from, struct context *to);
 
 /* fpu.c / fpregs.S: user floating point (see fpu.c for the protocol). */
-void fpu_save(struct fpstate *fs);          /* fpregs.S */
-void fpu_load(const struct fpstate *fs);    /* fpregs.S */
-void fpu_reset(struct fpstate *fs);         /* a new program: FP off until used */
-void fpu_first_use(struct fpstate *fs);     /* turn FP on for this process */
-void fpu_save_if_dirty(struct fpstate *fs); /* interrupts off */
-void fpu_enter_user(struct fpstate *fs);    /* interrupts off */
-void fpu_copy(struct fpstate *to, struct fpstate *from);  /* fork */
+void fpu_save(struct fpstate *fs);       /* fpregs.S */
+void fpu_load(const struct fpstate *fs); /* fpregs.S */
+void fpu_reset(struct fpstate *fs);      /* a new program: FP off until used */
+void fpu_first_use(struct fpstate *fs);  /* turn FP on for this process */
+void fpu_save_if_dirty(struct fpstate *fs);              /* interrupts off */
+void fpu_enter_user(struct fpstate *fs);                 /* interrupts off */
+void fpu_copy(struct fpstate *to, struct fpstate *from); /* fork */
 
 #endif

@@ -12,7 +12,13 @@
 
 struct boot_info boot_info;
 
-enum { FDT_BEGIN_NODE = 1, FDT_END_NODE = 2, FDT_PROP = 3, FDT_NOP = 4, FDT_END = 9 };
+enum {
+	FDT_BEGIN_NODE = 1,
+	FDT_END_NODE = 2,
+	FDT_PROP = 3,
+	FDT_NOP = 4,
+	FDT_END = 9
+};
 #define FDT_MAGIC 0xd00dfeed
 
 static uint32
@@ -20,7 +26,8 @@ be32(const void *p)
 {
 	const uchar *b = p;
 
-	return ((uint32)b[0] << 24) | ((uint32)b[1] << 16) | ((uint32)b[2] << 8) | b[3];
+	return ((uint32)b[0] << 24) | ((uint32)b[1] << 16) |
+	    ((uint32)b[2] << 8) | b[3];
 }
 
 static uint64
@@ -68,9 +75,12 @@ fdt_scan(uint64 dtb)
 			if (depth == 2 && starts_with(node, "chosen") &&
 			    strncmp(name, "bootargs", 9) == 0)
 				strlcpy_k(boot_info.cmdline, (const char *)val,
-				    len < sizeof(boot_info.cmdline) ? len + 1 : sizeof(boot_info.cmdline));
+				    len < sizeof(boot_info.cmdline)
+					? len + 1
+					: sizeof(boot_info.cmdline));
 			if (depth == 2 && starts_with(node, "memory") &&
-			    strncmp(name, "reg", 4) == 0 && len >= 16 && boot_info.mem_size == 0) {
+			    strncmp(name, "reg", 4) == 0 && len >= 16 &&
+			    boot_info.mem_size == 0) {
 				boot_info.mem_base = be64(val);
 				boot_info.mem_size = be64(val + 8);
 			}
@@ -78,7 +88,7 @@ fdt_scan(uint64 dtb)
 		} else if (tok == FDT_NOP) {
 			continue;
 		} else {
-			return;   /* FDT_END or something we do not understand */
+			return; /* FDT_END or something we do not understand */
 		}
 	}
 }

@@ -5,14 +5,14 @@
 #include "kernel/types.h"
 
 struct boot_info {
-	char cmdline[128];   /* /chosen bootargs: QEMU's -append */
-	int ncpu;            /* cpu@N nodes */
-	uint64 mem_base;     /* first /memory reg */
+	char cmdline[128]; /* /chosen bootargs: QEMU's -append */
+	int ncpu;          /* cpu@N nodes */
+	uint64 mem_base;   /* first /memory reg */
 	uint64 mem_size;
 };
 
 extern struct boot_info boot_info;
 void fdt_scan(uint64 dtb);
-int  boot_arg(const char *word);   /* is word one of the bootargs? */
+int boot_arg(const char *word); /* is word one of the bootargs? */
 
 #endif

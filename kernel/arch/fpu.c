@@ -62,7 +62,7 @@ fpu_first_use(struct fpstate *fs)
 {
 	memset(fs, 0, sizeof(*fs));
 	fs->used = 1;
-	fs->hart = -1;     /* load the zeroes on the way out */
+	fs->hart = -1; /* load the zeroes on the way out */
 }
 
 void
@@ -84,7 +84,7 @@ fpu_enter_user(struct fpstate *fs)
 		return;
 	}
 	if (!loaded_here(fs)) {
-		set_fs_bits(SSTATUS_FS_CLEAN);   /* let fpu_load run */
+		set_fs_bits(SSTATUS_FS_CLEAN); /* let fpu_load run */
 		fpu_load(fs);
 		c->fpu_loaded = fs;
 		fs->hart = c->hartid;

@@ -5,11 +5,11 @@
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
 
-#define PLIC_PRIORITY(irq)   (PLIC + 4 * (irq))
-#define PLIC_SCONTEXT(hart)  (2 * (hart) + 1)
-#define PLIC_SENABLE(hart)   (PLIC + 0x2000 + PLIC_SCONTEXT(hart) * 0x80)
+#define PLIC_PRIORITY(irq)    (PLIC + 4 * (irq))
+#define PLIC_SCONTEXT(hart)   (2 * (hart) + 1)
+#define PLIC_SENABLE(hart)    (PLIC + 0x2000 + PLIC_SCONTEXT(hart) * 0x80)
 #define PLIC_STHRESHOLD(hart) (PLIC + 0x200000 + PLIC_SCONTEXT(hart) * 0x1000)
-#define PLIC_SCLAIM(hart)    (PLIC_STHRESHOLD(hart) + 4)
+#define PLIC_SCLAIM(hart)     (PLIC_STHRESHOLD(hart) + 4)
 
 #define REG32(a) (*(volatile uint32 *)(a))
 

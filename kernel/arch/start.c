@@ -48,7 +48,8 @@ mstart(uint64 hartid, uint64 dtb)
 	}
 
 	/* mret goes to kmain in supervisor mode, paging off. */
-	CSR_WRITE(mstatus, (CSR_READ(mstatus) & ~MSTATUS_MPP_MASK) | MSTATUS_MPP_S);
+	CSR_WRITE(
+	    mstatus, (CSR_READ(mstatus) & ~MSTATUS_MPP_MASK) | MSTATUS_MPP_S);
 	CSR_WRITE(mepc, (uint64)kmain);
 	CSR_WRITE(satp, 0);
 
@@ -70,7 +71,9 @@ mstart(uint64 hartid, uint64 dtb)
 	 */
 	CSR_WRITE(mcounteren, CSR_READ(mcounteren) | COUNTEREN_TM | COUNTEREN_IR);
 	CSR_WRITE(scounteren, CSR_READ(scounteren) | COUNTEREN_TM | COUNTEREN_IR);
-	asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
+	asm volatile("csrw %0, %1"
+		     :
+		     : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
 
 	w_tp(hartid);
 	asm volatile("mret");

@@ -38,7 +38,9 @@ trap_init_hart(void)
 void
 timer_arm(void)
 {
-	asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
+	asm volatile("csrw %0, %1"
+		     :
+		     : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
 }
 
 static void
@@ -90,23 +92,32 @@ static const char *
 fault_kind(uint64 scause)
 {
 	switch (scause) {
-	case SCAUSE_IPAGEFAULT: return "instruction page fault";
-	case SCAUSE_LPAGEFAULT: return "load page fault";
-	case SCAUSE_SPAGEFAULT: return "store page fault";
-	case 1: return "instruction access fault";
-	case 5: return "load access fault";
-	case 7: return "store access fault";
-	case 0: return "misaligned instruction";
-	case 2: return "illegal instruction";
-	default: return "unexpected trap";
+	case SCAUSE_IPAGEFAULT:
+		return "instruction page fault";
+	case SCAUSE_LPAGEFAULT:
+		return "load page fault";
+	case SCAUSE_SPAGEFAULT:
+		return "store page fault";
+	case 1:
+		return "instruction access fault";
+	case 5:
+		return "load access fault";
+	case 7:
+		return "store access fault";
+	case 0:
+		return "misaligned instruction";
+	case 2:
+		return "illegal instruction";
+	default:
+		return "unexpected trap";
 	}
 }
 
 static void
 kill_for_fault(struct proc *p, uint64 scause, uint64 va, const char *reason)
 {
-	kprintf("pid %d (%s): killed: %s (%s) at 0x%lx, pc 0x%lx\n", p->pid, p->name,
-	    fault_kind(scause), reason, va, p->trapframe->x[REG_PC]);
+	kprintf("pid %d (%s): killed: %s (%s) at 0x%lx, pc 0x%lx\n", p->pid,
+	    p->name, fault_kind(scause), reason, va, p->trapframe->x[REG_PC]);
 	proc_set_killed(p);
 }
 
@@ -132,12 +143,14 @@ usertrap(void)
 		/* handled */
 	} else if (scause == SCAUSE_SPAGEFAULT || scause == SCAUSE_LPAGEFAULT ||
 	    scause == SCAUSE_IPAGEFAULT) {
-		const char *why = vm_user_fault(p->pagetable, scause, CSR_READ(stval), p->stack_base);
+		const char *why = vm_user_fault(
+		    p->pagetable, scause, CSR_READ(stval), p->stack_base);
 
 		if (why)
 			kill_for_fault(p, scause, CSR_READ(stval), why);
 	} else {
-		kill_for_fault(p, scause, CSR_READ(stval), "bad instruction or access");
+		kill_for_fault(
+		    p, scause, CSR_READ(stval), "bad instruction or access");
 	}
 
 	if (proc_is_killed(p))
@@ -168,8 +181,8 @@ usertrap_return(void)
 	tf->kernel_hartid = r_tp();
 
 	sstatus = CSR_READ(sstatus);
-	sstatus &= ~SSTATUS_SPP;    /* sret to user mode */
-	sstatus |= SSTATUS_SPIE;    /* with interrupts on */
+	sstatus &= ~SSTATUS_SPP; /* sret to user mode */
+	sstatus |= SSTATUS_SPIE; /* with interrupts on */
 	CSR_WRITE(sstatus, sstatus);
 
 	((void (*)(uint64))tramp_userret)(MAKE_SATP(p->pagetable));
@@ -202,5 +215,6 @@ kerneltrap(void)
 	 * keep the FP state as the switch left it (fpu.c owns it).
 	 */
 	CSR_WRITE(sepc, sepc);
-	CSR_WRITE(sstatus, (sstatus & ~SSTATUS_FS) | (CSR_READ(sstatus) & SSTATUS_FS));
+	CSR_WRITE(sstatus,
+	    (sstatus & ~SSTATUS_FS) | (CSR_READ(sstatus) & SSTATUS_FS));
 }

@@ -53,9 +53,9 @@ struct devsw devsw[NDEV];
 
 static struct {
 	struct spinlock lock;
-	char line[INPUT_SIZE];     /* being typed */
+	char line[INPUT_SIZE]; /* being typed */
 	int linelen;
-	char ready[INPUT_SIZE];    /* finished: ring of nready bytes from head */
+	char ready[INPUT_SIZE]; /* finished: ring of nready bytes from head */
 	uint head;
 	int nready;
 } in;
@@ -143,7 +143,7 @@ console_read(int user_dst, uint64 dst, int n)
 		proc_sleep(&in, &in.lock);
 	}
 	if (at_eof()) {
-		consume_ready(1);    /* this read is the end of file */
+		consume_ready(1); /* this read is the end of file */
 		spin_unlock(&in.lock);
 		return 0;
 	}
@@ -154,7 +154,7 @@ console_read(int user_dst, uint64 dst, int n)
 		if (either_copyout(user_dst, dst + got, chunk, len) < 0) {
 			if (got == 0)
 				got = -1;
-			break;      /* the bytes stay for the next read */
+			break; /* the bytes stay for the next read */
 		}
 		consume_ready(len);
 		got += len;
@@ -193,7 +193,7 @@ static void
 type_char(int c)
 {
 	if (c == 0 || in.nready + in.linelen >= INPUT_SIZE)
-		return;     /* NUL, or no room: drop it */
+		return; /* NUL, or no room: drop it */
 	if (c == '\r')
 		c = '\n';
 	if (c != KEY_EOF)

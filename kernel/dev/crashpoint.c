@@ -20,7 +20,7 @@
 
 #define FINISHER_PASS 0x5555
 
-static uint64 crash_after;	/* 0: never */
+static uint64 crash_after; /* 0: never */
 static int parsed;
 static uint64 writes_done;
 
@@ -54,8 +54,7 @@ say(const char *s)
 		uart_putc_sync(*s++);
 }
 
-static void __attribute__((noreturn))
-power_off(uint64 k)
+static void __attribute__((noreturn)) power_off(uint64 k)
 {
 	char digits[24];
 	int i = sizeof(digits) - 1;

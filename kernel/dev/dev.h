@@ -10,15 +10,15 @@
 
 /* uart.c: 16550 at UART0 */
 void uart_init(void);
-void uart_putc_sync(int c);   /* polls; usable with interrupts off and in panic */
-void uart_putc(int c);        /* buffered, interrupt-driven; may sleep */
+void uart_putc_sync(int c); /* polls; usable with interrupts off and in panic */
+void uart_putc(int c);      /* buffered, interrupt-driven; may sleep */
 void uart_intr(void);
 
 /* console.c: line discipline on top of the UART */
-#define CONSOLE 1                 /* device major number */
+#define CONSOLE 1 /* device major number */
 void console_init(void);
-void console_putc(int c);         /* kernel output (kprintf) */
-void console_intr(int c);         /* a character arrived */
+void console_putc(int c); /* kernel output (kprintf) */
+void console_intr(int c); /* a character arrived */
 
 /* Device switch, indexed by major number. */
 struct devsw {
@@ -36,13 +36,14 @@ struct disk_stats {
 void virtio_disk_init(void);
 void virtio_disk_read(uint blockno, void *data);
 void virtio_disk_write(uint blockno, const void *data);
-void virtio_disk_write_many(int n, const uint *blockno, void *const *data);  /* unordered */
-void virtio_disk_flush(void);      /* completed writes become durable */
+void virtio_disk_write_many(
+    int n, const uint *blockno, void *const *data); /* unordered */
+void virtio_disk_flush(void); /* completed writes become durable */
 void virtio_disk_stats(struct disk_stats *st);
 void virtio_disk_intr(void);
 
 /* diskstat.c: device DISKSTAT reads as "reads N\nwrites N\nflushes N\n" */
-#define DISKSTAT 2                /* device major number */
+#define DISKSTAT 2 /* device major number */
 void diskstat_init(void);
 
 /* crashpoint.c: `crashafter=K` powers off after the K-th disk write */

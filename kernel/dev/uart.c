@@ -27,32 +27,32 @@
 #include "kernel/dev/dev.h"
 
 /* Register offsets (byte registers, one byte apart). */
-#define UART_RHR 0   /* receive holding (read) */
-#define UART_THR 0   /* transmit holding (write) */
-#define UART_DLL 0   /* divisor latch low, when LCR_DLAB is set */
-#define UART_IER 1   /* interrupt enable */
-#define UART_DLM 1   /* divisor latch high, when LCR_DLAB is set */
-#define UART_ISR 2   /* interrupt identification (read) */
-#define UART_FCR 2   /* FIFO control (write) */
-#define UART_LCR 3   /* line control */
-#define UART_MCR 4   /* modem control */
-#define UART_LSR 5   /* line status */
+#define UART_RHR 0 /* receive holding (read) */
+#define UART_THR 0 /* transmit holding (write) */
+#define UART_DLL 0 /* divisor latch low, when LCR_DLAB is set */
+#define UART_IER 1 /* interrupt enable */
+#define UART_DLM 1 /* divisor latch high, when LCR_DLAB is set */
+#define UART_ISR 2 /* interrupt identification (read) */
+#define UART_FCR 2 /* FIFO control (write) */
+#define UART_LCR 3 /* line control */
+#define UART_MCR 4 /* modem control */
+#define UART_LSR 5 /* line status */
 
-#define IER_RX_READY   (1 << 0)
-#define IER_TX_EMPTY   (1 << 1)
-#define FCR_ENABLE     (1 << 0)
-#define FCR_CLEAR_RX   (1 << 1)
-#define FCR_CLEAR_TX   (1 << 2)
-#define LCR_8N1        0x03
-#define LCR_DLAB       (1 << 7)
-#define MCR_DTR        (1 << 0)
-#define MCR_RTS        (1 << 1)
-#define MCR_OUT2       (1 << 3)   /* gates the interrupt line on real boards */
-#define LSR_RX_READY   (1 << 0)
-#define LSR_TX_EMPTY   (1 << 5)   /* THR (and, with FIFOs, the FIFO) empty */
+#define IER_RX_READY (1 << 0)
+#define IER_TX_EMPTY (1 << 1)
+#define FCR_ENABLE   (1 << 0)
+#define FCR_CLEAR_RX (1 << 1)
+#define FCR_CLEAR_TX (1 << 2)
+#define LCR_8N1      0x03
+#define LCR_DLAB     (1 << 7)
+#define MCR_DTR      (1 << 0)
+#define MCR_RTS      (1 << 1)
+#define MCR_OUT2     (1 << 3) /* gates the interrupt line on real boards */
+#define LSR_RX_READY (1 << 0)
+#define LSR_TX_EMPTY (1 << 5) /* THR (and, with FIFOs, the FIFO) empty */
 
 #define UART_FIFO_DEPTH 16
-#define UART_CLOCK_DIV  3         /* 1.8432 MHz / 16 / 3 = 38400 baud */
+#define UART_CLOCK_DIV  3 /* 1.8432 MHz / 16 / 3 = 38400 baud */
 
 #define TX_RING_SIZE 32
 
@@ -91,7 +91,7 @@ uart_init(void)
 	int nearly = 0, reads, i;
 	char c;
 
-	uart_write(UART_IER, 0);                /* quiet while configuring */
+	uart_write(UART_IER, 0); /* quiet while configuring */
 
 	/*
 	 * Enabling the FIFOs empties the receiver, so first take what was
@@ -110,7 +110,7 @@ uart_init(void)
 	uart_write(UART_LCR, LCR_DLAB);
 	uart_write(UART_DLL, UART_CLOCK_DIV & 0xff);
 	uart_write(UART_DLM, UART_CLOCK_DIV >> 8);
-	uart_write(UART_LCR, LCR_8N1);          /* also clears DLAB */
+	uart_write(UART_LCR, LCR_8N1); /* also clears DLAB */
 
 	uart_write(UART_FCR, FCR_ENABLE | FCR_CLEAR_RX | FCR_CLEAR_TX);
 	uart_write(UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
@@ -153,7 +153,7 @@ tx_push(void)
 	if (tx.head == tx.tail)
 		return;
 	if ((uart_read(UART_LSR) & LSR_TX_EMPTY) == 0)
-		return;    /* busy: its "empty" interrupt will call us again */
+		return; /* busy: its "empty" interrupt will call us again */
 	for (room = UART_FIFO_DEPTH; room > 0 && tx.tail != tx.head; room--) {
 		uart_write(UART_THR, tx.ring[tx.tail % TX_RING_SIZE]);
 		tx.tail++;
@@ -184,7 +184,7 @@ uart_putc(int c)
 void
 uart_intr(void)
 {
-	(void)uart_read(UART_ISR);    /* acknowledges a "transmitter empty" */
+	(void)uart_read(UART_ISR); /* acknowledges a "transmitter empty" */
 
 	while (uart_read(UART_LSR) & LSR_RX_READY)
 		console_intr(uart_read(UART_RHR));

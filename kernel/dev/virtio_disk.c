@@ -57,7 +57,7 @@
 #include "kernel/dev/virtio.h"
 
 #define SECTORS_PER_BLOCK (BSIZE / VIO_BLK_SECTOR)
-#define CHAIN_LEN 3
+#define CHAIN_LEN         3
 
 /* The queue memory the device reads and writes. */
 static struct vq_pages {
@@ -68,27 +68,28 @@ static struct vq_pages {
 
 _Static_assert(__builtin_offsetof(struct vq_pages, used) == PGSIZE,
     "legacy virtio needs the used ring on the page after the descriptors");
-_Static_assert(sizeof(struct vq_desc) * VQ_SIZE + sizeof(struct vq_avail) <= PGSIZE,
+_Static_assert(
+    sizeof(struct vq_desc) * VQ_SIZE + sizeof(struct vq_avail) <= PGSIZE,
     "descriptors and available ring must share the first page");
 
 #define DESC_PER_REQ 3
-#define NREQ (VQ_SIZE / DESC_PER_REQ)    /* request slots */
+#define NREQ         (VQ_SIZE / DESC_PER_REQ) /* request slots */
 
 /* What one request slot holds besides its three descriptors. */
 struct request {
-	struct vio_blk_req hdr;       /* device reads this */
-	volatile uchar status;        /* device writes this */
-	int busy;                     /* a caller owns the slot */
-	int done;                     /* the device has finished it */
+	struct vio_blk_req hdr; /* device reads this */
+	volatile uchar status;  /* device writes this */
+	int busy;               /* a caller owns the slot */
+	int done;               /* the device has finished it */
 };
 
 static struct {
 	struct spinlock lock;
-	int version;                  /* 1 legacy, 2 modern; 0 before init */
-	int can_flush;                /* VIO_BLK_F_FLUSH was negotiated */
-	uint64 capacity;              /* disk size in sectors */
-	uint16 used_seen;             /* used-ring entries already handled */
-	int nfree;                    /* slots not busy */
+	int version;      /* 1 legacy, 2 modern; 0 before init */
+	int can_flush;    /* VIO_BLK_F_FLUSH was negotiated */
+	uint64 capacity;  /* disk size in sectors */
+	uint16 used_seen; /* used-ring entries already handled */
+	int nfree;        /* slots not busy */
 	struct request req[NREQ];
 	struct disk_stats stats;
 } disk;
@@ -187,7 +188,8 @@ setup_queue(void)
 	if (max == 0)
 		panic("virtio_disk: device has no queue 0");
 	if (max < VQ_SIZE)
-		panic("virtio_disk: queue holds %u descriptors, need %d", max, VQ_SIZE);
+		panic("virtio_disk: queue holds %u descriptors, need %d", max,
+		    VQ_SIZE);
 	vio_write(VIO_QUEUE_NUM, VQ_SIZE);
 
 	memset(&vq, 0, sizeof(vq));
@@ -233,7 +235,8 @@ virtio_disk_init(void)
 		panic("virtio_disk: no virtio device at %p", (void *)VIRTIO0);
 	disk.version = vio_read(VIO_VERSION);
 	if (disk.version != 1 && disk.version != 2)
-		panic("virtio_disk: unknown virtio-mmio version %d", disk.version);
+		panic("virtio_disk: unknown virtio-mmio version %d",
+		    disk.version);
 	if (vio_read(VIO_DEVICE_ID) != VIO_DEVICE_BLOCK)
 		panic("virtio_disk: no block device at %p (id %u)",
 		    (void *)VIRTIO0, vio_read(VIO_DEVICE_ID));
@@ -326,18 +329,19 @@ post(int s, uint32 type, uint64 sector, void *data)
 	r->hdr.type = type;
 	r->hdr.reserved = 0;
 	r->hdr.sector = sector;
-	r->status = 0xff;    /* anything the device will overwrite */
+	r->status = 0xff; /* anything the device will overwrite */
 	r->done = 0;
 	if (data != 0) {
 		d[0].next = s * DESC_PER_REQ + 1;
 		d[1].addr = (uint64)data;
 		d[1].len = BSIZE;
-		d[1].flags = VQ_DESC_NEXT | (type == VIO_BLK_T_IN ? VQ_DESC_WRITE : 0);
+		d[1].flags =
+		    VQ_DESC_NEXT | (type == VIO_BLK_T_IN ? VQ_DESC_WRITE : 0);
 	} else {
 		d[0].next = s * DESC_PER_REQ + 2;
 	}
 	vq.avail.ring[vq.avail.idx % VQ_SIZE] = s * DESC_PER_REQ;
-	__sync_synchronize();    /* descriptors and entry before the index */
+	__sync_synchronize(); /* descriptors and entry before the index */
 	vq.avail.idx++;
 }
 
@@ -345,7 +349,7 @@ post(int s, uint32 type, uint64 sector, void *data)
 static void
 kick(void)
 {
-	__sync_synchronize();    /* index before the notify */
+	__sync_synchronize(); /* index before the notify */
 	vio_write(VIO_QUEUE_NOTIFY, 0);
 }
 
@@ -414,7 +418,7 @@ virtio_disk_write_many(int n, const uint *blockno, void *const *data)
 	int slot[NREQ], k, j, i;
 
 	for (i = 0; i < n; i++)
-		(void)block_sector(blockno[i]);    /* panics before anything is sent */
+		(void)block_sector(blockno[i]); /* panics before anything is sent */
 	spin_lock(&disk.lock);
 	for (i = 0; i < n; i += k) {
 		slot[0] = slot_take_wait();
@@ -423,7 +427,8 @@ virtio_disk_write_many(int n, const uint *blockno, void *const *data)
 				break;
 		for (j = 0; j < k; j++)
 			post(slot[j], VIO_BLK_T_OUT,
-			    (uint64)blockno[i + j] * SECTORS_PER_BLOCK, data[i + j]);
+			    (uint64)blockno[i + j] * SECTORS_PER_BLOCK,
+			    data[i + j]);
 		kick();
 		for (j = 0; j < k; j++)
 			finish(slot[j]);
@@ -481,7 +486,7 @@ next_used(void)
 
 	if (disk.used_seen == *(volatile uint16 *)&vq.used.idx)
 		return -1;
-	__sync_synchronize();    /* the index before the entry it covers */
+	__sync_synchronize(); /* the index before the entry it covers */
 	id = vq.used.ring[disk.used_seen % VQ_SIZE].id;
 	disk.used_seen++;
 	return id;

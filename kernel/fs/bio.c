@@ -43,16 +43,16 @@
 #include "kernel/dev/dev.h"
 #include "kernel/fs/fsys.h"
 
-#define NBUCKET 31    /* prime: block numbers in strides spread evenly */
-#define NODEV ((uint)-1)
+#define NBUCKET 31 /* prime: block numbers in strides spread evenly */
+#define NODEV   ((uint)-1)
 
 static struct {
 	struct spinlock lock;
 	struct buf bufs[NBUF];
-	struct buf *bucket[NBUCKET];   /* hash chains, linked through hnext */
-	struct buf idle;               /* sentinel: idle.next is the oldest */
+	struct buf *bucket[NBUCKET]; /* hash chains, linked through hnext */
+	struct buf idle;             /* sentinel: idle.next is the oldest */
 	int nidle;
-	int nwaiting;                  /* sleeping in bget for an idle buffer */
+	int nwaiting; /* sleeping in bget for an idle buffer */
 } cache;
 
 static struct buf **
@@ -147,7 +147,7 @@ bio_init(void)
 	cache.idle.next = cache.idle.prev = &cache.idle;
 	for (b = cache.bufs; b < cache.bufs + NBUF; b++) {
 		sleep_lock_init(&b->lock, "buffer");
-		b->dev = NODEV;		/* names no block, on no chain */
+		b->dev = NODEV; /* names no block, on no chain */
 		idle_add(b, 0);
 	}
 }

@@ -43,7 +43,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
 
-#define SCAN_BATCH 16	/* entries read per readi(): 256 bytes of stack */
+#define SCAN_BATCH 16 /* entries read per readi(): 256 bytes of stack */
 
 static int
 name_equal(const char *a, const char *b)
@@ -59,11 +59,11 @@ is_dot_or_dotdot(const char *name)
 
 /* What one pass over a directory found. */
 struct dirscan {
-	int found;       /* name is present ... */
-	uint off;        /* ... at this offset ... */
-	uint inum;       /* ... naming this inode */
-	uint free_off;   /* the first free slot, or the end of the directory */
-	int others;      /* entries seen other than "." and ".." */
+	int found;     /* name is present ... */
+	uint off;      /* ... at this offset ... */
+	uint inum;     /* ... naming this inode */
+	uint free_off; /* the first free slot, or the end of the directory */
+	int others;    /* entries seen other than "." and ".." */
 };
 
 /*
@@ -217,7 +217,7 @@ path_resolve(char *path, struct pathres *pr)
 		path = next_component(path, pr->name);
 	}
 	if (ds.found && next == 0) {
-		iunlockput(dp);		/* inode cache full */
+		iunlockput(dp); /* inode cache full */
 		return -1;
 	}
 	pr->dir = dp;
@@ -247,7 +247,7 @@ namei(char *path)
 	while (*rest == '/')
 		rest++;
 	if (*rest == '\0')
-		return walk_start(path);	/* "/" or "" */
+		return walk_start(path); /* "/" or "" */
 	if (path_resolve(path, &pr) < 0)
 		return 0;
 	ip = pr.ip;
@@ -271,9 +271,10 @@ inode_new(struct inode *parent, short type, short major, short minor)
 	ilock(ip);
 	ip->major = major;
 	ip->minor = minor;
-	if (type == T_DIR && (dir_put(ip, 0, ".", ip->inum) < 0 ||
-	    dir_put(ip, sizeof(struct dirent), "..", parent->inum) < 0)) {
-		iunlockput(ip);		/* nlink 0: this frees it */
+	if (type == T_DIR &&
+	    (dir_put(ip, 0, ".", ip->inum) < 0 ||
+		dir_put(ip, sizeof(struct dirent), "..", parent->inum) < 0)) {
+		iunlockput(ip); /* nlink 0: this frees it */
 		return 0;
 	}
 	return ip;
@@ -294,10 +295,9 @@ path_create(char *path, short type, short major, short minor)
 		return 0;
 	if ((ip = pr.ip) != 0) {
 		pr.ip = 0;
-		path_release(&pr);	/* before locking ip: it may be ".." */
+		path_release(&pr); /* before locking ip: it may be ".." */
 		ilock(ip);
-		if (type == T_FILE && (ip->type == T_FILE ||
-		    ip->type == T_DEVICE))
+		if (type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE))
 			return ip;
 		iunlockput(ip);
 		return 0;
@@ -306,13 +306,13 @@ path_create(char *path, short type, short major, short minor)
 	if (ip == 0)
 		goto fail;
 	if (dir_add(pr.dir, pr.name, ip->inum) < 0) {
-		iunlockput(ip);		/* unnamed: freed */
+		iunlockput(ip); /* unnamed: freed */
 		goto fail;
 	}
 	ip->nlink = 1;
 	iupdate(ip);
 	if (type == T_DIR) {
-		pr.dir->nlink++;	/* the new directory's ".." */
+		pr.dir->nlink++; /* the new directory's ".." */
 		iupdate(pr.dir);
 	}
 	path_release(&pr);
@@ -347,7 +347,7 @@ path_unlink(char *path)
 	if (dir_put(pr.dir, pr.off, 0, 0) < 0)
 		panic("unlink: clearing an existing entry failed");
 	if (ip->type == T_DIR && pr.dir->nlink > 0) {
-		pr.dir->nlink--;	/* ip's ".." no longer counts */
+		pr.dir->nlink--; /* ip's ".." no longer counts */
 		iupdate(pr.dir);
 	}
 	if (ip->nlink > 0)
@@ -357,7 +357,7 @@ path_unlink(char *path)
 out_unlock:
 	iunlock(ip);
 out:
-	path_release(&pr);	/* drops ip: frees it if it was the last */
+	path_release(&pr); /* drops ip: frees it if it was the last */
 	return r;
 }
 

@@ -32,7 +32,7 @@
 
 static struct {
 	struct spinlock lock;
-	struct file *free;	/* entries with ref 0, linked by next_free */
+	struct file *free; /* entries with ref 0, linked by next_free */
 	struct file files[NFILE];
 } ftable;
 

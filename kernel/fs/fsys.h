@@ -9,26 +9,26 @@
 #include "kernel/param.h"
 #include "kernel/fs.h"
 #include "kernel/lib/lib.h"
-#include "kernel/proc/sync.h"   /* struct sleeplock */
+#include "kernel/proc/sync.h" /* struct sleeplock */
 
 struct stat;
 
 /* ---- buffer cache (bio.c) ---- */
 struct buf {
-	uint dev;             /* identity, refs and links: guarded by the cache lock */
+	uint dev; /* identity, refs and links: guarded by the cache lock */
 	uint blockno;
-	uint refs;            /* bread() holders and log pins */
-	struct buf *hnext;    /* hash chain */
+	uint refs;         /* bread() holders and log pins */
+	struct buf *hnext; /* hash chain */
 	struct buf **hprevp;
-	struct buf *prev;     /* idle list, while refs == 0 */
+	struct buf *prev; /* idle list, while refs == 0 */
 	struct buf *next;
 	struct sleeplock lock;
-	int valid;            /* data holds the block's contents; guarded by lock */
+	int valid; /* data holds the block's contents; guarded by lock */
 	uchar data[BSIZE];
 };
 
 void bio_init(void);
-struct buf *bread(uint dev, uint blockno);   /* returns it locked */
+struct buf *bread(uint dev, uint blockno); /* returns it locked */
 void bwrite(struct buf *b);
 void bwrite_to(struct buf *b, uint blockno);
 void bwrite_many(struct buf **bs, const uint *dst, int n);
@@ -52,15 +52,15 @@ struct inode {
 	/* Identity and cache links: guarded by the inode cache's spinlock. */
 	uint dev;
 	uint inum;
-	int ref;              /* references held in memory; 0: reusable */
-	struct inode *hash_next;      /* chain of the cache bucket for (dev, inum) */
-	struct inode *lru_prev;       /* unused list (ref 0), oldest first */
+	int ref;                 /* references held in memory; 0: reusable */
+	struct inode *hash_next; /* chain of the cache bucket for (dev, inum) */
+	struct inode *lru_prev;  /* unused list (ref 0), oldest first */
 	struct inode *lru_next;
-	char hashed;          /* on a bucket chain: (dev, inum) are meaningful */
+	char hashed; /* on a bucket chain: (dev, inum) are meaningful */
 
 	/* The copy of the on-disk inode: guarded by lock. */
 	struct sleeplock lock;
-	char valid;           /* the fields below were read from disk */
+	char valid; /* the fields below were read from disk */
 	short type;
 	short major;
 	short minor;
@@ -69,20 +69,21 @@ struct inode {
 	uint addrs[NDIRECT + 1];
 };
 
-void fs_init(int dev);     /* reads the superblock, recovers the log; needs a process */
+void fs_init(int dev); /* reads the superblock, recovers the log; needs a process */
 struct inode *ialloc(uint dev, short type);
 struct inode *iget(uint dev, uint inum);
 struct inode *idup(struct inode *ip);
 void ilock(struct inode *ip);
 void iunlock(struct inode *ip);
 void iput(struct inode *ip);
-int  iput_if_not_last(struct inode *ip);  /* 1: dropped a shared reference; 0: use iput in an op */
+int iput_if_not_last(
+    struct inode *ip); /* 1: dropped a shared reference; 0: use iput in an op */
 void iunlockput(struct inode *ip);
 void iupdate(struct inode *ip);
 void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
-int  readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
-int  writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
+int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
+int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
 uint copy_out_prefix(int user_dst, uint64 dst, const void *src, uint n);
 uint copy_in_prefix(void *dst, int user_src, uint64 src, uint n);
 
@@ -93,46 +94,46 @@ uint copy_in_prefix(void *dst, int user_src, uint64 src, uint n);
  * component, locked, and what that component names there.
  */
 struct pathres {
-	struct inode *dir;        /* locked; a live directory */
-	char name[DIRSIZ + 1];    /* the last component, NUL-terminated */
-	struct inode *ip;         /* the entry's inode (unlocked reference), or 0 */
-	uint off;                 /* byte offset of the entry in dir, if ip */
+	struct inode *dir;     /* locked; a live directory */
+	char name[DIRSIZ + 1]; /* the last component, NUL-terminated */
+	struct inode *ip; /* the entry's inode (unlocked reference), or 0 */
+	uint off;         /* byte offset of the entry in dir, if ip */
 };
 
-int  path_resolve(char *path, struct pathres *pr);
+int path_resolve(char *path, struct pathres *pr);
 void path_release(struct pathres *pr);
 struct inode *namei(char *path);
 struct inode *path_create(char *path, short type, short major, short minor);
-int  path_unlink(char *path);
-int  path_link(char *old, char *new);
+int path_unlink(char *path);
+int path_link(char *old, char *new);
 
 /* ---- open files (file.c) ---- */
 struct pipe;
 struct file {
 	enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE } type;
-	int ref;              /* descriptors naming it; guarded by the file table lock */
-	struct file *next_free;   /* free list link, while ref is 0 */
+	int ref; /* descriptors naming it; guarded by the file table lock */
+	struct file *next_free; /* free list link, while ref is 0 */
 	char readable;
 	char writable;
-	struct pipe *pipe;    /* FD_PIPE */
-	struct inode *ip;     /* FD_INODE and FD_DEVICE */
-	uint off;             /* FD_INODE */
-	short major;          /* FD_DEVICE */
+	struct pipe *pipe; /* FD_PIPE */
+	struct inode *ip;  /* FD_INODE and FD_DEVICE */
+	uint off;          /* FD_INODE */
+	short major;       /* FD_DEVICE */
 };
 
 void file_init(void);
 struct file *file_alloc(void);
 struct file *file_dup(struct file *f);
 void file_close(struct file *f);
-int  file_stat(struct file *f, uint64 addr);
-int  file_read(struct file *f, uint64 addr, int n);
-int  file_write(struct file *f, uint64 addr, int n);
+int file_stat(struct file *f, uint64 addr);
+int file_read(struct file *f, uint64 addr, int n);
+int file_write(struct file *f, uint64 addr, int n);
 
 /* ---- pipes (pipe.c) ---- */
-int  pipe_alloc(struct file **rf, struct file **wf);
+int pipe_alloc(struct file **rf, struct file **wf);
 void pipe_close(struct pipe *pi, int writable);
-int  pipe_read(struct pipe *pi, uint64 addr, int n);
-int  pipe_write(struct pipe *pi, uint64 addr, int n);
+int pipe_read(struct pipe *pi, uint64 addr, int n);
+int pipe_write(struct pipe *pi, uint64 addr, int n);
 
 /* ---- system calls (sysfile.c) ---- */
 uint64 sys_read(void);

@@ -53,7 +53,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
 
-#define ICACHE_BUCKETS 61	/* prime, a little above NINODE */
+#define ICACHE_BUCKETS 61 /* prime, a little above NINODE */
 
 static struct superblock sb;
 
@@ -61,7 +61,7 @@ static struct {
 	struct spinlock lock;
 	struct inode entry[NINODE];
 	struct inode *bucket[ICACHE_BUCKETS];
-	struct inode unused;	/* list head: next is the oldest */
+	struct inode unused; /* list head: next is the oldest */
 } icache;
 
 static void icache_init(void);
@@ -101,7 +101,7 @@ balloc(uint dev)
 		for (; bno < last; bno++) {
 			i = bno % BPB;
 			if (map->data[i / 8] == 0xff) {
-				bno |= 7;	/* the whole byte is taken */
+				bno |= 7; /* the whole byte is taken */
 				continue;
 			}
 			if ((map->data[i / 8] & (1 << (i % 8))) == 0)
@@ -147,13 +147,16 @@ bfree(uint dev, uint bno)
  * exactly when its ref is 0.
  */
 #ifdef DEBUG_CHECKS
-#define ICACHE_ASSERT(cond, what, ip) do { \
-	if (!(cond)) \
-		panic("icache: %s (inode %u, ref %d)", what, (ip)->inum, \
-		    (ip)->ref); \
-} while (0)
+#define ICACHE_ASSERT(cond, what, ip)                                \
+	do {                                                         \
+		if (!(cond))                                         \
+			panic("icache: %s (inode %u, ref %d)", what, \
+			    (ip)->inum, (ip)->ref);                  \
+	} while (0)
 #else
-#define ICACHE_ASSERT(cond, what, ip) do { } while (0)
+#define ICACHE_ASSERT(cond, what, ip) \
+	do {                          \
+	} while (0)
 #endif
 
 static void
@@ -283,7 +286,7 @@ ialloc(uint dev, short type)
 		b = bread(dev, IBLOCK(inum, sb));
 		dip = dinode_in(b, inum);
 		if (dip->type == 0)
-			break;		/* keep b: holding it claims the slot */
+			break; /* keep b: holding it claims the slot */
 		brelse(b);
 	}
 	if (inum >= sb.ninodes)
@@ -378,7 +381,7 @@ iput(struct inode *ip)
 		sleep_unlock(&ip->lock);
 		spin_lock(&icache.lock);
 		ip->ref = 0;
-		unused_insert(ip, 1);	/* nothing worth keeping: reuse first */
+		unused_insert(ip, 1); /* nothing worth keeping: reuse first */
 	} else if (--ip->ref == 0) {
 		unused_insert(ip, 0);
 	}
@@ -418,7 +421,7 @@ reclaim_orphans(uint dev)
 			panic("reclaim_orphans: inode cache full at boot");
 		kprintf("fs: freeing orphaned inode %u\n", inum);
 		op_begin();
-		ilock(ip);	/* reads nlink 0: the iput() frees it */
+		ilock(ip); /* reads nlink 0: the iput() frees it */
 		iunlockput(ip);
 		op_end();
 	}
@@ -533,7 +536,7 @@ copy_out_prefix(int user_dst, uint64 dst, const void *src, uint n)
 	for (done = 0; done < n; done += piece) {
 		piece = min_uint(n - done, PGSIZE - (dst + done) % PGSIZE);
 		if (either_copyout(user_dst, dst + done,
-		    (const char *)src + done, piece) < 0)
+			(const char *)src + done, piece) < 0)
 			break;
 	}
 	return done;
@@ -546,8 +549,8 @@ copy_in_prefix(void *dst, int user_src, uint64 src, uint n)
 
 	for (done = 0; done < n; done += piece) {
 		piece = min_uint(n - done, PGSIZE - (src + done) % PGSIZE);
-		if (either_copyin((char *)dst + done, user_src, src + done,
-		    piece) < 0)
+		if (either_copyin(
+			(char *)dst + done, user_src, src + done, piece) < 0)
 			break;
 	}
 	return done;
@@ -570,11 +573,11 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 	for (done = 0; done < n; done += got) {
 		bno = bmap(ip, (off + done) / BSIZE, 0);
 		if (bno == 0)
-			break;		/* damaged inode: stop at the hole */
+			break; /* damaged inode: stop at the hole */
 		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
 		b = bread(ip->dev, bno);
-		got = copy_out_prefix(user_dst, dst + done,
-		    b->data + (off + done) % BSIZE, want);
+		got = copy_out_prefix(
+		    user_dst, dst + done, b->data + (off + done) % BSIZE, want);
 		brelse(b);
 		if (got < want)
 			return done + got > 0 ? (int)(done + got) : -1;
@@ -607,11 +610,11 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 			break;
 		bno = bmap(ip, (off + done) / BSIZE, 1);
 		if (bno == 0)
-			break;		/* disk full */
+			break; /* disk full */
 		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
 		b = bread(ip->dev, bno);
-		got = copy_in_prefix(b->data + (off + done) % BSIZE, user_src,
-		    src + done, want);
+		got = copy_in_prefix(
+		    b->data + (off + done) % BSIZE, user_src, src + done, want);
 		if (got > 0)
 			log_write(b);
 		brelse(b);

@@ -65,15 +65,15 @@ _Static_assert(sizeof(struct log_header) <= BSIZE, "log header must fit a block"
 static struct {
 	struct spinlock lock;
 	uint dev;
-	uint header;          /* block number of the header; slot i is header + 1 + i */
-	uint nslots;          /* blocks one transaction may hold */
-	int active;           /* operations in the open transaction */
-	int committing;       /* the last operation is committing: nobody may join */
-	int closing;          /* an operation waits for this commit: nobody may join */
-	uint64 open_seq;      /* number of the open transaction */
-	uint64 durable_seq;   /* highest transaction whose commit is durable */
-	int clear_unflushed;  /* step 8 is owed */
-	uint n;               /* blocks the open transaction changed */
+	uint header; /* block number of the header; slot i is header + 1 + i */
+	uint nslots; /* blocks one transaction may hold */
+	int active;  /* operations in the open transaction */
+	int committing; /* the last operation is committing: nobody may join */
+	int closing; /* an operation waits for this commit: nobody may join */
+	uint64 open_seq;     /* number of the open transaction */
+	uint64 durable_seq;  /* highest transaction whose commit is durable */
+	int clear_unflushed; /* step 8 is owed */
+	uint n;              /* blocks the open transaction changed */
 	uint home[LOGBLOCKS];
 } wal;
 
@@ -125,7 +125,7 @@ static void
 commit_to_log(void)
 {
 	if (wal.clear_unflushed) {
-		bflush();	/* step 8 of the previous transaction */
+		bflush(); /* step 8 of the previous transaction */
 		wal.clear_unflushed = 0;
 	}
 	write_recorded(0);
@@ -274,7 +274,7 @@ op_end(void)
 	wal.committing = 1;
 	spin_unlock(&wal.lock);
 
-	commit();	/* sleeps on the disk: no spinlock held */
+	commit(); /* sleeps on the disk: no spinlock held */
 
 	spin_lock(&wal.lock);
 	wal.committing = 0;

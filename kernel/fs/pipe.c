@@ -85,10 +85,10 @@ pipe_close(struct pipe *pi, int writable)
 	spin_lock(&pi->lock);
 	if (writable) {
 		pi->writeopen = 0;
-		proc_wakeup(&pi->nread);	/* readers see end of file */
+		proc_wakeup(&pi->nread); /* readers see end of file */
 	} else {
 		pi->readopen = 0;
-		proc_wakeup(&pi->nwrite);	/* writers see the error */
+		proc_wakeup(&pi->nwrite); /* writers see the error */
 	}
 	unused = !pi->readopen && !pi->writeopen;
 	spin_unlock(&pi->lock);
@@ -121,8 +121,8 @@ pipe_write(struct pipe *pi, uint64 addr, int n)
 			continue;
 		}
 		chunk = min3(n - done, room, PIPESIZE - pi->nwrite % PIPESIZE);
-		got = copy_in_prefix(&pi->data[pi->nwrite % PIPESIZE], 1,
-		    addr + done, chunk);
+		got = copy_in_prefix(
+		    &pi->data[pi->nwrite % PIPESIZE], 1, addr + done, chunk);
 		pi->nwrite += got;
 		done += got;
 		if (got < chunk)
@@ -162,8 +162,8 @@ pipe_read(struct pipe *pi, uint64 addr, int n)
 	while (done < (uint)n && pi->nread != pi->nwrite) {
 		chunk = min3(n - done, pi->nwrite - pi->nread,
 		    PIPESIZE - pi->nread % PIPESIZE);
-		got = copy_out_prefix(1, addr + done,
-		    &pi->data[pi->nread % PIPESIZE], chunk);
+		got = copy_out_prefix(
+		    1, addr + done, &pi->data[pi->nread % PIPESIZE], chunk);
 		pi->nread += got;
 		done += got;
 		if (got < chunk) {

@@ -125,8 +125,7 @@ sys_pipe(void)
 		return -1;
 	fds[0] = fd_alloc(rf);
 	fds[1] = fds[0] < 0 ? -1 : fd_alloc(wf);
-	if (fds[1] < 0 ||
-	    copyout(p->pagetable, fdarray, fds, sizeof(fds)) < 0) {
+	if (fds[1] < 0 || copyout(p->pagetable, fdarray, fds, sizeof(fds)) < 0) {
 		if (fds[0] >= 0)
 			p->ofile[fds[0]] = 0;
 		if (fds[1] >= 0)
@@ -177,10 +176,10 @@ sys_open(void)
 	if (!open_allowed(ip, omode) || (f = file_alloc()) == 0)
 		goto fail_put;
 	if ((fd = fd_alloc(f)) < 0) {
-		file_close(f);		/* still FD_NONE: only frees the entry */
+		file_close(f); /* still FD_NONE: only frees the entry */
 		goto fail_put;
 	}
-	f->ip = ip;		/* the reference passes to f */
+	f->ip = ip; /* the reference passes to f */
 	f->readable = !(omode & O_WRONLY);
 	f->writable = (omode & (O_WRONLY | O_RDWR)) != 0;
 	if (ip->type == T_DEVICE) {
@@ -252,7 +251,7 @@ sys_chdir(void)
 			ip = old;
 		}
 		if (ip != 0)
-			iput(ip);	/* the old cwd, or the non-directory */
+			iput(ip); /* the old cwd, or the non-directory */
 	}
 	op_end();
 	return is_dir ? 0 : -1;

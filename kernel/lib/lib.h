@@ -7,7 +7,7 @@
 #define COWBIRD_LIB_H
 
 #include "kernel/types.h"
-#include "kernel/arch/cpu.h"    /* push_off, pop_off: spinlock users may need them */
+#include "kernel/arch/cpu.h" /* push_off, pop_off: spinlock users may need them */
 
 /* ---- spinlocks (spinlock.c): fair (ticket) locks ----
  * Holding a spinlock keeps interrupts off on this hart (push_off/pop_off,
@@ -16,33 +16,36 @@
  */
 struct cpu;
 struct spinlock {
-	uint next;              /* next ticket to hand out */
-	uint serving;           /* ticket now allowed in; free when next == serving */
-	struct cpu *holder;     /* hart holding it, or 0 */
-	void *locked_at;        /* return address of the holder's spin_lock */
+	uint next;    /* next ticket to hand out */
+	uint serving; /* ticket now allowed in; free when next == serving */
+	struct cpu *holder; /* hart holding it, or 0 */
+	void *locked_at;    /* return address of the holder's spin_lock */
 	const char *name;
 };
 
 /* For a lock initialised statically: struct spinlock x = SPINLOCK_INIT("x"); */
-#define SPINLOCK_INIT(lockname) { .name = (lockname) }
+#define SPINLOCK_INIT(lockname)    \
+	{                          \
+		.name = (lockname) \
+	}
 
 void spin_init(struct spinlock *lk, const char *name);
 void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
-int  spin_holding(struct spinlock *lk);
+int spin_holding(struct spinlock *lk);
 
 /* ---- strings (string.c) ---- */
 void *memset(void *dst, int c, uint n);
 void *memmove(void *dst, const void *src, uint n);
 void *memcpy(void *dst, const void *src, uint n);
-int   memcmp(const void *a, const void *b, uint n);
-int   strncmp(const char *a, const char *b, uint n);
+int memcmp(const void *a, const void *b, uint n);
+int strncmp(const char *a, const char *b, uint n);
 char *strncpy(char *dst, const char *src, int n);
-char *strlcpy_k(char *dst, const char *src, int n);   /* always NUL-terminates */
-int   strlen(const char *s);
-void  page_copy(void *dst, const void *src);          /* one PGSIZE page, doubleword copies */
-void  page_zero(void *dst);
-void  page_fill(void *dst, uint64 pattern);          /* every doubleword = pattern */
+char *strlcpy_k(char *dst, const char *src, int n); /* always NUL-terminates */
+int strlen(const char *s);
+void page_copy(void *dst, const void *src); /* one PGSIZE page, doubleword copies */
+void page_zero(void *dst);
+void page_fill(void *dst, uint64 pattern); /* every doubleword = pattern */
 
 /* ---- console output and panic (printf.c) ----
  * kprintf takes a lock so lines from different harts never interleave.
@@ -50,17 +53,23 @@ void  page_fill(void *dst, uint64 pattern);          /* every doubleword = patte
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void backtrace(void);
-void printf_init(void (*putc)(int c));   /* where kprintf's characters go */
-extern volatile int panicked;   /* set once; every hart stops when it sees it */
+void printf_init(void (*putc)(int c)); /* where kprintf's characters go */
+extern volatile int panicked; /* set once; every hart stops when it sees it */
 
-#define ASSERT(cond) \
-	do { if (!(cond)) panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); } while (0)
+#define ASSERT(cond)                                                           \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			panic("assertion failed: %s (%s:%d)", #cond, __FILE__, \
+			    __LINE__);                                         \
+	} while (0)
 
 /* Invariant checks that cost time: compiled in debug builds only (DEBUG=0 leaves them out). */
 #ifdef DEBUG_CHECKS
 #define DEBUG_ASSERT(cond) ASSERT(cond)
 #else
-#define DEBUG_ASSERT(cond) do { } while (0)
+#define DEBUG_ASSERT(cond) \
+	do {               \
+	} while (0)
 #endif
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -71,10 +71,12 @@ vkprintf(const char *fmt, va_list ap)
 			print_int(longs ? va_arg(ap, long) : va_arg(ap, int));
 			break;
 		case 'u':
-			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint), 10, 0);
+			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint),
+			    10, 0);
 			break;
 		case 'x':
-			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 0);
+			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint),
+			    16, 0);
 			break;
 		case 'p':
 			emit('0');
@@ -82,7 +84,8 @@ vkprintf(const char *fmt, va_list ap)
 			print_uint(va_arg(ap, uint64), 16, 16);
 			break;
 		case 's':
-			for (s = va_arg(ap, const char *), s = s ? s : "(null)"; *s; s++)
+			for (s = va_arg(ap, const char *), s = s ? s : "(null)";
+			     *s; s++)
 				emit(*s);
 			break;
 		case 'c':

@@ -47,7 +47,8 @@ spin_unlock(struct spinlock *lk)
 {
 	if (!spin_holding(lk))
 		panic("spin_unlock: '%s' not held by hart %d (holder: hart %d)",
-		    lk->name, mycpu()->hartid, lk->holder ? lk->holder->hartid : -1);
+		    lk->name, mycpu()->hartid,
+		    lk->holder ? lk->holder->hartid : -1);
 	lk->holder = 0;
 	lk->locked_at = 0;
 	__atomic_store_n(&lk->serving, lk->serving + 1, __ATOMIC_RELEASE);

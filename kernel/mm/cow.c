@@ -170,7 +170,8 @@ resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
 		return COW_NOT_COW;
 	table = (pagetable_t)PTE2PA(*l1pte);
 	pte = &table[PX(0, va)];
-	if ((*pte & (PTE_V | PTE_U | PTE_W)) == (PTE_V | PTE_U | PTE_W) && writable_ok) {
+	if ((*pte & (PTE_V | PTE_U | PTE_W)) == (PTE_V | PTE_U | PTE_W) &&
+	    writable_ok) {
 		*pa = PTE2PA(*pte);
 		return COW_OK;
 	}
@@ -182,7 +183,7 @@ resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
 
 	if ((table = cow_private_table(l1pte)) == 0)
 		return COW_NO_MEMORY;
-	*l1pte &= ~PTE_TABLE_RO;   /* it gains a writable leaf */
+	*l1pte &= ~PTE_TABLE_RO; /* it gains a writable leaf */
 	pte = &table[PX(0, va)];
 	old = (void *)PTE2PA(*pte);
 
@@ -267,7 +268,8 @@ fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 	if (copy == 0)
 		return -1;
 	page_copy(copy, (void *)PTE2PA(*parent_pte));
-	if (pt_map(child, va, PGSIZE, (uint64)copy, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0) {
+	if (pt_map(child, va, PGSIZE, (uint64)copy,
+		PTE_FLAGS(*parent_pte) & ~PTE_V) < 0) {
 		frame_free(copy);
 		return -1;
 	}

@@ -34,22 +34,22 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-#define NFRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
+#define NFRAMES  ((PHYSTOP - KERNBASE) / PGSIZE)
 #define NO_FRAME 0xffffffffU
 #define JUNK     0x5a5a5a5a5a5a5a5aUL
 
 struct frame {
 	uint32 refcount;
-	uint32 next_free;     /* index of the next free frame, or NO_FRAME */
+	uint32 next_free; /* index of the next free frame, or NO_FRAME */
 };
 
-extern char end[];        /* first byte after the kernel image (kernel.ld) */
+extern char end[]; /* first byte after the kernel image (kernel.ld) */
 
 static struct spinlock frame_lock;
 static struct frame frame_table[NFRAMES];
 static uint32 free_head = NO_FRAME;
 static uint64 nfree;
-static uint64 first_managed;   /* pa of the first managed frame */
+static uint64 first_managed; /* pa of the first managed frame */
 
 static uint32
 frame_index(uint64 pa)
@@ -188,8 +188,8 @@ put_shared(void *pa, const char *who)
 			panic("%s %p: %s", who, pa, bad);
 		if (c == 1)
 			return 0;
-		if (__atomic_compare_exchange_n(count, &c, c - 1, 0, __ATOMIC_ACQ_REL,
-		    __ATOMIC_ACQUIRE))
+		if (__atomic_compare_exchange_n(count, &c, c - 1, 0,
+			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return 1;
 	}
 }

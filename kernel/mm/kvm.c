@@ -38,11 +38,12 @@ kvm_init(void)
 		panic("kvm_init: no memory");
 
 	kvm_map(UART0, UART0, PGSIZE, PTE_R | PTE_W);
-	kvm_map(VIRT_TEST, VIRT_TEST, PGSIZE, PTE_R | PTE_W);	/* power off */
+	kvm_map(VIRT_TEST, VIRT_TEST, PGSIZE, PTE_R | PTE_W); /* power off */
 	kvm_map(VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
 	kvm_map(PLIC, PLIC, 0x400000, PTE_R | PTE_W);
 	kvm_map(KERNBASE, KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
-	kvm_map((uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext, PTE_R | PTE_W);
+	kvm_map((uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext,
+	    PTE_R | PTE_W);
 	kvm_map(TRAMPOLINE, (uint64)trampoline, PGSIZE, PTE_R | PTE_X);
 
 	for (i = 0; i < NPROC; i++) {
@@ -53,7 +54,8 @@ kvm_init(void)
 
 			if (pa == 0)
 				panic("kvm_init: no memory for kernel stacks");
-			kvm_map(KSTACK(i) + j * PGSIZE, (uint64)pa, PGSIZE, PTE_R | PTE_W);
+			kvm_map(KSTACK(i) + j * PGSIZE, (uint64)pa, PGSIZE,
+			    PTE_R | PTE_W);
 		}
 	}
 	for (i = 0; i < NCPU; i++)

@@ -9,35 +9,39 @@
 #include "kernel/riscv.h"
 
 /* ---- physical frames (frame.c) ---- */
-void   frame_init(void);
-void  *frame_alloc(void);          /* one frame, contents undefined, refcount 1; 0 if none */
-void  *frame_alloc_zeroed(void);   /* one zeroed frame, refcount 1; 0 if none */
-void   frame_free(void *pa);       /* drop a reference; the last one frees */
-int    frame_put_unless_last(void *pa);   /* 1: dropped, others hold it; 0: caller holds the only one */
-void   frame_ref_inc(void *pa);
-void   frame_ref_inc_leaves(const pte_t *table);   /* +1 for each frame a valid PTE of table maps */
-void   frame_free_leaves(pte_t *table);            /* frame_free each, clearing the PTEs */
-uint64 frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg);  /* returns free count */
-int    frame_refcount(void *pa);
+void frame_init(void);
+void *frame_alloc(void); /* one frame, contents undefined, refcount 1; 0 if none */
+void *frame_alloc_zeroed(void); /* one zeroed frame, refcount 1; 0 if none */
+void frame_free(void *pa);      /* drop a reference; the last one frees */
+int frame_put_unless_last(
+    void *pa); /* 1: dropped, others hold it; 0: caller holds the only one */
+void frame_ref_inc(void *pa);
+void frame_ref_inc_leaves(
+    const pte_t *table); /* +1 for each frame a valid PTE of table maps */
+void frame_free_leaves(pte_t *table); /* frame_free each, clearing the PTEs */
+uint64 frame_scan(void (*visit)(uint64 pa, int refs, void *arg),
+    void *arg); /* returns free count */
+int frame_refcount(void *pa);
 uint64 frame_free_count(void);
 uint64 frame_total_count(void);
-int    frame_is_managed(uint64 pa); /* inside the allocator's range */
-uint64 frame_shared_count(void);   /* frames with refcount > 1 */
-const char *frame_free_problem(uint64 pa);   /* why freeing pa is a bug, or 0 */
+int frame_is_managed(uint64 pa);           /* inside the allocator's range */
+uint64 frame_shared_count(void);           /* frames with refcount > 1 */
+const char *frame_free_problem(uint64 pa); /* why freeing pa is a bug, or 0 */
 
 /* ---- page tables (pagetable.c) ---- */
 pagetable_t pt_create(void);
 pte_t *pt_walk(pagetable_t pt, uint64 va, int alloc);
-pte_t *pt_walk_l1(pagetable_t pt, uint64 va, int alloc);  /* the level-1 PTE above va's level-0 table */
-int    pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
-void   pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_frames);
-void   pt_free_tables(pagetable_t pt);   /* leaf mappings must be gone already */
-uint64 pt_lookup_user(pagetable_t pt, uint64 va);   /* pa of a valid user page, or 0 */
+pte_t *pt_walk_l1(pagetable_t pt, uint64 va,
+    int alloc); /* the level-1 PTE above va's level-0 table */
+int pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
+void pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_frames);
+void pt_free_tables(pagetable_t pt); /* leaf mappings must be gone already */
+uint64 pt_lookup_user(pagetable_t pt, uint64 va); /* pa of a valid user page, or 0 */
 
 /* A level-0 table covers 2 MiB: its first address, and the next table's. */
-#define L0_SPAN            (1UL << PXSHIFT(1))
-#define L0_START(va)       ((va) & ~(L0_SPAN - 1))
-#define L0_NEXT(va)        (L0_START(va) + L0_SPAN)
+#define L0_SPAN      (1UL << PXSHIFT(1))
+#define L0_START(va) ((va) & ~(L0_SPAN - 1))
+#define L0_NEXT(va)  (L0_START(va) + L0_SPAN)
 
 /*
  * Software bit (RSW, ignored by the MMU) in a level-1 PTE: the level-0
@@ -55,7 +59,8 @@ uint64 pt_lookup_user(pagetable_t pt, uint64 va);   /* pa of a valid user page, 
 static inline int
 pt_table_is_shared(pte_t level1_pte)
 {
-	return (level1_pte & PTE_V) && frame_refcount((void *)PTE2PA(level1_pte)) > 1;
+	return (level1_pte & PTE_V) &&
+	    frame_refcount((void *)PTE2PA(level1_pte)) > 1;
 }
 
 /*
@@ -77,12 +82,14 @@ extern pagetable_t kernel_pagetable;
 
 /* ---- user address spaces (uvm.c) ---- */
 pagetable_t uvm_create(uint64 trapframe_pa);
-void   uvm_destroy(pagetable_t pt, uint64 size);   /* size is not needed any more */
-uint64 uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm);  /* new size or 0 */
-uint64 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz);  /* new size (oldsz..newsz) */
+void uvm_destroy(pagetable_t pt, uint64 size); /* size is not needed any more */
+uint64 uvm_grow(
+    pagetable_t pt, uint64 oldsz, uint64 newsz, int perm); /* new size or 0 */
+uint64 uvm_shrink(
+    pagetable_t pt, uint64 oldsz, uint64 newsz); /* new size (oldsz..newsz) */
 /* 0, or -1 with the child holding what it got so far: uvm_destroy it. */
-int    uvm_fork(pagetable_t parent, pagetable_t child, uint64 size);
-void   uvm_for_each_space(void (*visit)(pagetable_t pt, void *arg), void *arg);
+int uvm_fork(pagetable_t parent, pagetable_t child, uint64 size);
+void uvm_for_each_space(void (*visit)(pagetable_t pt, void *arg), void *arg);
 
 /*
  * The VM lock (vmlock.c): every change to a mapping of a live address
@@ -100,7 +107,8 @@ void vm_unlock_exclusive(void);
  * Resolve a page fault at va taken in user mode; 0 if the process may go
  * on, else the reason it must be killed, for the one-line diagnostic.
  */
-const char *vm_user_fault(pagetable_t pt, uint64 scause, uint64 va, uint64 stack_base);
+const char *vm_user_fault(
+    pagetable_t pt, uint64 scause, uint64 va, uint64 stack_base);
 
 /* ---- copy-on-write (cow.c) ----
  * fork_share_page and fork_share_table decide what fork does with one page
@@ -109,15 +117,18 @@ const char *vm_user_fault(pagetable_t pt, uint64 scause, uint64 va, uint64 stack
  * reuse or copy the page).  The page-fault handler calls cow_resolve,
  * copyout cow_write_target; both are the same code.
  */
-int  fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va);  /* 0 or -1 */
+int fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va); /* 0 or -1 */
 void fork_share_table(pte_t *parent_l1, pte_t *child_l1);
 enum cow_result { COW_OK, COW_NOT_COW, COW_NO_MEMORY };
 enum cow_result cow_resolve(pagetable_t pt, uint64 va);
-uint64 cow_write_target(pagetable_t pt, uint64 va);   /* pa of the page made writable, or 0 */
-pagetable_t cow_private_table(pte_t *l1pte);          /* va's level-0 table, unshared; 0 if no memory */
-void cow_put_table(pte_t *l1pte);                     /* unmap a whole level-0 table */
-int  pte_is_cow(pte_t pte);
-void cow_counters(uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tables_copied);
+uint64 cow_write_target(
+    pagetable_t pt, uint64 va); /* pa of the page made writable, or 0 */
+pagetable_t cow_private_table(
+    pte_t *l1pte); /* va's level-0 table, unshared; 0 if no memory */
+void cow_put_table(pte_t *l1pte); /* unmap a whole level-0 table */
+int pte_is_cow(pte_t pte);
+void cow_counters(
+    uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tables_copied);
 
 /*
  * What cow_resolve decided, per process (struct proc holds one; ps shows
@@ -125,22 +136,22 @@ void cow_counters(uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tables
  * returns it when pt is that process's page table, else 0.
  */
 struct cow_tally {
-	uint64 faults;     /* writes to COW pages (faults and copyouts) */
-	uint64 copied;     /* ... resolved by copying the frame */
-	uint64 reused;     /* ... resolved by reusing it */
+	uint64 faults; /* writes to COW pages (faults and copyouts) */
+	uint64 copied; /* ... resolved by copying the frame */
+	uint64 reused; /* ... resolved by reusing it */
 };
-struct cow_tally *cow_tally_of(pagetable_t pt);   /* in kernel/proc */
+struct cow_tally *cow_tally_of(pagetable_t pt); /* in kernel/proc */
 
 /* ---- pmap (pmap.c): one address space, region by region (kernel/pmap.h) ---- */
 struct pmap;
 void pmap_space(pagetable_t pt, uint64 sz, uint64 stack_base, struct pmap *m);
-void pmap_trapframe(uint64 trapframe_pa, struct pmap *m);  /* a zombie's only frame */
+void pmap_trapframe(uint64 trapframe_pa, struct pmap *m); /* a zombie's only frame */
 void pmap_kernel(struct pmap *m);
 
 /* Counters for the vmstat system call (struct vmstat in kernel/vmstat.h). */
 struct vmstat;
 void vm_stats(struct vmstat *out);
-int  vm_check_refcounts(int verbose);   /* number of frames whose count is wrong */
+int vm_check_refcounts(int verbose); /* number of frames whose count is wrong */
 
 /* ---- kernel <-> user copies (usercopy.c) ----
  * Each returns 0 on success and -1 when any byte of the user range is not

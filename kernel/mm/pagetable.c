@@ -79,7 +79,8 @@ pt_walk(pagetable_t pt, uint64 va, int alloc)
 	} else if (alloc) {
 #ifdef DEBUG_CHECKS
 		if (pt_table_is_shared(*l1pte))
-			panic("pt_walk: mapping va 0x%lx into a shared table", va);
+			panic("pt_walk: mapping va 0x%lx into a shared table",
+			    va);
 #endif
 		*l1pte &= ~PTE_TABLE_RO;
 	}
@@ -152,7 +153,8 @@ pt_free_tables(pagetable_t pt)
 		if ((pte & PTE_V) == 0)
 			continue;
 		if (pte & (PTE_R | PTE_W | PTE_X))
-			panic("pt_free_tables: leaf 0x%lx still mapped at index %d", pte, i);
+			panic("pt_free_tables: leaf 0x%lx still mapped at index %d",
+			    pte, i);
 		pt_free_tables((pagetable_t)PTE2PA(pte));
 		pt[i] = 0;
 	}

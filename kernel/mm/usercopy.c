@@ -75,7 +75,7 @@ copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max)
 		}
 		srcva = va + PGSIZE;
 	}
-	return -1;   /* no NUL within max bytes */
+	return -1; /* no NUL within max bytes */
 }
 
 /* The running process's page table (kernel/arch/cpu.h: set by the scheduler and exec). */

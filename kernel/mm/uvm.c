@@ -110,9 +110,9 @@ uvm_destroy(pagetable_t pt, uint64 size)
 
 	(void)size;
 	vm_lock_shared();
-	pt_unmap(pt, TRAPFRAME, 2, 0);   /* the trap frame and the trampoline */
+	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	vm_unlock_shared();
-	for (i = 0; i <= (int)PX(2, MAXVA - 1); i++) {   /* the user half */
+	for (i = 0; i <= (int)PX(2, MAXVA - 1); i++) { /* the user half */
 		pagetable_t l1;
 
 		if ((pt[i] & PTE_V) == 0)
@@ -203,7 +203,8 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 	if (newsz >= oldsz)
 		return oldsz;
 	while (end > start) {
-		uint64 from = L0_START(end - 1) > start ? L0_START(end - 1) : start;
+		uint64 from =
+		    L0_START(end - 1) > start ? L0_START(end - 1) : start;
 		pte_t *l1pte;
 		pagetable_t table;
 		uint64 a;
@@ -211,7 +212,8 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 		vm_lock_shared();
 		l1pte = pt_walk_l1(pt, from, 0);
 		if (l1pte && (*l1pte & PTE_V)) {
-			if (from == L0_START(from) && from != L0_START(TRAPFRAME)) {
+			if (from == L0_START(from) &&
+			    from != L0_START(TRAPFRAME)) {
 				cow_put_table(l1pte);
 			} else if ((table = cow_private_table(l1pte)) != 0) {
 				for (a = from; a < end; a += PGSIZE) {
@@ -252,7 +254,7 @@ fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 			continue;
 		}
 		if ((*pte & PTE_V) == 0)
-			continue;   /* a hole: the guard page */
+			continue; /* a hole: the guard page */
 		vm_lock_shared();
 		r = fork_share_page(pte, child, va);
 		vm_unlock_shared();

@@ -34,20 +34,20 @@
 #define NFRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
 
 /* Per-frame marks for level-0 tables. */
-#define SEEN_TABLE     1   /* its leaves were counted */
-#define HAS_WRITABLE   2   /* it holds a writable user leaf */
-#define MARKED_RO      4   /* some level-1 PTE to it says PTE_TABLE_RO */
+#define SEEN_TABLE   1 /* its leaves were counted */
+#define HAS_WRITABLE 2 /* it holds a writable user leaf */
+#define MARKED_RO    4 /* some level-1 PTE to it says PTE_TABLE_RO */
 
 static struct spinlock audit_lock = { .name = "vmcheck" };
-static ushort refs_seen[NFRAMES];   /* references the page tables imply */
+static ushort refs_seen[NFRAMES]; /* references the page tables imply */
 static uchar marks[NFRAMES];
 
 struct audit {
-	int full;          /* 0: only count the shared tables, for vmstat */
+	int full; /* 0: only count the shared tables, for vmstat */
 	int verbose;
 	int bad;
-	uint64 zero;       /* frames with count 0 */
-	uint64 tables;     /* level-0 tables shared right now (for vmstat) */
+	uint64 zero;   /* frames with count 0 */
+	uint64 tables; /* level-0 tables shared right now (for vmstat) */
 };
 
 static uint64
@@ -128,7 +128,9 @@ count_space(pagetable_t root, void *arg)
 				marks[idx((uint64)table)] |= MARKED_RO;
 			if (i == PX(2, TRAPFRAME) && j == PX(1, TRAPFRAME) &&
 			    refs_seen[idx((uint64)table)] > 1)
-				problem(a, "the table holding a trap frame is shared", (uint64)table);
+				problem(a,
+				    "the table holding a trap frame is shared",
+				    (uint64)table);
 			if ((marks[idx((uint64)table)] & SEEN_TABLE) == 0) {
 				marks[idx((uint64)table)] |= SEEN_TABLE;
 				if (a->full)
@@ -152,14 +154,16 @@ check_frame(uint64 pa, int refs, void *arg)
 		a->zero++;
 	if (seen > 0 && refs != seen) {
 		if (a->verbose)
-			kprintf("vmcheck: frame 0x%lx has refcount %d but %d references in page tables\n",
+			kprintf(
+			    "vmcheck: frame 0x%lx has refcount %d but %d references in page tables\n",
 			    pa, refs, seen);
 		a->bad++;
 	}
 	if ((m & SEEN_TABLE) && seen > 1 && (m & HAS_WRITABLE))
 		problem(a, "a shared level-0 table holds a writable leaf", pa);
 	if ((m & MARKED_RO) && (m & HAS_WRITABLE))
-		problem(a, "a table marked PTE_TABLE_RO holds a writable leaf", pa);
+		problem(
+		    a, "a table marked PTE_TABLE_RO holds a writable leaf", pa);
 }
 
 /*
@@ -181,7 +185,8 @@ audit(int full, int verbose, uint64 *tables_shared)
 	vm_unlock_exclusive();
 	if (full && a.zero != nfree) {
 		if (verbose)
-			kprintf("vmcheck: %lu frames have refcount 0 but %lu are free\n",
+			kprintf(
+			    "vmcheck: %lu frames have refcount 0 but %lu are free\n",
 			    a.zero, nfree);
 		a.bad++;
 	}

@@ -22,8 +22,8 @@
 #include "kernel/mm/mm.h"
 
 static struct {
-	int writer;      /* 1 while the audit holds or waits for the lock */
-	int readers;     /* shared holders */
+	int writer;  /* 1 while the audit holds or waits for the lock */
+	int readers; /* shared holders */
 } vmlock;
 
 void

@@ -24,21 +24,21 @@
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
 
-#define ELF_MAGIC   0x464c457fU   /* "\x7fELF" little-endian */
+#define ELF_MAGIC   0x464c457fU /* "\x7fELF" little-endian */
 #define ELFCLASS64  2
 #define ELFDATA2LSB 1
 #define ET_EXEC     2
 #define EM_RISCV    243
 #define PT_LOAD     1
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
+#define PF_X        1
+#define PF_W        2
+#define PF_R        4
 #define MAX_PHDRS   16
 
 struct elf_header {
 	uint32 magic;
-	uchar  class, data, version, osabi;
-	uchar  pad[8];
+	uchar class, data, version, osabi;
+	uchar pad[8];
 	uint16 type, machine;
 	uint32 version2;
 	uint64 entry, phoff, shoff;
@@ -64,7 +64,8 @@ elf_header_ok(const struct elf_header *eh)
 {
 	return eh->magic == ELF_MAGIC && eh->class == ELFCLASS64 &&
 	    eh->data == ELFDATA2LSB && eh->type == ET_EXEC &&
-	    eh->machine == EM_RISCV && eh->phentsize == sizeof(struct prog_header) &&
+	    eh->machine == EM_RISCV &&
+	    eh->phentsize == sizeof(struct prog_header) &&
 	    eh->phnum <= MAX_PHDRS;
 }
 
@@ -76,7 +77,7 @@ segment_perm(uint32 flags)
 	if (flags & PF_R)
 		perm |= PTE_R;
 	if (flags & PF_W)
-		perm |= PTE_W | PTE_R;   /* W without R is reserved */
+		perm |= PTE_W | PTE_R; /* W without R is reserved */
 	if (flags & PF_X)
 		perm |= PTE_X;
 	return perm;
@@ -93,9 +94,9 @@ load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *p
 	uint64 va;
 
 	if (ph->memsz < ph->filesz || ph->vaddr % PGSIZE != 0 ||
-	    ph->vaddr + ph->memsz < ph->vaddr || ph->vaddr + ph->memsz > TRAPFRAME ||
-	    ph->vaddr < *sz || ph->off + ph->filesz < ph->off ||
-	    ph->off + ph->filesz > ip->size ||
+	    ph->vaddr + ph->memsz < ph->vaddr ||
+	    ph->vaddr + ph->memsz > TRAPFRAME || ph->vaddr < *sz ||
+	    ph->off + ph->filesz < ph->off || ph->off + ph->filesz > ip->size ||
 	    ((ph->flags & PF_W) && (ph->flags & PF_X)))
 		return -1;
 
@@ -109,12 +110,14 @@ load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *p
 		if (from_file > PGSIZE)
 			from_file = PGSIZE;
 		memset(frame + from_file, 0, PGSIZE - from_file);
-		if (pt_map(pt, va, PGSIZE, (uint64)frame, segment_perm(ph->flags)) < 0) {
+		if (pt_map(pt, va, PGSIZE, (uint64)frame,
+			segment_perm(ph->flags)) < 0) {
 			frame_free(frame);
 			return -1;
 		}
 		*sz = va + PGSIZE;
-		if (from_file && read_exact(ip, frame, ph->off + done, from_file) < 0)
+		if (from_file &&
+		    read_exact(ip, frame, ph->off + done, from_file) < 0)
 			return -1;
 	}
 	return 0;
@@ -122,7 +125,8 @@ load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *p
 
 /* Strings, then the argv array, at the top of the stack page. */
 static int
-push_args(pagetable_t pt, uint64 stack_base, char **argv, uint64 *sp_out, int *argc_out)
+push_args(pagetable_t pt, uint64 stack_base, char **argv, uint64 *sp_out,
+    int *argc_out)
 {
 	uint64 uargv[MAXARG + 1];
 	uint64 sp = stack_base + PGSIZE;
@@ -140,7 +144,8 @@ push_args(pagetable_t pt, uint64 stack_base, char **argv, uint64 *sp_out, int *a
 	}
 	uargv[argc] = 0;
 	sp = (sp - (argc + 1) * sizeof(uint64)) & ~15UL;
-	if (sp < stack_base || copyout(pt, sp, uargv, (argc + 1) * sizeof(uint64)) < 0)
+	if (sp < stack_base ||
+	    copyout(pt, sp, uargv, (argc + 1) * sizeof(uint64)) < 0)
 		return -1;
 	*sp_out = sp;
 	*argc_out = argc;
@@ -184,7 +189,8 @@ exec(char *path, char **argv)
 	for (i = 0; i < eh.phnum; i++) {
 		if (read_exact(ip, &ph, eh.phoff + i * sizeof(ph), sizeof(ph)) < 0)
 			goto bad;
-		if (ph.type == PT_LOAD && ph.memsz > 0 && load_segment(pt, &sz, ip, &ph) < 0)
+		if (ph.type == PT_LOAD && ph.memsz > 0 &&
+		    load_segment(pt, &sz, ip, &ph) < 0)
 			goto bad;
 	}
 	iunlockput(ip);
@@ -195,7 +201,8 @@ exec(char *path, char **argv)
 	stack_base = PGROUNDUP(sz) + PGSIZE;
 	if (stack_base + PGSIZE > TRAPFRAME || (stack = frame_alloc_zeroed()) == 0)
 		goto bad;
-	if (pt_map(pt, stack_base, PGSIZE, (uint64)stack, PTE_R | PTE_W | PTE_U) < 0) {
+	if (pt_map(pt, stack_base, PGSIZE, (uint64)stack,
+		PTE_R | PTE_W | PTE_U) < 0) {
 		frame_free(stack);
 		goto bad;
 	}
@@ -209,17 +216,17 @@ exec(char *path, char **argv)
 	old = p->pagetable;
 	old_sz = p->sz;
 	p->pagetable = pt;
-	mycpu()->user_pt = pt;     /* for user copies on this hart (mm/usercopy.c) */
+	mycpu()->user_pt = pt; /* for user copies on this hart (mm/usercopy.c) */
 	p->sz = sz;
 	p->stack_base = stack_base;
 	spin_unlock(&p->lock);
-	fpu_reset(&p->fpu);        /* the new program starts with FP off */
+	fpu_reset(&p->fpu); /* the new program starts with FP off */
 	p->trapframe->x[REG_PC] = eh.entry;
 	p->trapframe->x[REG_SP] = sp;
 	p->trapframe->x[REG_A1] = sp;
 	if (old)
 		uvm_destroy(old, old_sz);
-	return argc;   /* lands in a0 */
+	return argc; /* lands in a0 */
 
 bad:
 	if (pt)

@@ -262,7 +262,7 @@ proc_fork(void)
 	c->sz = p->sz;
 	c->stack_base = p->stack_base;
 	*c->trapframe = *p->trapframe;
-	c->trapframe->x[REG_A0] = 0;   /* fork returns 0 in the child */
+	c->trapframe->x[REG_A0] = 0; /* fork returns 0 in the child */
 	fpu_copy(&c->fpu, &p->fpu);
 	for (fd = 0; fd < NOFILE; fd++)
 		if (p->ofile[fd])
@@ -382,7 +382,8 @@ proc_wait(uint64 status_addr)
 	 * Only this process reaps its children, so c stays put meanwhile.
 	 * A bad status pointer leaves the child for a later wait.
 	 */
-	if (status_addr != 0 && copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
+	if (status_addr != 0 &&
+	    copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
 		return -1;
 	spin_lock(&family_lock);
 	sibling_remove(&p->zombies, c);
@@ -479,7 +480,7 @@ proc_lookup_locked(int pid)
 		;
 	if (p != 0) {
 		spin_lock(&p->lock);
-		if (p->state == UNUSED) {   /* being freed */
+		if (p->state == UNUSED) { /* being freed */
 			spin_unlock(&p->lock);
 			p = 0;
 		}
@@ -508,8 +509,12 @@ const char *
 proc_state_name(struct proc *p)
 {
 	static const char *names[] = {
-		[UNUSED] = "unused", [USED] = "used", [SLEEPING] = "sleep",
-		[RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
+		[UNUSED] = "unused",
+		[USED] = "used",
+		[SLEEPING] = "sleep",
+		[RUNNABLE] = "runble",
+		[RUNNING] = "run",
+		[ZOMBIE] = "zombie",
 	};
 
 	return names[p->state];

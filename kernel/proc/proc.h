@@ -11,7 +11,7 @@
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/regs.h"
 #include "kernel/lib/lib.h"
-#include "kernel/mm/mm.h"        /* either_copyin/out, for code that got them here */
+#include "kernel/mm/mm.h" /* either_copyin/out, for code that got them here */
 #include "kernel/proc/sync.h"
 
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
@@ -30,27 +30,27 @@ struct proc {
 	struct spinlock lock;
 	enum procstate state;
 	int killed;
-	int xstate;                /* exit status for the parent */
-	int pid;                   /* fixed from allocation to free */
-	struct waitq *waitq;       /* the queue it sleeps on, or 0 */
-	void *chan;                /* the channel it sleeps on (proc_sleep), or 0 */
-	uint wake_tick;            /* when a timed sleep ends (waitq_sleep_until) */
+	int xstate;          /* exit status for the parent */
+	int pid;             /* fixed from allocation to free */
+	struct waitq *waitq; /* the queue it sleeps on, or 0 */
+	void *chan;          /* the channel it sleeps on (proc_sleep), or 0 */
+	uint wake_tick;      /* when a timed sleep ends (waitq_sleep_until) */
 	struct proc *wq_next;
 	struct proc *wq_prev;
 	struct proc *rq_next;
 
 	struct proc *parent;
-	struct proc *children;     /* live children, linked through sibling links */
-	struct proc *zombies;      /* exited children not yet waited for, likewise */
+	struct proc *children; /* live children, linked through sibling links */
+	struct proc *zombies; /* exited children not yet waited for, likewise */
 	struct proc *sibling_next;
 	struct proc *sibling_prev;
-	struct waitq child_exit;   /* wait() sleeps here */
+	struct waitq child_exit; /* wait() sleeps here */
 
-	struct proc *hash_next;    /* pid hash chain, or the free list when UNUSED */
+	struct proc *hash_next; /* pid hash chain, or the free list when UNUSED */
 
 	uint64 kstack;
-	uint64 sz;                 /* bytes of user memory from 0 */
-	uint64 stack_base;         /* lowest address of the user stack page */
+	uint64 sz;         /* bytes of user memory from 0 */
+	uint64 stack_base; /* lowest address of the user stack page */
 	pagetable_t pagetable;
 	struct trapframe *trapframe;
 	struct context context;
@@ -58,23 +58,23 @@ struct proc {
 	struct file *ofile[NOFILE];
 	struct inode *cwd;
 	char name[16];
-	struct cow_tally cow;      /* only this process's own faults change it */
+	struct cow_tally cow; /* only this process's own faults change it */
 };
 
 /* proc.c */
 void proc_init(void);
 struct proc *myproc(void);
 void user_init(void);
-int  proc_fork(void);
+int proc_fork(void);
 void proc_exit(int status) __attribute__((noreturn));
-int  proc_wait(uint64 status_addr);
-int  proc_kill(int pid);
+int proc_wait(uint64 status_addr);
+int proc_kill(int pid);
 void proc_set_killed(struct proc *p);
-int  proc_is_killed(struct proc *p);
-int  proc_grow(int n);
-void proc_dump(void);        /* ^P */
-struct proc *proc_lookup_locked(int pid);   /* live process pid, p->lock held; or 0 */
-int  proc_next_pid(int after);   /* smallest live pid above after, or 0 */
+int proc_is_killed(struct proc *p);
+int proc_grow(int n);
+void proc_dump(void);                     /* ^P */
+struct proc *proc_lookup_locked(int pid); /* live process pid, p->lock held; or 0 */
+int proc_next_pid(int after); /* smallest live pid above after, or 0 */
 const char *proc_state_name(struct proc *p);
 
 /* sched.c */
@@ -82,23 +82,23 @@ void sched_init(void);
 void scheduler(void) __attribute__((noreturn));
 void sched(void);
 void yield(void);
-void make_runnable(struct proc *p);   /* p->lock held */
+void make_runnable(struct proc *p); /* p->lock held */
 
 /* wait.c (the rest is in sync.h) */
 void waitq_init_channels(void);
-void waitq_sleep_until(struct spinlock *lk, uint tick);   /* lk: tick_lock */
-void waitq_wake_due(uint now);                            /* tick_lock held */
+void waitq_sleep_until(struct spinlock *lk, uint tick); /* lk: tick_lock */
+void waitq_wake_due(uint now);                          /* tick_lock held */
 void waitq_wake_proc(struct waitq *wq, struct proc *p);
 
 /* exec.c */
 int exec(char *path, char **argv);
 
 /* syscall.c: dispatch, and fetching system-call arguments from the trap frame. */
-void   syscall_dispatch(void);
-int    arg_int(int n);
+void syscall_dispatch(void);
+int arg_int(int n);
 uint64 arg_addr(int n);
-int    arg_str(int n, char *buf, int max);    /* length, or -1 */
-int    fetch_addr(uint64 addr, uint64 *out);  /* a uint64 at a user address */
-int    fetch_str(uint64 addr, char *buf, int max);
+int arg_str(int n, char *buf, int max);   /* length, or -1 */
+int fetch_addr(uint64 addr, uint64 *out); /* a uint64 at a user address */
+int fetch_str(uint64 addr, char *buf, int max);
 
 #endif

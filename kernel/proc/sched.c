@@ -33,7 +33,7 @@
 
 static struct {
 	struct spinlock lock;
-	struct proc *head;     /* linked through p->rq_next */
+	struct proc *head; /* linked through p->rq_next */
 	struct proc *tail;
 	int length;
 } runq;
@@ -50,7 +50,8 @@ make_runnable(struct proc *p)
 {
 	if (!spin_holding(&p->lock))
 		panic("make_runnable: pid %d (%s) not locked", p->pid, p->name);
-	DEBUG_ASSERT(p->state == USED || p->state == RUNNING || p->state == SLEEPING);
+	DEBUG_ASSERT(
+	    p->state == USED || p->state == RUNNING || p->state == SLEEPING);
 	DEBUG_ASSERT(p->waitq == 0);
 	p->state = RUNNABLE;
 	p->rq_next = 0;

@@ -26,7 +26,8 @@ sleep_lock(struct sleeplock *lk)
 		panic("sleep_lock: '%s' taken outside a process", lk->name);
 	spin_lock(&lk->guard);
 	if (lk->locked && lk->pid == p->pid)
-		panic("sleep_lock: '%s' already held by pid %d (%s)", lk->name, p->pid, p->name);
+		panic("sleep_lock: '%s' already held by pid %d (%s)", lk->name,
+		    p->pid, p->name);
 	while (lk->locked)
 		waitq_sleep(&lk->waiters, &lk->guard);
 	lk->locked = 1;
@@ -46,7 +47,8 @@ sleep_unlock(struct sleeplock *lk)
 		    p ? p->pid : 0, p ? p->name : "no process");
 	if (p == 0 || lk->pid != p->pid)
 		panic("sleep_unlock: '%s' held by pid %d (%s), unlocked by pid %d (%s)",
-		    lk->name, lk->pid, lk->holder, p ? p->pid : 0, p ? p->name : "no process");
+		    lk->name, lk->pid, lk->holder, p ? p->pid : 0,
+		    p ? p->name : "no process");
 	lk->locked = 0;
 	lk->pid = 0;
 	waitq_wake_all(&lk->waiters);

@@ -17,7 +17,7 @@ struct proc;
  */
 struct waitq {
 	struct spinlock lock;
-	struct proc *first;     /* FIFO of sleepers, linked through p->wq_next */
+	struct proc *first; /* FIFO of sleepers, linked through p->wq_next */
 	struct proc *last;
 };
 
@@ -42,17 +42,17 @@ void proc_wakeup(void *chan);
  * hold panics with both names.
  */
 struct sleeplock {
-	struct spinlock guard;  /* protects the fields below */
+	struct spinlock guard; /* protects the fields below */
 	struct waitq waiters;
 	int locked;
-	int pid;                /* holder */
-	char holder[16];        /* holder's program name, for panics */
+	int pid;         /* holder */
+	char holder[16]; /* holder's program name, for panics */
 	const char *name;
 };
 
 void sleep_lock_init(struct sleeplock *lk, const char *name);
 void sleep_lock(struct sleeplock *lk);
 void sleep_unlock(struct sleeplock *lk);
-int  sleep_holding(struct sleeplock *lk);
+int sleep_holding(struct sleeplock *lk);
 
 #endif

@@ -27,17 +27,28 @@ uint64 sys_vmstat(void);
 uint64 sys_pmap(void);
 
 static uint64 (*const syscalls[])(void) = {
-	[SYS_fork] = sys_fork,     [SYS_exit] = sys_exit,
-	[SYS_wait] = sys_wait,     [SYS_pipe] = sys_pipe,
-	[SYS_read] = sys_read,     [SYS_kill] = sys_kill,
-	[SYS_exec] = sys_exec,     [SYS_fstat] = sys_fstat,
-	[SYS_chdir] = sys_chdir,   [SYS_dup] = sys_dup,
-	[SYS_getpid] = sys_getpid, [SYS_sbrk] = sys_sbrk,
-	[SYS_sleep] = sys_sleep,   [SYS_uptime] = sys_uptime,
-	[SYS_open] = sys_open,     [SYS_write] = sys_write,
-	[SYS_mknod] = sys_mknod,   [SYS_unlink] = sys_unlink,
-	[SYS_link] = sys_link,     [SYS_mkdir] = sys_mkdir,
-	[SYS_close] = sys_close,   [SYS_vmstat] = sys_vmstat,
+	[SYS_fork] = sys_fork,
+	[SYS_exit] = sys_exit,
+	[SYS_wait] = sys_wait,
+	[SYS_pipe] = sys_pipe,
+	[SYS_read] = sys_read,
+	[SYS_kill] = sys_kill,
+	[SYS_exec] = sys_exec,
+	[SYS_fstat] = sys_fstat,
+	[SYS_chdir] = sys_chdir,
+	[SYS_dup] = sys_dup,
+	[SYS_getpid] = sys_getpid,
+	[SYS_sbrk] = sys_sbrk,
+	[SYS_sleep] = sys_sleep,
+	[SYS_uptime] = sys_uptime,
+	[SYS_open] = sys_open,
+	[SYS_write] = sys_write,
+	[SYS_mknod] = sys_mknod,
+	[SYS_unlink] = sys_unlink,
+	[SYS_link] = sys_link,
+	[SYS_mkdir] = sys_mkdir,
+	[SYS_close] = sys_close,
+	[SYS_vmstat] = sys_vmstat,
 	[SYS_pmap] = sys_pmap,
 };
 
@@ -50,13 +61,14 @@ syscall_dispatch(void)
 
 	if (proc_is_killed(p))
 		proc_exit(-1);
-	p->trapframe->x[REG_PC] += 4;   /* return past the ecall */
+	p->trapframe->x[REG_PC] += 4; /* return past the ecall */
 	intr_on();
 
 	if (num < NELEM(syscalls) && syscalls[num]) {
 		p->trapframe->x[REG_A0] = syscalls[num]();
 	} else {
-		kprintf("pid %d (%s): unknown system call %lu\n", p->pid, p->name, num);
+		kprintf("pid %d (%s): unknown system call %lu\n", p->pid,
+		    p->name, num);
 		p->trapframe->x[REG_A0] = -1;
 	}
 }

@@ -119,7 +119,8 @@ sys_vmstat(void)
 	struct vmstat st;
 	int bad = 0;
 
-	if (mode != VMSTAT_GET && mode != VMSTAT_CHECK && mode != VMSTAT_CHECK_VERBOSE)
+	if (mode != VMSTAT_GET && mode != VMSTAT_CHECK &&
+	    mode != VMSTAT_CHECK_VERBOSE)
 		return -1;
 	if (mode != VMSTAT_GET)
 		bad = vm_check_refcounts(mode == VMSTAT_CHECK_VERBOSE);

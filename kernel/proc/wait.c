@@ -90,7 +90,8 @@ sleep_on(struct waitq *wq, struct spinlock *lk, void *chan, uint tick,
 	struct proc *p = myproc();
 
 	if (lk == &wq->lock)
-		panic("waitq_sleep: condition lock '%s' is the queue's own", lk->name);
+		panic("waitq_sleep: condition lock '%s' is the queue's own",
+		    lk->name);
 	spin_lock(&wq->lock);
 	spin_lock(&p->lock);
 	p->chan = chan;
@@ -100,7 +101,7 @@ sleep_on(struct waitq *wq, struct spinlock *lk, void *chan, uint tick,
 	spin_unlock(&wq->lock);
 	spin_unlock(lk);
 
-	sched();     /* back here once a waker unlinked us and we were picked */
+	sched(); /* back here once a waker unlinked us and we were picked */
 
 	spin_unlock(&p->lock);
 	spin_lock(lk);
@@ -195,7 +196,7 @@ static struct waitq chan_queues[NCHANQ];
 static struct waitq *
 chan_queue(void *chan)
 {
-	uint64 h = (uint64)chan * 0x9e3779b97f4a7c15UL;   /* Fibonacci hashing */
+	uint64 h = (uint64)chan * 0x9e3779b97f4a7c15UL; /* Fibonacci hashing */
 
 	return &chan_queues[h >> 58];
 }

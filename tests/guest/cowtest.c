@@ -81,14 +81,14 @@
 #include "tests/guest/testlib.h"
 
 #define WORDS_PER_PAGE (PGSIZE / 8)
-#define REPORT_MAX 80            /* one child's message; six fit in a pipe */
+#define REPORT_MAX     80 /* one child's message; six fit in a pipe */
 
-static int cow_mode;             /* 0 when built with FORK=copy */
-static char why[160];            /* first reason the current subtest failed */
+static int cow_mode;  /* 0 when built with FORK=copy */
+static char why[160]; /* first reason the current subtest failed */
 static int report_fd[2] = { -1, -1 };
 static char report_text[REPORT_MAX + 1];
-static uchar text_saved[16];     /* text_probe's first bytes, before any fork */
-static volatile uint64 iso_data = 0x1111;   /* in .data, for isolation */
+static uchar text_saved[16]; /* text_probe's first bytes, before any fork */
+static volatile uint64 iso_data = 0x1111; /* in .data, for isolation */
 
 static const char *const COW_ONLY = "needs copy-on-write (built with FORK=copy)";
 
@@ -145,13 +145,19 @@ conclude(const char *name, uint64 free_before)
 	if (why[0] == 0) {
 		bad = vmstat(VMSTAT_CHECK_VERBOSE, &st);
 		if (bad != 0)
-			why_set("refcount audit found %d mismatches (console has them)", bad);
+			why_set(
+			    "refcount audit found %d mismatches (console has them)",
+			    bad);
 		else if (st.frames_free < free_before)
-			why_set("%lu frames lost (frames_free %lu before, %lu after)",
-			    free_before - st.frames_free, free_before, st.frames_free);
+			why_set(
+			    "%lu frames lost (frames_free %lu before, %lu after)",
+			    free_before - st.frames_free, free_before,
+			    st.frames_free);
 		else if (st.frames_free > free_before)
-			why_set("%lu frames too many are free (%lu before, %lu after)",
-			    st.frames_free - free_before, free_before, st.frames_free);
+			why_set(
+			    "%lu frames too many are free (%lu before, %lu after)",
+			    st.frames_free - free_before, free_before,
+			    st.frames_free);
 	}
 	if (why[0] != 0)
 		fail(name, "%s", why);
@@ -167,8 +173,7 @@ report_open(void)
 }
 
 /* In a child: put the reason on the report pipe and exit 1. */
-static void __attribute__((noreturn))
-child_fail(const char *fmt, ...)
+static void __attribute__((noreturn)) child_fail(const char *fmt, ...)
 {
 	struct tl_line l;
 	__builtin_va_list ap;
@@ -261,7 +266,8 @@ fill_pages(char *base, int npages, int stride, uint64 seed)
 	int pg, w;
 
 	for (pg = 0; pg < npages; pg++) {
-		volatile uint64 *p = (volatile uint64 *)(base + (uint64)pg * PGSIZE);
+		volatile uint64 *p =
+		    (volatile uint64 *)(base + (uint64)pg * PGSIZE);
 
 		for (w = 0; w < WORDS_PER_PAGE; w += stride)
 			p[w] = pattern_word(pg, w, seed);
@@ -275,7 +281,8 @@ check_pages(char *base, int first, int end, int step, int stride, uint64 seed)
 	int pg, w;
 
 	for (pg = first; pg < end; pg += step) {
-		volatile uint64 *p = (volatile uint64 *)(base + (uint64)pg * PGSIZE);
+		volatile uint64 *p =
+		    (volatile uint64 *)(base + (uint64)pg * PGSIZE);
 
 		for (w = 0; w < WORDS_PER_PAGE; w += stride)
 			if (p[w] != pattern_word(pg, w, seed))
@@ -347,7 +354,8 @@ prewarm(void)
 	int n = free_frames() * 65 / 100;
 
 	if (heap_grow(n) == 0)
-		note("prewarm: sbrk of %d pages failed; frame counts may be off", n);
+		note("prewarm: sbrk of %d pages failed; frame counts may be off",
+		    n);
 	else
 		heap_shrink(n);
 }
@@ -355,7 +363,7 @@ prewarm(void)
 /* ---- big-fork, fork-shares ---- */
 
 #define BIG_PERCENT 60
-#define SEED_BIG 11
+#define SEED_BIG    11
 
 static void
 test_big_fork(const char *name, int audit_while_shared)
@@ -391,7 +399,8 @@ test_big_fork(const char *name, int audit_while_shared)
 		close(go[1]);
 		bad = check_pages(base, 0, n, 7, WORDS_PER_PAGE - 1, SEED_BIG);
 		if (bad < 0)
-			bad = check_pages(base, n - 1, n, 1, WORDS_PER_PAGE - 1, SEED_BIG);
+			bad = check_pages(
+			    base, n - 1, n, 1, WORDS_PER_PAGE - 1, SEED_BIG);
 		c = bad < 0 ? 'y' : 'n';
 		write(ready[1], &c, 1);
 		read(go[0], &c, 1);
@@ -401,7 +410,8 @@ test_big_fork(const char *name, int audit_while_shared)
 	close(go[0]);
 	if (pid < 0) {
 		why_set("fork of a %d-page process failed with %lu frames free "
-		    "(a copy-on-write fork needs only page tables)", n, free_frames());
+			"(a copy-on-write fork needs only page tables)",
+		    n, free_frames());
 	} else {
 		if (read(ready[0], &c, 1) != 1)
 			why_set("child died before checking its pages");
@@ -427,10 +437,13 @@ test_big_fork(const char *name, int audit_while_shared)
 	if (pid < 0)
 		fail("fork-shares", "the fork failed");
 	else if (audit != 0)
-		fail("fork-shares", "refcount audit with a child sharing %d pages "
-		    "found %d mismatches", n, audit);
+		fail("fork-shares",
+		    "refcount audit with a child sharing %d pages "
+		    "found %d mismatches",
+		    n, audit);
 	else
-		check(vs.frames_shared + 512 * vs.tables_shared >= (uint64)n, "fork-shares",
+		check(vs.frames_shared + 512 * vs.tables_shared >= (uint64)n,
+		    "fork-shares",
 		    "only %lu frames and %lu tables shared while a child shares the %d heap pages",
 		    vs.frames_shared, vs.tables_shared, n);
 }
@@ -438,7 +451,7 @@ test_big_fork(const char *name, int audit_while_shared)
 /* ---- three-generations ---- */
 
 #define GEN_PAGES 8
-#define SEED_P 21
+#define SEED_P    21
 #define SEED_Q(i) (22 + 10 * (i))
 #define SEED_R(i) (23 + 10 * (i))
 
@@ -448,13 +461,13 @@ gen_check(char *base, uint64 seed)
 	return check_pages(base, 0, GEN_PAGES, 1, 1, seed);
 }
 
-static void __attribute__((noreturn))
-gen_grandchild(char *base, int i)
+static void __attribute__((noreturn)) gen_grandchild(char *base, int i)
 {
 	int bad = gen_check(base, SEED_Q(i));
 
 	if (bad >= 0)
-		child_fail("grandchild %d: page %d is not its parent's pattern", i, bad);
+		child_fail("grandchild %d: page %d is not its parent's pattern",
+		    i, bad);
 	fill_pages(base, GEN_PAGES, 1, SEED_R(i));
 	if ((bad = gen_check(base, SEED_R(i))) >= 0)
 		child_fail("grandchild %d: page %d lost its own write", i, bad);
@@ -484,7 +497,8 @@ gen_child(char *base, int i, struct barrier *b)
 	if (err == 0 && (bad = gen_check(base, SEED_Q(i))) >= 0)
 		err = "lost its pattern after its sibling wrote";
 	if (err != 0)
-		child_fail("child %d %s (page %d, grandchild status %d)", i, err, bad, st);
+		child_fail("child %d %s (page %d, grandchild status %d)", i,
+		    err, bad, st);
 	exit(0);
 }
 
@@ -534,8 +548,8 @@ struct iso_values {
 };
 
 static const char *
-iso_differs(volatile uint64 *heap, volatile uint64 *stack, volatile uint64 *atomic,
-    const struct iso_values *v)
+iso_differs(volatile uint64 *heap, volatile uint64 *stack,
+    volatile uint64 *atomic, const struct iso_values *v)
 {
 	if (iso_data != v->data)
 		return "data";
@@ -583,7 +597,8 @@ test_isolation(void)
 		/* The parent has written its values: none may show here. */
 		read(p2c[0], &c, 1);
 		if ((bad = iso_differs(heap, &stackword, atomic, &start)) != 0)
-			child_fail("child saw the parent's write to %s memory", bad);
+			child_fail(
+			    "child saw the parent's write to %s memory", bad);
 		iso_data = child.data;
 		*heap = child.heap;
 		stackword = child.stack;
@@ -626,7 +641,7 @@ test_isolation(void)
 
 /* ---- copyout-read, copyout-pipe, copyout-fstat, copyout-wait ---- */
 
-#define KW_FILL 'P'
+#define KW_FILL  'P'
 #define KW_PAGES 3
 
 /* Did the parent's shared pages keep their fill?  The first changed offset or -1. */
@@ -680,7 +695,8 @@ kw_end(const char *name, uint64 f0, char *base, uchar fill)
 
 	if ((off = kw_changed(base, fill)) >= 0)
 		why_set("the kernel's write in the child changed the parent's "
-		    "byte at offset %d to 0x%x", off, (uchar)base[off]);
+			"byte at offset %d to 0x%x",
+		    off, (uchar)base[off]);
 	heap_shrink(KW_PAGES);
 	conclude(name, f0);
 }
@@ -711,20 +727,23 @@ test_copyout_read(void)
 	pid = fork();
 	if (pid == 0) {
 		char *in_page = base + 100;
-		char *across = base + 2 * PGSIZE - 10;   /* spans pages 1 and 2 */
+		char *across = base + 2 * PGSIZE - 10; /* spans pages 1 and 2 */
 
 		if (read(p[0], in_page, sizeof(msg)) != sizeof(msg) ||
 		    memcmp(in_page, msg, sizeof(msg)) != 0)
-			child_fail("read() from a pipe into a shared page: wrong data");
+			child_fail(
+			    "read() from a pipe into a shared page: wrong data");
 		if (read(p[0], across, sizeof(msg)) != sizeof(msg) ||
 		    memcmp(across, msg, sizeof(msg)) != 0)
 			child_fail("read() across two shared pages: wrong data");
 		char *from_file = base + 2 * PGSIZE + 500;
 
 		fd = open("/README", O_RDONLY);
-		if (fd < 0 || read(fd, from_file, sizeof(expect)) != sizeof(expect) ||
+		if (fd < 0 ||
+		    read(fd, from_file, sizeof(expect)) != sizeof(expect) ||
 		    memcmp(from_file, expect, sizeof(expect)) != 0)
-			child_fail("read() from a file into a shared page: wrong data");
+			child_fail(
+			    "read() from a file into a shared page: wrong data");
 		exit(0);
 	}
 	close(p[0]);
@@ -743,14 +762,15 @@ test_copyout_pipe(void)
 
 	if ((base = kw_begin(name, 0xff)) == 0)
 		return;
-	fds = (int *)(base + PGSIZE);   /* -1, -1: all bytes 0xff */
+	fds = (int *)(base + PGSIZE); /* -1, -1: all bytes 0xff */
 	pid = fork();
 	if (pid == 0) {
 		if (pipe(fds) < 0)
 			child_fail("pipe() into a shared page returned -1");
 		if (fds[0] < 0 || fds[1] < 0 || fds[0] == fds[1])
 			child_fail("pipe() gave fds %d and %d", fds[0], fds[1]);
-		if (write(fds[1], &c, 1) != 1 || read(fds[0], &c, 1) != 1 || c != 'z')
+		if (write(fds[1], &c, 1) != 1 || read(fds[0], &c, 1) != 1 ||
+		    c != 'z')
 			child_fail("the pipe's fds do not work");
 		exit(0);
 	}
@@ -776,7 +796,8 @@ test_copyout_fstat(void)
 		if (fd < 0 || fstat(fd, st) < 0)
 			child_fail("fstat() into a shared page failed");
 		if (st->type != T_FILE || st->size == 0 || st->nlink < 1)
-			child_fail("fstat() wrote type %d size %lu", st->type, st->size);
+			child_fail("fstat() wrote type %d size %lu", st->type,
+			    st->size);
 		exit(0);
 	}
 	kw_reap(pid);
@@ -802,13 +823,14 @@ test_copyout_wait(void)
 		heap_shrink(KW_PAGES);
 		return;
 	}
-	status = (int *)(base + PGSIZE);   /* 0x33333333 */
+	status = (int *)(base + PGSIZE); /* 0x33333333 */
 	keeper = fork();
 	if (keeper == 0) {
 		read(go[0], &c, 1);
 		if (*status != 0x33333333)
 			child_fail("the parent's wait() status (%d) appeared in its "
-			    "child's page", *status);
+				   "child's page",
+			    *status);
 		exit(0);
 	}
 	quitter = fork();
@@ -822,7 +844,7 @@ test_copyout_wait(void)
 		why_set("wait returned %d, expected the quitter %d", w, quitter);
 	else if (*status != 7)
 		why_set("wait stored %d into a shared page, expected 7", *status);
-	*status = 0x33333333;   /* so kw_end's check covers the other bytes */
+	*status = 0x33333333; /* so kw_end's check covers the other bytes */
 	write(go[1], &c, 1);
 	close(go[0]);
 	close(go[1]);
@@ -832,16 +854,14 @@ test_copyout_wait(void)
 
 /* ---- text-readonly ---- */
 
-static int __attribute__((noinline))
-text_probe(int x)
+static int __attribute__((noinline)) text_probe(int x)
 {
 	return x * 3 + 1;
 }
 
 static const char rodata_probe[] = "read-only data";
 
-static void __attribute__((noreturn))
-store_to_text(void)
+static void __attribute__((noreturn)) store_to_text(void)
 {
 	volatile uint *p = (volatile uint *)opaque((uint64)text_probe);
 
@@ -849,8 +869,7 @@ store_to_text(void)
 	exit(0);
 }
 
-static void __attribute__((noreturn))
-store_to_rodata(void)
+static void __attribute__((noreturn)) store_to_rodata(void)
 {
 	volatile char *p = (volatile char *)opaque((uint64)rodata_probe);
 
@@ -874,7 +893,8 @@ killed_status(void (*fn)(void))
 static const char *
 text_damage(void)
 {
-	if (memcmp((void *)opaque((uint64)text_probe), text_saved, sizeof(text_saved)) != 0)
+	if (memcmp((void *)opaque((uint64)text_probe), text_saved,
+		sizeof(text_saved)) != 0)
 		return "text bytes changed";
 	if (text_probe(opaque(5)) != 16)
 		return "text_probe(5) no longer returns 16";
@@ -899,15 +919,19 @@ test_text_readonly(void)
 	if (pid == 0) {
 		if ((st = killed_status(store_to_text)) != -1)
 			child_fail("child's grandchild stored to text and got "
-			    "status %d, not -1", st);
+				   "status %d, not -1",
+			    st);
 		if ((damage = text_damage()) != 0)
 			child_fail("in the child: %s", damage);
 		exit(0);
 	}
 	if ((st = killed_status(store_to_text)) != -1)
-		why_set("parent's grandchild stored to text and got status %d, not -1", st);
+		why_set(
+		    "parent's grandchild stored to text and got status %d, not -1",
+		    st);
 	if ((st = killed_status(store_to_rodata)) != -1)
-		why_set("a grandchild stored to rodata and got status %d, not -1", st);
+		why_set("a grandchild stored to rodata and got status %d, not -1",
+		    st);
 	report_collect();
 	if (pid < 0)
 		why_set("fork failed");
@@ -993,7 +1017,7 @@ test_reuse(void)
 	}
 	pid = fork();
 	if (pid == 0)
-		exit(0);   /* touches nothing */
+		exit(0); /* touches nothing */
 	if (pid < 0 || wait_pid(pid, &st) != pid) {
 		fail(name, "fork failed");
 		heap_shrink(2);
@@ -1004,10 +1028,11 @@ test_reuse(void)
 	copied = pr.after->pages_copied - pr.before->pages_copied;
 	if (copied != 0)
 		why_set("a write to a page its only sharer had left copied %lu "
-		    "pages (reused %lu)", copied, reused);
+			"pages (reused %lu)",
+		    copied, reused);
 	else if (reused < 1)
 		why_set("pages_reused did not rise (faults +%lu): the page was "
-		    "not copy-on-write after fork?",
+			"not copy-on-write after fork?",
 		    pr.after->cow_faults - pr.before->cow_faults);
 	else if (pr.after->frames_free != pr.before->frames_free)
 		why_set("frames_free changed by the reusing write (%lu -> %lu)",
@@ -1051,7 +1076,7 @@ test_copy_when_shared(void)
 		probe_store(&pr);
 		if (pr.after->pages_copied - pr.before->pages_copied < 1)
 			why_set("a write to a page shared with a live child did not "
-			    "copy (copied +%lu, reused +%lu)",
+				"copy (copied +%lu, reused +%lu)",
 			    pr.after->pages_copied - pr.before->pages_copied,
 			    pr.after->pages_reused - pr.before->pages_reused);
 		if (!probe_page_ok(&pr))
@@ -1072,7 +1097,7 @@ test_copy_when_shared(void)
 /* ---- oom-during-cow ---- */
 
 #define OOM_PERCENT 70
-#define SEED_OOM 41
+#define SEED_OOM    41
 
 /*
  * The owner holds 70% of the free frames and forks an eater that writes
@@ -1081,8 +1106,7 @@ test_copy_when_shared(void)
  * before memory runs out; the owner's stores after fork happen while
  * frames are still plentiful.
  */
-static void __attribute__((noreturn))
-oom_owner(void)
+static void __attribute__((noreturn)) oom_owner(void)
 {
 	int n = free_frames() * OOM_PERCENT / 100, pid, st, pg, bad;
 	char *base = heap_grow(n);
@@ -1103,7 +1127,8 @@ oom_owner(void)
 		child_fail("wait for the eater failed");
 	if (st != -1)
 		child_fail("eater wrote %d pages with %d frames needed and exited "
-		    "with status %d, not -1", n, n, st);
+			   "with status %d, not -1",
+		    n, n, st);
 	if ((bad = check_pages(base, 0, n, 1, WORDS_PER_PAGE - 1, SEED_OOM)) >= 0)
 		child_fail("owner's page %d changed after the eater died", bad);
 	heap_shrink(n);
@@ -1157,14 +1182,14 @@ fork_exit_reap(int *reaped)
 	    "li a7, %[nfork]\n\t"
 	    "ecall\n\t"
 	    "bnez a0, 1f\n\t"
-	    "li a7, %[nexit]\n\t"   /* child: exit(0), a0 is 0 */
+	    "li a7, %[nexit]\n\t" /* child: exit(0), a0 is 0 */
 	    "ecall\n"
 	    "1:\n\t"
 	    "li a1, -1\n\t"
 	    "bltz a0, 2f\n\t"
 	    "mv t0, a0\n\t"
 	    "li a0, 0\n\t"
-	    "li a7, %[nwait]\n\t"   /* parent: wait(0) */
+	    "li a7, %[nwait]\n\t" /* parent: wait(0) */
 	    "ecall\n\t"
 	    "mv a1, a0\n\t"
 	    "mv a0, t0\n"
@@ -1222,8 +1247,7 @@ squeeze_to(long target, int grown)
  */
 #define NEAR_OOM_START 200
 
-static void __attribute__((noreturn))
-hog(void)
+static void __attribute__((noreturn)) hog(void)
 {
 	int grown = 0, pid, reaped, failed = 0;
 	uint64 before = 0, after, least_worked = 0, most_failed = 0;
@@ -1236,12 +1260,14 @@ hog(void)
 		after = free_frames();
 		if (pid > 0 && reaped != pid)
 			child_fail("fork with %lu frames free: wait returned %d, "
-			    "not %d", before, reaped, pid);
+				   "not %d",
+			    before, reaped, pid);
 		if (pid == 0 || pid < -1)
 			child_fail("fork returned %d", pid);
 		if (after != before)
 			child_fail("fork with %lu frames free %s, and %ld frames "
-			    "are gone after", before, pid > 0 ? "worked" : "failed",
+				   "are gone after",
+			    before, pid > 0 ? "worked" : "failed",
 			    (long)(before - after));
 		if (pid > 0) {
 			least_worked = before;
@@ -1253,13 +1279,15 @@ hog(void)
 	}
 	heap_shrink(grown);
 	if (failed == 0)
-		child_fail("fork never failed, even with %lu frames free", before);
+		child_fail(
+		    "fork never failed, even with %lu frames free", before);
 	if (cow_mode && least_worked == 0)
 		child_fail("fork of a %d-page process failed even with %d frames "
-		    "free (its page tables need about %d)", grown,
-		    NEAR_OOM_START, grown / 512 + 8);
+			   "free (its page tables need about %d)",
+		    grown, NEAR_OOM_START, grown / 512 + 8);
 	note("fork-near-oom: fork failed with up to %lu frames free, worked "
-	    "with as few as %lu (0: never)", most_failed, least_worked);
+	     "with as few as %lu (0: never)",
+	    most_failed, least_worked);
 	exit(0);
 }
 
@@ -1288,14 +1316,13 @@ test_fork_near_oom(void)
 
 /* ---- concurrent-faults ---- */
 
-#define CF_PAGES 64
-#define CF_KIDS 6
+#define CF_PAGES  64
+#define CF_KIDS   6
 #define CF_ROUNDS 16
 #define CF_STRIDE 32
-#define SEED_CF 51
+#define SEED_CF   51
 
-static void __attribute__((noreturn))
-cf_child(char *base, int k, int go)
+static void __attribute__((noreturn)) cf_child(char *base, int k, int go)
 {
 	uint64 seed, seed2;
 	int round, pid, st, bad;
@@ -1309,11 +1336,14 @@ cf_child(char *base, int k, int go)
 		pid = fork();
 		if (pid == 0) {
 			/* Checks while its parent overwrites the same pages. */
-			if ((bad = check_pages(base, 0, CF_PAGES, 1, CF_STRIDE, seed)) >= 0)
+			if ((bad = check_pages(
+				 base, 0, CF_PAGES, 1, CF_STRIDE, seed)) >= 0)
 				child_fail("grandchild of %d, round %d: page %d "
-				    "changed under it", k, round, bad);
+					   "changed under it",
+				    k, round, bad);
 			fill_pages(base, CF_PAGES, CF_STRIDE, seed + 50);
-			if ((bad = check_pages(base, 0, CF_PAGES, 1, CF_STRIDE, seed + 50)) >= 0)
+			if ((bad = check_pages(base, 0, CF_PAGES, 1, CF_STRIDE,
+				 seed + 50)) >= 0)
 				child_fail("grandchild of %d: lost its write", k);
 			exit(0);
 		}
@@ -1322,8 +1352,10 @@ cf_child(char *base, int k, int go)
 			child_fail("child %d: fork failed in round %d", k, round);
 		if (wait_pid(pid, &st) != pid || st != 0)
 			child_fail("child %d: grandchild status %d", k, st);
-		if ((bad = check_pages(base, 0, CF_PAGES, 1, CF_STRIDE, seed2)) >= 0)
-			child_fail("child %d, round %d: page %d not its own", k, round, bad);
+		if ((bad = check_pages(base, 0, CF_PAGES, 1, CF_STRIDE, seed2)) >=
+		    0)
+			child_fail("child %d, round %d: page %d not its own", k,
+			    round, bad);
 	}
 	exit(0);
 }
@@ -1372,10 +1404,9 @@ test_concurrent(void)
 /* ---- exec-and-sbrk-in-child, kill-sharers ---- */
 
 #define EX_PAGES 32
-#define SEED_EX 61
+#define SEED_EX  61
 
-static void __attribute__((noreturn))
-exec_child(char *base, int out)
+static void __attribute__((noreturn)) exec_child(char *base, int out)
 {
 	char *argv[] = { "echo", "cow", "exec", 0 };
 	int pg;
@@ -1386,7 +1417,8 @@ exec_child(char *base, int out)
 		child_fail("sbrk(n) after sbrk(-n) failed or moved");
 	for (pg = 0; pg < EX_PAGES; pg++)
 		if (*(volatile uint64 *)(base + (uint64)pg * PGSIZE) != 0)
-			child_fail("regrown page %d is not zero (old shared data?)", pg);
+			child_fail(
+			    "regrown page %d is not zero (old shared data?)", pg);
 	heap_shrink(EX_PAGES);
 	close(1);
 	if (dup(out) != 1)
@@ -1438,12 +1470,11 @@ test_exec_sbrk(void)
 }
 
 #define KS_PAGES 16
-#define KS_KIDS 4
-#define SEED_KS 71
+#define KS_KIDS  4
+#define SEED_KS  71
 
 /* Even children write (and so copy) every page, odd ones only read. */
-static void __attribute__((noreturn))
-spinner(char *base, int k, int ready)
+static void __attribute__((noreturn)) spinner(char *base, int k, int ready)
 {
 	volatile uint64 sum = 0;
 	int pg;
@@ -1456,7 +1487,8 @@ spinner(char *base, int k, int ready)
 	close(ready);
 	for (;;)
 		for (pg = 0; pg < KS_PAGES; pg++)
-			sum += *(volatile uint64 *)(base + (uint64)pg * PGSIZE + 8);
+			sum +=
+			    *(volatile uint64 *)(base + (uint64)pg * PGSIZE + 8);
 }
 
 static void
@@ -1496,7 +1528,8 @@ test_kill_sharers(void)
 		if (pids[k] < 0)
 			why_set("fork of child %d failed", k);
 		else if (sts[k] != -1)
-			why_set("killed child %d exited with status %d, not -1", k, sts[k]);
+			why_set("killed child %d exited with status %d, not -1",
+			    k, sts[k]);
 	}
 	if ((bad = check_pages(base, 0, KS_PAGES, 1, 1, SEED_KS)) >= 0)
 		why_set("parent's page %d changed", bad);
@@ -1530,9 +1563,10 @@ fork_copies_data(void)
 	if (pid < 0 || wait_pid(pid, &st) != pid)
 		fail("fork-copies-data", "fork or wait failed");
 	else if (st == 2 || st == 3)
-		fail("fork-copies-data", "after its first store to a shared %s "
-		    "page, the child lost the rest of the page", st == 2 ? "data" :
-		    "stack");
+		fail("fork-copies-data",
+		    "after its first store to a shared %s "
+		    "page, the child lost the rest of the page",
+		    st == 2 ? "data" : "stack");
 	else if (st != 0)
 		fail("fork-copies-data", "child exited with status %d", st);
 	else if (sanity_data[0] != 0x5a5a || on_stack[0] != 0x1234)
@@ -1549,7 +1583,8 @@ run_all(void)
 
 	if (brk % PGSIZE != 0)
 		sbrk(PGSIZE - brk % PGSIZE);
-	memmove(text_saved, (void *)opaque((uint64)text_probe), sizeof(text_saved));
+	memmove(
+	    text_saved, (void *)opaque((uint64)text_probe), sizeof(text_saved));
 	prewarm();
 	note("cowtest: %lu frames free, fork mode %s", free_frames(),
 	    cow_mode ? "cow" : "copy");
@@ -1600,15 +1635,17 @@ main(void)
 	if (wait_pid(pid, &status) != pid)
 		fail("runner", "wait failed");
 	else if (status == 1)
-		tl_nfail++;   /* the runner printed its FAIL lines */
+		tl_nfail++; /* the runner printed its FAIL lines */
 	else if (status != 0)
 		fail("runner", "the process running the subtests %s (status %d)",
 		    status == -1 ? "was killed" : "exited oddly", status);
 
 	bad = vmstat(VMSTAT_CHECK_VERBOSE, &st);
 	check(bad == 0, "refcount-check",
-	    "%d frames' refcounts disagree with the page tables (console has them)", bad);
+	    "%d frames' refcounts disagree with the page tables (console has them)",
+	    bad);
 	check(st.frames_free == start, "no-frame-leak",
-	    "frames_free was %lu at start, %lu at the end", start, st.frames_free);
+	    "frames_free was %lu at start, %lu at the end", start,
+	    st.frames_free);
 	exit(tl_nfail == 0 ? 0 : 1);
 }

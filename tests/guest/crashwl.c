@@ -39,7 +39,7 @@
 #include "kernel/fs.h"
 #include "user/user.h"
 
-#define CHUNK 3072		/* bytes per write(): one transaction */
+#define CHUNK 3072 /* bytes per write(): one transaction */
 
 static uint64 hash;
 
@@ -242,7 +242,8 @@ run(int full)
 			strcpy(name, "/cw/f0");
 			name[5] = '0' + i;
 			done("create /cw/fN", create(name));
-			done("append /cw/fN", append(name, 200 + 300 * i, 7 + i, 0));
+			done("append /cw/fN",
+			    append(name, 200 + 300 * i, 7 + i, 0));
 		}
 		fd = open("/cw/big2", O_CREATE | O_RDWR);
 		done("create /cw/big2", fd >= 0);

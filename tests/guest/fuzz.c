@@ -37,25 +37,25 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define MAXWORKERS 8
-#define MAXKIDS    6        /* live children per process */
-#define KID_CALLS  8        /* calls a forked child makes before it exits */
-#define MAXDEPTH   2
-#define NPATHS     20
-#define BUFSZ      8192
+#define MAXWORKERS    8
+#define MAXKIDS       6 /* live children per process */
+#define KID_CALLS     8 /* calls a forked child makes before it exits */
+#define MAXDEPTH      2
+#define NPATHS        20
+#define BUFSZ         8192
 /* A worker's exit status when something is wrong (its stdout is a file). */
-#define ST_SETUP       97   /* could not set itself up */
-#define ST_SBRK_MOVED  98   /* a failed sbrk moved the break */
-#define ST_SBRK_BELOW  99   /* sbrk shrank the heap below its start */
+#define ST_SETUP      97 /* could not set itself up */
+#define ST_SBRK_MOVED 98 /* a failed sbrk moved the break */
+#define ST_SBRK_BELOW 99 /* sbrk shrank the heap below its start */
 
 static uint64 rng;
-static int depth;           /* 0 in a worker, 1.. in its descendants */
+static int depth; /* 0 in a worker, 1.. in its descendants */
 static int kids[MAXKIDS];
 static int nkids;
 static int worker_id;
-static char buf[BUFSZ];     /* a valid buffer for calls that want one */
+static char buf[BUFSZ]; /* a valid buffer for calls that want one */
 static char paths[NPATHS][MAXPATH + 8];
-static uint64 heap_base;    /* the break when the worker started */
+static uint64 heap_base; /* the break when the worker started */
 static uint64 calls_made;
 
 static uint64
@@ -81,8 +81,10 @@ raw_syscall(long num, long a0, long a1, long a2, long a3, long a4, long a5)
 	register long x15 asm("a5") = a5;
 	register long x17 asm("a7") = num;
 
-	asm volatile("ecall" : "+r"(x10) : "r"(x11), "r"(x12), "r"(x13),
-	    "r"(x14), "r"(x15), "r"(x17) : "memory");
+	asm volatile("ecall"
+		     : "+r"(x10)
+		     : "r"(x11), "r"(x12), "r"(x13), "r"(x14), "r"(x15), "r"(x17)
+		     : "memory");
 	return x10;
 }
 
@@ -102,13 +104,13 @@ any_ptr(void)
 	case 0:
 		return 0;
 	case 1:
-		return (uint64)buf + 1;                 /* unaligned */
+		return (uint64)buf + 1; /* unaligned */
 	case 2:
-		return brk - 1 - pick(16);              /* the heap's last bytes */
+		return brk - 1 - pick(16); /* the heap's last bytes */
 	case 3:
-		return brk;                             /* just past the heap */
+		return brk; /* just past the heap */
 	case 4:
-		return brk - PGSIZE / 2;                /* straddles the end */
+		return brk - PGSIZE / 2; /* straddles the end */
 	case 5:
 		return brk + PGSIZE * (1 + pick(4));
 	case 6:
@@ -122,9 +124,9 @@ any_ptr(void)
 	case 10:
 		return (uint64)-1 - pick(8);
 	case 11:
-		return (uint64)&next;                   /* program text: read-only */
+		return (uint64)&next; /* program text: read-only */
 	case 12:
-		return PGROUNDDOWN(r_sp()) - 1 - pick(64);  /* the guard page */
+		return PGROUNDDOWN(r_sp()) - 1 - pick(64); /* the guard page */
 	default:
 		return (uint64)buf + pick(64);
 	}
@@ -211,7 +213,7 @@ any_argv(void)
 	}
 	for (i = 0; i < n && i < BUFSZ / 8 - 1; i++)
 		v[i] = pick(4) ? (uint64)paths[pick(NPATHS)] : any_ptr();
-	v[i] = pick(8) ? 0 : any_ptr();    /* sometimes no terminator */
+	v[i] = pick(8) ? 0 : any_ptr(); /* sometimes no terminator */
 	return (uint64)v;
 }
 
@@ -219,8 +221,18 @@ static void
 make_paths(void)
 {
 	static const char *tails[] = {
-		"a", "b", "d", "d/c", "d/e/f", "a/x", "dd", "x234567890123456789",
-		".", "", "d/..", "nod",
+		"a",
+		"b",
+		"d",
+		"d/c",
+		"d/e/f",
+		"a/x",
+		"dd",
+		"x234567890123456789",
+		".",
+		"",
+		"d/..",
+		"nod",
 	};
 	char dir[16] = "/fz/w0";
 	int i, j, n;
@@ -232,7 +244,7 @@ make_paths(void)
 		paths[i][n] = '/';
 		strcpy(paths[i] + n + 1, tails[i]);
 	}
-	strcpy(paths[12], "a");          /* relative to the cwd */
+	strcpy(paths[12], "a"); /* relative to the cwd */
 	strcpy(paths[13], "d/c");
 	strcpy(paths[14], dir);
 	strcpy(paths[15], "//fz//w0//a");
@@ -321,7 +333,7 @@ do_pipe(void)
 	/* It worked, so p was writable: wherever it is, the fds are there. */
 	memmove(fds, (void *)p, sizeof(fds));
 	write(fds[1], "fuzz", 4);
-	close(fds[pick(2)]);     /* never keep both ends */
+	close(fds[pick(2)]); /* never keep both ends */
 }
 
 static void
@@ -332,13 +344,14 @@ do_sbrk(void)
 
 	switch (pick(6)) {
 	case 0:
-		n = pick(16 * PGSIZE) + 1;              /* grow */
+		n = pick(16 * PGSIZE) + 1; /* grow */
 		break;
 	case 1:
-		n = (long)heap_base - (long)before;     /* back to the start */
+		n = (long)heap_base - (long)before; /* back to the start */
 		break;
 	case 2:
-		n = (long)heap_base - (long)before - 1 - pick(3 * PGSIZE);  /* too far */
+		n = (long)heap_base - (long)before - 1 -
+		    pick(3 * PGSIZE); /* too far */
 		break;
 	case 3:
 		n = pick(2) ? 0x7fffffff : -0x7fffffffL - 1;
@@ -364,14 +377,15 @@ one_call(void)
 	int pid;
 
 	if (pick(2000) == 0)
-		num = pick(2) ? 0 : SYS_vmstat + 1 + pick(1000);   /* no such call */
+		num = pick(2) ? 0 : SYS_vmstat + 1 + pick(1000); /* no such call */
 	/*
 	 * A call that changes the file system commits a transaction of some
 	 * ten disk writes: most of the time, make a cheap call instead, or
 	 * the disk sets the pace of the whole run.
 	 */
 	if ((num == SYS_mkdir || num == SYS_mknod || num == SYS_link ||
-	    num == SYS_unlink || num == SYS_open) && pick(4) != 0)
+		num == SYS_unlink || num == SYS_open) &&
+	    pick(4) != 0)
 		num = pick(2) ? SYS_fstat : SYS_dup;
 	calls_made++;
 	switch (num) {
@@ -385,7 +399,8 @@ one_call(void)
 	case SYS_wait:
 		if (nkids == 0 && pick(2))
 			return;
-		pid = raw_syscall(SYS_wait, pick(3) ? (long)buf : (long)any_ptr(), 0, 0, 0, 0, 0);
+		pid = raw_syscall(SYS_wait,
+		    pick(3) ? (long)buf : (long)any_ptr(), 0, 0, 0, 0, 0);
 		if (pid > 0)
 			forget_kid(pid);
 		return;
@@ -404,18 +419,22 @@ one_call(void)
 		return;
 	case SYS_sleep:
 		/* Short or negative: a long sleep would stall the run. */
-		raw_syscall(SYS_sleep, pick(2) ? (long)(pick(64) == 0) :
-		    -(long)pick(1L << 31), 0, 0, 0, 0, 0);
+		raw_syscall(SYS_sleep,
+		    pick(2) ? (long)(pick(64) == 0) : -(long)pick(1L << 31), 0,
+		    0, 0, 0, 0);
 		return;
 	case SYS_mknod:
 		raw_syscall(SYS_mknod, any_path(),
-		    pick(2) ? (long)(2 + pick(NDEV)) : (long)pick(1L << 17) - 65536, any_size(),
-		    0, 0, 0);
+		    pick(2) ? (long)(2 + pick(NDEV))
+			    : (long)pick(1L << 17) - 65536,
+		    any_size(), 0, 0, 0);
 		return;
 	case SYS_open:
 		raw_syscall(SYS_open, any_path(),
 		    pick(2) ? (long)(pick(3) | (pick(2) ? O_CREATE : 0) |
-		    (pick(4) ? 0 : O_TRUNC)) : (long)next(), 0, 0, 0, 0);
+				  (pick(4) ? 0 : O_TRUNC))
+			    : (long)next(),
+		    0, 0, 0, 0);
 		return;
 	case SYS_vmstat:
 		/* The audit walks every page table: not too often. */
@@ -446,7 +465,7 @@ one_call(void)
 	case SYS_link:
 		raw_syscall(num, any_path(), any_path(), 0, 0, 0, 0);
 		return;
-	default:		/* getpid, uptime and the numbers that are no call */
+	default: /* getpid, uptime and the numbers that are no call */
 		raw_syscall(num, next(), next(), next(), 0, 0, 0);
 		return;
 	}
@@ -490,7 +509,7 @@ worker(uint64 seed, uint64 count)
 	make_paths();
 	if (chdir(dir) < 0)
 		exit(ST_SETUP);
-	sbrk(PGSIZE);		/* a heap page to run strings off */
+	sbrk(PGSIZE); /* a heap page to run strings off */
 	heap_base = brk_now() - PGSIZE;
 	scratch_stdio();
 	fuzz_calls(count);
@@ -508,10 +527,12 @@ remove_tree(char *path)
 	struct stat st;
 	int fd, len = strlen(path);
 
-	if (stat(path, &st) == 0 && st.type == T_DIR && (fd = open(path, O_RDONLY)) >= 0) {
+	if (stat(path, &st) == 0 && st.type == T_DIR &&
+	    (fd = open(path, O_RDONLY)) >= 0) {
 		while (read(fd, &de, sizeof(de)) == sizeof(de)) {
 			if (de.inum == 0 || strcmp(de.name, ".") == 0 ||
-			    strcmp(de.name, "..") == 0 || len + 2 + DIRSIZ >= MAXPATH + 8)
+			    strcmp(de.name, "..") == 0 ||
+			    len + 2 + DIRSIZ >= MAXPATH + 8)
 				continue;
 			path[len] = '/';
 			memmove(path + len + 1, de.name, DIRSIZ);
@@ -570,7 +591,8 @@ main(int argc, char *argv[])
 		fprintf(2, "fuzz: 1 to %d workers\n", MAXWORKERS);
 		exit(1);
 	}
-	printf("# fuzz: seed %lu, %lu calls, %d workers\n", seed, count, nworkers);
+	printf(
+	    "# fuzz: seed %lu, %lu calls, %d workers\n", seed, count, nworkers);
 	strcpy(path, "/fz");
 	remove_tree(path);
 	if (mkdir("/fz") < 0) {
@@ -578,7 +600,8 @@ main(int argc, char *argv[])
 		exit(1);
 	}
 	for (i = 0; i < nworkers; i++) {
-		sub = (seed + 1) * 0x9e3779b97f4a7c15ULL + (uint64)i * 0xbf58476d1ce4e5b9ULL;
+		sub = (seed + 1) * 0x9e3779b97f4a7c15ULL +
+		    (uint64)i * 0xbf58476d1ce4e5b9ULL;
 		printf("# fuzz: worker %d sub-seed %lu\n", i, sub);
 		worker_id = i;
 		pid = fork();
@@ -594,7 +617,8 @@ main(int argc, char *argv[])
 		for (i = 0; i < nworkers && pids[i] != pid; i++)
 			;
 		if (status != 0) {
-			printf("FAIL fuzz: worker %d (pid %d) ended with status %d: %s\n",
+			printf(
+			    "FAIL fuzz: worker %d (pid %d) ended with status %d: %s\n",
 			    i, pid, status, why(status));
 			bad++;
 		}

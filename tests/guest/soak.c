@@ -23,7 +23,7 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define NWORKERS 4
+#define NWORKERS  4
 #define COW_PAGES 16
 
 static uint64 rng;
@@ -69,7 +69,7 @@ do_cow(void)
 	int i, pid, st, bad = 0;
 
 	if (mem == (char *)-1)
-		return;		/* memory short: another worker's turn */
+		return; /* memory short: another worker's turn */
 	for (i = 0; i < COW_PAGES * PGSIZE; i++)
 		mem[i] = byte_at(seed, i);
 	pid = fork();
@@ -80,8 +80,8 @@ do_cow(void)
 		for (i = 0; i < COW_PAGES * PGSIZE; i += 2)
 			mem[i] = ~byte_at(seed, i);
 		for (i = 0; i < COW_PAGES * PGSIZE; i++)
-			if ((uchar)mem[i] != (i % 2 ? byte_at(seed, i) :
-			    (uchar)~byte_at(seed, i)))
+			if ((uchar)mem[i] !=
+			    (i % 2 ? byte_at(seed, i) : (uchar)~byte_at(seed, i)))
 				exit(3);
 		exit(0);
 	}
@@ -113,7 +113,8 @@ do_pipe(void)
 	if (pid == 0) {
 		close(fds[0]);
 		for (i = 0; i < len; i += n) {
-			n = len - i < (int)sizeof(buf) ? len - i : (int)sizeof(buf);
+			n = len - i < (int)sizeof(buf) ? len - i
+						       : (int)sizeof(buf);
 			n = 1 + (int)(next() % n);
 			for (int k = 0; k < n; k++)
 				buf[k] = byte_at(seed, i + k);
@@ -130,7 +131,8 @@ do_pipe(void)
 	while ((n = read(fds[0], buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++) {
 			if ((uchar)buf[i] != byte_at(seed, total + i)) {
-				complain("pipe delivered a wrong byte at", total + i);
+				complain("pipe delivered a wrong byte at",
+				    total + i);
 				break;
 			}
 		}
@@ -160,7 +162,7 @@ do_file(void)
 		for (int k = 0; k < n; k++)
 			buf[k] = byte_at(seed, i + k);
 		if (write(fd, buf, n) != n)
-			break;	/* the disk may be full of the others' files */
+			break; /* the disk may be full of the others' files */
 	}
 	len = i;
 	close(fd);
@@ -168,7 +170,8 @@ do_file(void)
 	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++) {
 			if ((uchar)buf[i] != byte_at(seed, total + i)) {
-				complain("file read back a wrong byte at", total + i);
+				complain("file read back a wrong byte at",
+				    total + i);
 				break;
 			}
 		}
@@ -281,7 +284,8 @@ main(int argc, char *argv[])
 	}
 	while ((pid = wait(&st)) > 0) {
 		if (st != 0) {
-			printf("FAIL soak: worker pid %d ended with status %d\n", pid, st);
+			printf("FAIL soak: worker pid %d ended with status %d\n",
+			    pid, st);
 			bad++;
 		}
 	}

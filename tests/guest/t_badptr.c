@@ -33,10 +33,10 @@
 #define SCRATCH "tb_scratch"
 
 /* Child exit codes beyond testlib's. */
-#define ST_LEAK      44     /* the call failed but leaked descriptors */
-#define ST_SCRIBBLE  45     /* the call wrote into read-only memory */
-#define ST_SETUP     46     /* the test could not set itself up */
-#define RESULT_BASE  1000   /* exit(RESULT_BASE + r): the call returned r */
+#define ST_LEAK      44   /* the call failed but leaked descriptors */
+#define ST_SCRIBBLE  45   /* the call wrote into read-only memory */
+#define ST_SETUP     46   /* the test could not set itself up */
+#define RESULT_BASE  1000 /* exit(RESULT_BASE + r): the call returned r */
 #define SETUP_FAILED (-12345)
 
 /* Besides testlib's bad addresses: the program's own read-only memory. */
@@ -44,7 +44,8 @@
 #define K_RODATA (NBADKINDS + 1)
 #define NKINDS   (NBADKINDS + 2)
 
-static const char rodata_bytes[64] = "read-only data that no system call may overwrite";
+static const char rodata_bytes[64] =
+    "read-only data that no system call may overwrite";
 
 static char *echo_argv[] = { "echo", "BADPTR-EXEC-SUCCEEDED", 0 };
 
@@ -235,7 +236,7 @@ c_wait(uint64 a)
 		return SETUP_FAILED;
 	if (pid == 0)
 		exit(0);
-	sleep(1);       /* let the child become a zombie first */
+	sleep(1); /* let the child become a zombie first */
 	r = wait((int *)a);
 	while (wait(0) >= 0)
 		;
@@ -245,7 +246,7 @@ c_wait(uint64 a)
 struct call {
 	const char *name;
 	int (*fn)(uint64);
-	int stores;     /* writes through the pointer: also try text/rodata */
+	int stores; /* writes through the pointer: also try text/rodata */
 };
 
 static const struct call calls[] = {
@@ -484,7 +485,7 @@ s_exec_argv_unterminated(void)
 struct straddle {
 	const char *name;
 	int (*fn)(void);
-	int max_ok;     /* besides -1, results 0..max_ok are acceptable */
+	int max_ok; /* besides -1, results 0..max_ok are acceptable */
 };
 
 static const struct straddle straddles[] = {

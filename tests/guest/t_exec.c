@@ -27,9 +27,9 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define SELF "/t_exec"
-#define ELF_FILE "te_elf"
-#define ST_DAMAGED 50      /* exec failed but the caller's image changed */
+#define SELF       "/t_exec"
+#define ELF_FILE   "te_elf"
+#define ST_DAMAGED 50 /* exec failed but the caller's image changed */
 
 static volatile uint64 sentinel = 0x1122334455667788UL;
 
@@ -114,12 +114,14 @@ expect_exec_fails(const char *name, const char *path, char **argv)
 	if (st == ST_GOOD)
 		ok(name);
 	else if (st == ST_DAMAGED)
-		fail(name, "exec returned -1 but the caller's memory or "
+		fail(name,
+		    "exec returned -1 but the caller's memory or "
 		    "descriptors changed");
 	else if (st == ST_BAD)
 		fail(name, "exec returned a value other than -1");
 	else if (st == -1)
-		fail(name, "exec succeeded and the program was killed, or the "
+		fail(name,
+		    "exec succeeded and the program was killed, or the "
 		    "caller was killed");
 	else
 		fail(name, "exec succeeded; the program exited %d", st);
@@ -219,9 +221,18 @@ struct proghdr {
 #define CODE_OFF 128
 
 enum variant {
-	V_GOOD, V_BADMAGIC, V_MEMSZ_SMALL, V_VADDR_WRAP, V_VADDR_MAXVA,
-	V_VADDR_TRAPFRAME, V_HUGE, V_OFF_BEYOND, V_FILESZ_BEYOND,
-	V_PHOFF_BEYOND, V_PHNUM_MANY, V_ENTRY_UNMAPPED
+	V_GOOD,
+	V_BADMAGIC,
+	V_MEMSZ_SMALL,
+	V_VADDR_WRAP,
+	V_VADDR_MAXVA,
+	V_VADDR_TRAPFRAME,
+	V_HUGE,
+	V_OFF_BEYOND,
+	V_FILESZ_BEYOND,
+	V_PHOFF_BEYOND,
+	V_PHNUM_MANY,
+	V_ENTRY_UNMAPPED
 };
 
 /*
@@ -241,19 +252,19 @@ build_elf(uchar *buf, int size, enum variant v)
 	eh->ident[1] = 'E';
 	eh->ident[2] = 'L';
 	eh->ident[3] = 'F';
-	eh->ident[4] = 2;       /* 64-bit */
-	eh->ident[5] = 1;       /* little-endian */
-	eh->ident[6] = 1;       /* version */
-	eh->type = 2;           /* executable */
-	eh->machine = 243;      /* RISC-V */
+	eh->ident[4] = 2;  /* 64-bit */
+	eh->ident[5] = 1;  /* little-endian */
+	eh->ident[6] = 1;  /* version */
+	eh->type = 2;      /* executable */
+	eh->machine = 243; /* RISC-V */
 	eh->version = 1;
 	eh->entry = CODE_OFF;
 	eh->phoff = sizeof(*eh);
 	eh->ehsize = sizeof(*eh);
 	eh->phentsize = sizeof(*ph);
 	eh->phnum = 1;
-	ph->type = 1;           /* PT_LOAD */
-	ph->flags = 5;          /* R + X */
+	ph->type = 1;  /* PT_LOAD */
+	ph->flags = 5; /* R + X */
 	ph->off = 0;
 	ph->vaddr = 0;
 	ph->filesz = len;

@@ -77,7 +77,9 @@ amo_text(uint64 unused)
 
 	(void)unused;
 	asm volatile("amoadd.w %0, %1, (%2)"
-	    : "=r"(old) : "r"(1), "r"(addr) : "memory");
+		     : "=r"(old)
+		     : "r"(1), "r"(addr)
+		     : "memory");
 	(void)old;
 }
 
@@ -111,7 +113,7 @@ static void
 illegal_insn(uint64 unused)
 {
 	(void)unused;
-	asm volatile(".word 0x00000000");   /* all zeros: defined illegal */
+	asm volatile(".word 0x00000000"); /* all zeros: defined illegal */
 }
 
 static void

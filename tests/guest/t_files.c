@@ -26,12 +26,12 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define F1 "tf_one"
+#define F1             "tf_one"
 /* A holder has the console (0-2) and two pipe ends open: 5 slots used. */
-#define PER_HOLDER (NOFILE - 5)
-#define NFILE_HOLDERS 10                /* 10 * 11 opens > NFILE */
-#define NINODE_HOLDERS 6                /* 6 * 11 inodes > NINODE */
-#define NINODE_FILES (NINODE_HOLDERS * PER_HOLDER)
+#define PER_HOLDER     (NOFILE - 5)
+#define NFILE_HOLDERS  10 /* 10 * 11 opens > NFILE */
+#define NINODE_HOLDERS 6  /* 6 * 11 inodes > NINODE */
+#define NINODE_FILES   (NINODE_HOLDERS * PER_HOLDER)
 
 static char buf[10240];
 
@@ -65,7 +65,7 @@ test_open_flags(void)
 	check(file_size(F1) == 6, "create", "size %d after writing 6 bytes",
 	    file_size(F1));
 
-	fd = open(F1, O_CREATE | O_RDWR);       /* exists: no truncation */
+	fd = open(F1, O_CREATE | O_RDWR); /* exists: no truncation */
 	close(fd);
 	n = slurp(F1, b, sizeof(b));
 	check(n == 6 && memcmp(b, "abcdef", 6) == 0, "create_keeps",
@@ -102,16 +102,17 @@ test_big_rw(void)
 	r = write(fd, buf, sizeof(buf));
 	close(fd);
 	if (r != (int)sizeof(buf)) {
-		fail("big_rw", "write of %d bytes returned %d", (int)sizeof(buf),
-		    r);
+		fail("big_rw", "write of %d bytes returned %d",
+		    (int)sizeof(buf), r);
 		unlink(F1);
 		return;
 	}
 	memset(buf, 0, sizeof(buf));
 	fd = open(F1, O_RDONLY);
 	while (got < (int)sizeof(buf)) {
-		int want = piece < (int)sizeof(buf) - got ? piece :
-		    (int)sizeof(buf) - got;
+		int want = piece < (int)sizeof(buf) - got
+		    ? piece
+		    : (int)sizeof(buf) - got;
 
 		r = read(fd, buf + got, want);
 		if (r <= 0)
@@ -122,8 +123,8 @@ test_big_rw(void)
 	r = read(fd, buf, 1);
 	close(fd);
 	check(got == (int)sizeof(buf) && r == 0 &&
-	    find_mismatch(buf, sizeof(buf), 0, 11) < 0, "big_rw",
-	    "read back %d bytes (then %d), first bad byte %d", got, r,
+		find_mismatch(buf, sizeof(buf), 0, 11) < 0,
+	    "big_rw", "read back %d bytes (then %d), first bad byte %d", got, r,
 	    find_mismatch(buf, got, 0, 11));
 	unlink(F1);
 }
@@ -179,17 +180,20 @@ test_nofile(void)
 	}
 	/* fds 0, 1 and 2 are the console. */
 	check(n == NOFILE - 3 && fd == -1, "nofile_limit",
-	    "%d opens succeeded (want NOFILE-3 = %d), then open returned %d",
-	    n, NOFILE - 3, fd);
-	check(lowest_ok, "open_lowest", "open did not hand out increasing "
+	    "%d opens succeeded (want NOFILE-3 = %d), then open returned %d", n,
+	    NOFILE - 3, fd);
+	check(lowest_ok, "open_lowest",
+	    "open did not hand out increasing "
 	    "lowest-free numbers");
 	if (n > 4) {
 		int want = fds[2];
 
 		close(want);
 		fd = open("README", O_RDONLY);
-		check(fd == want, "open_reuses_lowest", "after closing %d, open "
-		    "returned %d", want, fd);
+		check(fd == want, "open_reuses_lowest",
+		    "after closing %d, open "
+		    "returned %d",
+		    want, fd);
 		if (fd >= 0)
 			fds[2] = fd;
 		else
@@ -260,7 +264,7 @@ run_holders(int n, int ninode_mode, int *failed, int *bad)
 		*failed += msg[1];
 		*bad += msg[2];
 	}
-	close(hold[1]);         /* all holders exit now */
+	close(hold[1]); /* all holders exit now */
 	close(rep[0]);
 	while (wait(0) >= 0)
 		;
@@ -274,10 +278,12 @@ test_nfile(void)
 
 	total = run_holders(NFILE_HOLDERS, 0, &failed, &bad);
 	note("NFILE test: %d opens succeeded, %d returned -1", total, failed);
-	check(total > 0 && bad == 0 && total + failed ==
-	    NFILE_HOLDERS * PER_HOLDER,
-	    "nfile_exhaust", "%d opens succeeded, %d returned -1, %d returned "
-	    "something else", total, failed, bad);
+	check(total > 0 && bad == 0 &&
+		total + failed == NFILE_HOLDERS * PER_HOLDER,
+	    "nfile_exhaust",
+	    "%d opens succeeded, %d returned -1, %d returned "
+	    "something else",
+	    total, failed, bad);
 	for (i = 0; i < 10; i++) {
 		fds[i] = open("README", O_RDONLY);
 		if (fds[i] >= 0)
@@ -286,8 +292,10 @@ test_nfile(void)
 	for (i = 0; i < 10; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	check(n == 10, "nfile_recovers", "only %d of 10 opens worked after "
-	    "the holders exited", n);
+	check(n == 10, "nfile_recovers",
+	    "only %d of 10 opens worked after "
+	    "the holders exited",
+	    n);
 }
 
 static void
@@ -325,7 +333,8 @@ test_ninode(void)
 			removed++;
 	}
 	check(reopened == NINODE_FILES && removed == NINODE_FILES &&
-	    unlink("tf_ninode") == 0, "ninode_recovers",
+		unlink("tf_ninode") == 0,
+	    "ninode_recovers",
 	    "afterwards %d files could be opened and %d removed, of %d",
 	    reopened, removed, NINODE_FILES);
 }
@@ -354,8 +363,11 @@ test_read_dir(void)
 			dotdot++;
 	}
 	check(n > 0 && n % sizeof(de[0]) == 0 && dot == 1 && dotdot == 1 &&
-	    used == 2, "read_dir", "read %d bytes: %d entries, '.' %d times, "
-	    "'..' %d times", n, used, dot, dotdot);
+		used == 2,
+	    "read_dir",
+	    "read %d bytes: %d entries, '.' %d times, "
+	    "'..' %d times",
+	    n, used, dot, dotdot);
 	unlink("tf_dir");
 }
 

@@ -32,7 +32,7 @@
 #include "tests/guest/testlib.h"
 
 /* Four blocks per write: fewer log transactions than block-sized writes. */
-#define CHUNK (4 * BSIZE)
+#define CHUNK      (4 * BSIZE)
 #define FILE_BYTES ((int)(MAXFILE * BSIZE))
 
 static char chunk[CHUNK];
@@ -56,8 +56,10 @@ test_maxfile(void)
 		if (r != n)
 			break;
 	}
-	check(off == FILE_BYTES, "maxfile_write", "write at offset %d of %d "
-	    "returned %d", off, FILE_BYTES, r);
+	check(off == FILE_BYTES, "maxfile_write",
+	    "write at offset %d of %d "
+	    "returned %d",
+	    off, FILE_BYTES, r);
 	r = write(fd, "x", 1);
 	fstat(fd, &st);
 	close(fd);
@@ -107,7 +109,8 @@ test_links(void)
 	memset(b, 0, sizeof(b));
 	r = read(fd2, b, sizeof(b));
 	check(fd1 >= 0 && fd2 >= 0 && s1.ino == s2.ino && s1.nlink == 2 &&
-	    s2.nlink == 2 && r == 8 && memcmp(b, "linkdata", 8) == 0, "link",
+		s2.nlink == 2 && r == 8 && memcmp(b, "linkdata", 8) == 0,
+	    "link",
 	    "inodes %d/%d, nlink %d/%d, read %d bytes through the new name",
 	    s1.ino, s2.ino, s1.nlink, s2.nlink, r);
 	close(fd1);
@@ -124,8 +127,10 @@ test_links(void)
 	    "second name read %d bytes", r);
 
 	r = link("tfs_a", "tfs_b");
-	check(r == -1, "link_onto_existing", "link onto an existing name "
-	    "returned %d", r);
+	check(r == -1, "link_onto_existing",
+	    "link onto an existing name "
+	    "returned %d",
+	    r);
 
 	unlink("tfs_a");
 	fd2 = open("tfs_b", O_RDONLY);
@@ -154,18 +159,18 @@ test_unlink_open(void)
 		return;
 	}
 	fd = open("tfs_u", O_RDONLY);
-	check(fd == -1, "unlink_open_name_gone", "open after unlink returned %d",
-	    fd);
+	check(fd == -1, "unlink_open_name_gone",
+	    "open after unlink returned %d", fd);
 	if (fd >= 0)
 		close(fd);
 	r1 = read(fdr, b, 10);
 	write(fdw, " and more", 9);
 	r2 = read(fdr, b + 10, 9);
 	fstat(fdr, &st);
-	check(r1 == 10 && r2 == 9 && memcmp(b, "still here and more", 19) == 0
-	    && st.nlink == 0 && st.size == 19, "unlink_open",
-	    "reads %d and %d, nlink %d, size %d", r1, r2, st.nlink,
-	    (int)st.size);
+	check(r1 == 10 && r2 == 9 && memcmp(b, "still here and more", 19) == 0 &&
+		st.nlink == 0 && st.size == 19,
+	    "unlink_open", "reads %d and %d, nlink %d, size %d", r1, r2,
+	    st.nlink, (int)st.size);
 	close(fdw);
 	close(fdr);
 }
@@ -248,11 +253,11 @@ test_concurrent(void)
 	}
 	extra = dir_extra_entries("tfs_conc");
 	check(errors == 0, "concurrent_create_unlink",
-	    "%d steps on private names failed (or a worker was killed)",
-	    errors);
+	    "%d steps on private names failed (or a worker was killed)", errors);
 	check(extra == 0 && unlink("tfs_conc") == 0, "concurrent_dir_consistent",
 	    "directory has %d entries besides . and .. (or could not be "
-	    "removed)", extra);
+	    "removed)",
+	    extra);
 }
 
 #define DEPTH 10
@@ -325,10 +330,12 @@ test_dirsiz(void)
 	int fd, fd2, r;
 
 	unlink("abcdefghijklmn");
-	fd = open("abcdefghijklmn", O_CREATE | O_RDWR);   /* exactly DIRSIZ */
+	fd = open("abcdefghijklmn", O_CREATE | O_RDWR); /* exactly DIRSIZ */
 	fd2 = open("abcdefghijklmn", O_RDONLY);
-	check(fd >= 0 && fd2 >= 0, "name_dirsiz", "14-character name: create %d, "
-	    "open %d", fd, fd2);
+	check(fd >= 0 && fd2 >= 0, "name_dirsiz",
+	    "14-character name: create %d, "
+	    "open %d",
+	    fd, fd2);
 	if (fd >= 0)
 		close(fd);
 	if (fd2 >= 0)
@@ -339,14 +346,15 @@ test_dirsiz(void)
 	fd2 = open("abcdefghijklmn", O_RDONLY);
 	r = (fd >= 0 && fd2 >= 0) ? fstat(fd, &s1) | fstat(fd2, &s2) : -1;
 	check(r == 0 && s1.ino == s2.ino, "name_longer_cut",
-	    "create of an 18-character name %d, open of its first 14 %d",
-	    fd, fd2);
+	    "create of an 18-character name %d, open of its first 14 %d", fd,
+	    fd2);
 	if (fd >= 0)
 		close(fd);
 	if (fd2 >= 0)
 		close(fd2);
 	fd = open("abcdefghijklmnXYZ", O_RDONLY);
-	check(fd >= 0, "name_longer_same", "another name with the same first "
+	check(fd >= 0, "name_longer_same",
+	    "another name with the same first "
 	    "14 characters did not find the file");
 	if (fd >= 0)
 		close(fd);
@@ -406,8 +414,10 @@ test_dir_errors(void)
 	if (r == 0)
 		chdir("/");
 	fd = open("tfs_file/x", O_CREATE | O_RDWR);
-	check(fd == -1, "file_as_dir", "open(\"tfs_file/x\", O_CREATE) "
-	    "returned %d", fd);
+	check(fd == -1, "file_as_dir",
+	    "open(\"tfs_file/x\", O_CREATE) "
+	    "returned %d",
+	    fd);
 
 	/* Now empty, the directory can go. */
 	unlink("tfs_dir/f");

@@ -30,7 +30,7 @@
 #include "tests/guest/testlib.h"
 
 static char buf[4096];
-static char *mapped_end;	/* the heap ends here, page aligned */
+static char *mapped_end; /* the heap ends here, page aligned */
 
 /* Give the heap three fresh pages ending on a page boundary. */
 static void
@@ -97,8 +97,8 @@ check_dead_cwd(const char *tag)
 	snfmt(name, sizeof(name), "%s_no_create", tag);
 	fd = open("newfile", O_CREATE | O_RDWR);
 	check(fd < 0 && mkdir("newdir") < 0 && mknod("newdev", 1, 0) < 0 &&
-	    link("/README", "newlink") < 0, name,
-	    "something was created in a removed directory (open %d)", fd);
+		link("/README", "newlink") < 0,
+	    name, "something was created in a removed directory (open %d)", fd);
 	if (fd >= 0)
 		close(fd);
 	snfmt(name, sizeof(name), "%s_no_unlink", tag);
@@ -160,7 +160,9 @@ test_removed_by_other(void)
 		read(go[0], &c, 1);
 		/* The parent has removed both and made files since. */
 		c = chdir("..") < 0 && open("..", O_RDONLY) < 0 &&
-		    open("../x", O_CREATE | O_RDWR) < 0 ? 'y' : 'n';
+			open("../x", O_CREATE | O_RDWR) < 0
+		    ? 'y'
+		    : 'n';
 		write(result[1], &c, 1);
 		exit(0);
 	}
@@ -190,9 +192,8 @@ test_removed_by_other(void)
 	close(ready[0]);
 	close(go[1]);
 	close(result[0]);
-	check(chdir("/") == 0 && mkdir("/tfe_c") == 0 &&
-	    unlink("/tfe_c") == 0, "rmother_after",
-	    "the name space is not usable afterwards");
+	check(chdir("/") == 0 && mkdir("/tfe_c") == 0 && unlink("/tfe_c") == 0,
+	    "rmother_after", "the name space is not usable afterwards");
 }
 
 /*
@@ -207,7 +208,7 @@ race_walker(void)
 
 	for (i = 0; i < 300; i++) {
 		if (chdir("/tfe_q/s") == 0) {
-			chdir("..");		/* may fail: s may be dead */
+			chdir(".."); /* may fail: s may be dead */
 			fd = open("../README", O_RDONLY);
 			if (fd >= 0)
 				close(fd);
@@ -286,15 +287,19 @@ test_write_half_mapped(void)
 	r = write(fd, "A", 1);
 	n = slurp("tfe_w", buf, sizeof(buf));
 	check(r == 1 && n == 1024 && all_bytes(buf, 1024, 'A'),
-	    "unmapped_write_nothing_later", "after a good write: %d bytes, "
-	    "byte 1 is %c", n, buf[1]);
+	    "unmapped_write_nothing_later",
+	    "after a good write: %d bytes, "
+	    "byte 1 is %c",
+	    n, buf[1]);
 
-	r = write(fd, p, 1024);	/* at offset 1 */
+	r = write(fd, p, 1024); /* at offset 1 */
 	n = slurp("tfe_w", buf, sizeof(buf));
 	check(r == 512 && n == 1024 && buf[0] == 'A' &&
-	    all_bytes(buf + 1, 512, 'B') && all_bytes(buf + 513, 511, 'A'),
-	    "halfwrite_count", "write returned %d (want 512); file has %d "
-	    "bytes: %c %c %c", r, n, buf[0], buf[512], buf[513]);
+		all_bytes(buf + 1, 512, 'B') && all_bytes(buf + 513, 511, 'A'),
+	    "halfwrite_count",
+	    "write returned %d (want 512); file has %d "
+	    "bytes: %c %c %c",
+	    r, n, buf[0], buf[512], buf[513]);
 	r = write(fd, "Z", 1);
 	n = slurp("tfe_w", buf, sizeof(buf));
 	check(r == 1 && n == 1024 && buf[513] == 'Z', "halfwrite_offset",
@@ -330,8 +335,9 @@ test_write_crossing_end(void)
 	close(fd);
 	n = slurp("tfe_x", buf, sizeof(buf));
 	check(r == 1 && size == 5001 && n == 4096 &&
-	    find_mismatch(buf, 4096, 0, 3) < 0, "partial_write_offset",
-	    "after the next write: size %d, want 5001", size);
+		find_mismatch(buf, 4096, 0, 3) < 0,
+	    "partial_write_offset", "after the next write: size %d, want 5001",
+	    size);
 	unlink("tfe_x");
 }
 
@@ -375,16 +381,18 @@ test_pipe_partial(void)
 	r = read(fds[0], mapped_end, 300);
 	r2 = read(fds[0], p, 300);
 	check(r == -1 && r2 == 100 && find_mismatch(p, 100, 0, 5) < 0,
-	    "pipe_partial_read", "reads returned %d and %d; want -1 and 100",
-	    r, r2);
+	    "pipe_partial_read", "reads returned %d and %d; want -1 and 100", r,
+	    r2);
 	r = read(fds[0], buf + 1000, 300);
 	check(r == 200 && find_mismatch(buf + 1000, 200, 100, 5) < 0,
-	    "pipe_no_byte_lost", "the next read got %d bytes, want 200 from "
-	    "offset 100", r);
+	    "pipe_no_byte_lost",
+	    "the next read got %d bytes, want 200 from "
+	    "offset 100",
+	    r);
 
 	fill_pattern(p, 100, 0, 6);
 	r = write(fds[1], p, 300);
-	close(fds[1]);		/* the read below sees end of file, not a hang */
+	close(fds[1]); /* the read below sees end of file, not a hang */
 	r2 = read(fds[0], buf, 300);
 	check(r == 100 && r2 == 100 && find_mismatch(buf, 100, 0, 6) < 0,
 	    "pipe_partial_write", "write returned %d, read %d; want 100, 100",

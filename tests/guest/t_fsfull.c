@@ -25,10 +25,10 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define IDIR "tff_i"
-#define DDIR "tff_d"
+#define IDIR        "tff_i"
+#define DDIR        "tff_d"
 #define DISK_INODES 200
-#define MAXFILES 64
+#define MAXFILES    64
 
 /* ---- inodes ---- */
 
@@ -87,16 +87,20 @@ test_inodes(void)
 	if (fd >= 0)
 		close(fd);
 	r = mkdir("tff_nodir");
-	check(r == -1, "inodes_full_mkdir", "mkdir with no free inode "
-	    "returned %d", r);
+	check(r == -1, "inodes_full_mkdir",
+	    "mkdir with no free inode "
+	    "returned %d",
+	    r);
 	if (r == 0)
 		unlink("tff_nodir");
 
 	removed = remove_files(n1);
 	check(removed == n1, "inodes_removed", "removed %d of %d", removed, n1);
 	fd = open(IDIR "/again", O_CREATE | O_RDWR);
-	check(fd >= 0, "inodes_create_again", "create after removal returned "
-	    "%d", fd);
+	check(fd >= 0, "inodes_create_again",
+	    "create after removal returned "
+	    "%d",
+	    fd);
 	if (fd >= 0)
 		close(fd);
 	unlink(IDIR "/again");
@@ -111,16 +115,16 @@ test_inodes(void)
 /* ---- blocks ---- */
 
 /* Writes of several blocks: fewer transactions, so a fill goes faster. */
-#define CHUNK (4 * BSIZE)
+#define CHUNK      (4 * BSIZE)
 #define FILE_BYTES ((int)(MAXFILE * BSIZE))
 
 static char chunk[CHUNK];
 
 struct fillresult {
-	int blocks;             /* whole blocks written, all files */
-	int files;              /* files created */
-	int lastbytes;          /* bytes in the last file */
-	int bad;                /* what went wrong, 0 if nothing */
+	int blocks;    /* whole blocks written, all files */
+	int files;     /* files created */
+	int lastbytes; /* bytes in the last file */
+	int bad;       /* what went wrong, 0 if nothing */
 	char why[80];
 };
 
@@ -144,7 +148,7 @@ fill_disk(const char *prefix, int step, struct fillresult *res)
 		snfmt(name, sizeof(name), DDIR "/%s%d", prefix, f);
 		fd = open(name, O_CREATE | O_RDWR);
 		if (fd < 0)
-			break;          /* no room for even the entry */
+			break; /* no room for even the entry */
 		res->files++;
 		for (off = 0; off < FILE_BYTES; off += r) {
 			n = FILE_BYTES - off < step ? FILE_BYTES - off : step;
@@ -241,8 +245,10 @@ test_blocks(void)
 	bad = verify_file(0, full.files > 1 ? FILE_BYTES : full.lastbytes);
 	if (bad < 0 && full.files > 1)
 		bad = verify_file(full.files - 1, full.lastbytes);
-	check(bad < 0, "disk_full_readback", "byte %d of a filled file reads "
-	    "back wrong", bad);
+	check(bad < 0, "disk_full_readback",
+	    "byte %d of a filled file reads "
+	    "back wrong",
+	    bad);
 
 	fd = open("README", O_RDONLY);
 	n = fd >= 0 ? read(fd, c, sizeof(c)) : -1;
@@ -262,35 +268,40 @@ test_blocks(void)
 	 * there is still no room; closing it frees them all.
 	 */
 	if (full.files < 2) {
-		skip("unlinked_open_keeps_blocks", "the disk had room for "
+		skip("unlinked_open_keeps_blocks",
+		    "the disk had room for "
 		    "less than one full file");
 	} else {
 		held = open(DDIR "/f0", O_RDONLY);
 		n = unlink(DDIR "/f0");
 		fill_disk("x", BSIZE, &held_fill);
 		check(held >= 0 && n == 0 && !held_fill.bad &&
-		    held_fill.blocks <= 2, "unlinked_open_keeps_blocks",
+			held_fill.blocks <= 2,
+		    "unlinked_open_keeps_blocks",
 		    "open %d, unlink %d; then %d blocks could be written%s%s",
 		    held, n, held_fill.blocks, held_fill.bad ? ": " : "",
 		    held_fill.why);
 
 		n = held >= 0 ? read(held, chunk, BSIZE) : -1;
 		check(n == BSIZE && find_mismatch(chunk, BSIZE, 0, 0) < 0,
-		    "unlinked_open_readable", "read of the held file "
-		    "returned %d", n);
+		    "unlinked_open_readable",
+		    "read of the held file "
+		    "returned %d",
+		    n);
 		if (held >= 0)
 			close(held);
 
 		fill_disk("y", BSIZE, &freed_fill);
-		check(!freed_fill.bad && freed_fill.blocks >= (int)MAXFILE - 2
-		    && freed_fill.blocks <= (int)MAXFILE + 3,
-		    "unlinked_closed_frees", "after closing the %d-block "
-		    "file, %d blocks could be written%s%s", (int)MAXFILE,
-		    freed_fill.blocks, freed_fill.bad ? ": " : "",
+		check(!freed_fill.bad && freed_fill.blocks >= (int)MAXFILE - 2 &&
+			freed_fill.blocks <= (int)MAXFILE + 3,
+		    "unlinked_closed_frees",
+		    "after closing the %d-block "
+		    "file, %d blocks could be written%s%s",
+		    (int)MAXFILE, freed_fill.blocks, freed_fill.bad ? ": " : "",
 		    freed_fill.why);
 		unlink_fill("x", held_fill.files);
 		unlink_fill("y", freed_fill.files);
-		gone = 1;       /* f0 */
+		gone = 1; /* f0 */
 	}
 
 	n = unlink_fill("f", full.files) + unlink_fill("t", top.files);
@@ -302,8 +313,10 @@ test_blocks(void)
 	if (fd >= 0)
 		close(fd);
 	unlink(DDIR "/after");
-	check(n == CHUNK, "disk_space_back", "after unlinking, a 4-block "
-	    "write returned %d", n);
+	check(n == CHUNK, "disk_space_back",
+	    "after unlinking, a 4-block "
+	    "write returned %d",
+	    n);
 	check(unlink(DDIR) == 0, "disk_cleanup", "cannot remove " DDIR);
 }
 

@@ -64,7 +64,7 @@ main(int argc, char *argv[])
 	deadline = uptime() + ticks;
 	while (kids < MAXKIDS && grab_slot(ticks) > 0)
 		kids++;
-	sleep(10);		/* the children's exec must find memory */
+	sleep(10); /* the children's exec must find memory */
 	pages = grab_memory();
 	printf("t_hog: holding %d processes and %d pages\n", kids, pages);
 	while (uptime() < deadline)

@@ -20,8 +20,8 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define NSPIN 8
-#define KILL_WAIT 50            /* ticks a killed child may take to exit */
+#define NSPIN     8
+#define KILL_WAIT 50 /* ticks a killed child may take to exit */
 
 /*
  * Start child body fn, give it time to block, kill it and check that it
@@ -137,7 +137,7 @@ test_blocked(void)
 	pipe(pipefd);
 	kill_and_check("kill_in_wait", in_wait);
 	if (read(pipefd[0], &gpid, sizeof(gpid)) == sizeof(gpid) && gpid > 0)
-		kill(gpid);     /* it belongs to init now */
+		kill(gpid); /* it belongs to init now */
 	close(pipefd[0]);
 	close(pipefd[1]);
 
@@ -197,8 +197,8 @@ test_zombie(void)
 	pid = fork();
 	if (pid == 0)
 		exit(5);
-	sleep(3);               /* it has exited by now */
-	kill(pid);              /* may return 0 or -1; must not matter */
+	sleep(3);  /* it has exited by now */
+	kill(pid); /* may return 0 or -1; must not matter */
 	check(wait_pid(pid, &st) == pid && st == 5, "kill_zombie",
 	    "status %d after kill of an exited child, want 5", st);
 }
@@ -210,8 +210,7 @@ main(void)
 
 	test_blocked();
 	st = child_status(kill_self, 0);
-	check(st == -1, "kill_self", "child %s (status %d)", status_word(st),
-	    st);
+	check(st == -1, "kill_self", "child %s (status %d)", status_word(st), st);
 	test_preemption();
 	test_zombie();
 	check(kill(99999) == -1, "kill_nopid", "kill(99999) did not return -1");

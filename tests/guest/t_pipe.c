@@ -23,8 +23,8 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define BIG (64 * 1024)
-#define NWRITERS 5
+#define BIG        (64 * 1024)
+#define NWRITERS   5
 #define PER_WRITER 5120
 
 static char buf[BIG];
@@ -60,8 +60,8 @@ test_big_transfer(void)
 	}
 	close(p[1]);
 	memset(buf, 0, sizeof(buf));
-	while ((n = read(p[0], buf + got, chunk < BIG - got ? chunk :
-	    BIG - got)) > 0) {
+	while ((n = read(p[0], buf + got,
+		    chunk < BIG - got ? chunk : BIG - got)) > 0) {
 		got += n;
 		chunk = chunk * 7 % 2000 + 1;
 		if (got == BIG)
@@ -74,10 +74,11 @@ test_big_transfer(void)
 	for (i = 0; i < got; i++)
 		sum += (uchar)buf[i] * (uint)(i % 251 + 1);
 	bad = find_mismatch(buf, got, 0, 3);
-	check(pid > 0 && got == BIG && n == 0 && sum == want && bad < 0 &&
-	    st == 0, "big_transfer",
+	check(pid > 0 && got == BIG && n == 0 && sum == want && bad < 0 && st == 0,
+	    "big_transfer",
 	    "got %d of %d bytes, extra read %d, first bad byte %d, checksum "
-	    "%x want %x, writer status %d", got, BIG, n, bad, sum, want, st);
+	    "%x want %x, writer status %d",
+	    got, BIG, n, bad, sum, want, st);
 }
 
 static void
@@ -102,8 +103,10 @@ test_one_big_write(void)
 	close(p[0]);
 	wait_pid(pid, &st);
 	check(got == BIG && st == 0 && find_mismatch(buf, BIG, 0, 4) < 0,
-	    "one_big_write", "got %d bytes; writer status %d (%d: write "
-	    "returned short)", got, st, ST_BAD);
+	    "one_big_write",
+	    "got %d bytes; writer status %d (%d: write "
+	    "returned short)",
+	    got, st, ST_BAD);
 }
 
 static void
@@ -139,12 +142,13 @@ test_eof(void)
 	sleep(3);
 	close(p[1]);
 	if (wait_timeout(pid, 50, &st) < 0)
-		fail("eof_wakes_reader", "reader still blocked 5 s after the "
+		fail("eof_wakes_reader",
+		    "reader still blocked 5 s after the "
 		    "last write end closed");
 	else
 		check(st == ST_GOOD, "eof_wakes_reader", "reader %s",
-		    st == ST_BAD ? "read something other than 0" :
-		    status_word(st));
+		    st == ST_BAD ? "read something other than 0"
+				 : status_word(st));
 }
 
 static void
@@ -177,13 +181,13 @@ test_no_reader(void)
 	sleep(3);
 	close(p[0]);
 	if (wait_timeout(pid, 50, &st) < 0)
-		fail("write_blocked_reader_closes", "writer still blocked 5 s "
+		fail("write_blocked_reader_closes",
+		    "writer still blocked 5 s "
 		    "after the read end closed");
 	else
-		check(st == ST_GOOD, "write_blocked_reader_closes",
-		    "writer %s", st == ST_BAD ?
-		    "wrote all 64 KiB into a pipe nobody read" :
-		    status_word(st));
+		check(st == ST_GOOD, "write_blocked_reader_closes", "writer %s",
+		    st == ST_BAD ? "wrote all 64 KiB into a pipe nobody read"
+				 : status_word(st));
 }
 
 static void
@@ -239,8 +243,8 @@ test_many_writers(void)
 	for (i = 0; i < NWRITERS; i++)
 		if (count[i] != PER_WRITER)
 			break;
-	check(total == NWRITERS * PER_WRITER && i == NWRITERS &&
-	    bad_status == 0, "many_writers",
+	check(total == NWRITERS * PER_WRITER && i == NWRITERS && bad_status == 0,
+	    "many_writers",
 	    "read %d bytes of %d; writer %d sent %d of %d; a writer's status %d",
 	    total, NWRITERS * PER_WRITER, i, i < NWRITERS ? count[i] : 0,
 	    PER_WRITER, bad_status);
@@ -287,7 +291,8 @@ test_fd_table_full(void)
 	probe = open("README", O_RDONLY);
 	check(r == -1 && probe >= 0, "pipe_fd_table_full",
 	    "pipe with one free slot returned %d (fds %d %d); the free slot "
-	    "%s", r, p[0], p[1], probe >= 0 ? "stayed free" : "was used up");
+	    "%s",
+	    r, p[0], p[1], probe >= 0 ? "stayed free" : "was used up");
 	if (probe >= 0)
 		close(probe);
 	if (r == 0) {

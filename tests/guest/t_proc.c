@@ -21,9 +21,9 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define ROUNDS 200
+#define ROUNDS    200
 #define PER_ROUND 4
-#define CHAIN 20
+#define CHAIN     20
 
 /*
  * Fork children that block on a pipe until fork fails; return how many
@@ -57,7 +57,7 @@ fork_until_full(int *err)
 			break;
 	}
 	close(p[0]);
-	close(p[1]);            /* every child's read now returns 0 */
+	close(p[1]); /* every child's read now returns 0 */
 	return n;
 }
 
@@ -80,9 +80,10 @@ test_nproc(void)
 	reaped = reap_all();
 	/* init, the shell and this program hold three of the NPROC slots. */
 	if (err != -1 || first > NPROC - 3 || first < NPROC / 2) {
-		fail("nproc_limit", "%d forks succeeded, then fork returned %d "
-		    "(want -1 after at most NPROC-3 = %d)", first, err,
-		    NPROC - 3);
+		fail("nproc_limit",
+		    "%d forks succeeded, then fork returned %d "
+		    "(want -1 after at most NPROC-3 = %d)",
+		    first, err, NPROC - 3);
 		return;
 	}
 	note("%d children forked before fork failed", first);
@@ -92,9 +93,10 @@ test_nproc(void)
 
 	second = fork_until_full(&err);
 	reaped = reap_all();
-	check(second == first && err == -1 && reaped == second,
-	    "nproc_again", "second time %d forks (first %d), fork returned "
-	    "%d, reaped %d", second, first, err, reaped);
+	check(second == first && err == -1 && reaped == second, "nproc_again",
+	    "second time %d forks (first %d), fork returned "
+	    "%d, reaped %d",
+	    second, first, err, reaped);
 }
 
 static void
@@ -110,8 +112,8 @@ test_storm(void)
 			if (pid == 0)
 				exit(want[i]);
 			if (pid < 0) {
-				fail("storm", "round %d: fork returned %d", round,
-				    pid);
+				fail("storm", "round %d: fork returned %d",
+				    round, pid);
 				reap_all();
 				return;
 			}
@@ -123,17 +125,20 @@ test_storm(void)
 				if (pids[j] == w)
 					break;
 			if (j == PER_ROUND || st != want[j]) {
-				fail("storm", "round %d: wait returned pid %d "
-				    "status %d (%s)", round, w, st,
-				    j == PER_ROUND ? "not a child of this round" :
-				    "wrong status");
+				fail("storm",
+				    "round %d: wait returned pid %d "
+				    "status %d (%s)",
+				    round, w, st,
+				    j == PER_ROUND ? "not a child of this round"
+						   : "wrong status");
 				reap_all();
 				return;
 			}
 			pids[j] = -2;
 		}
 		if (wait(0) != -1) {
-			fail("storm", "round %d: wait found an extra child", round);
+			fail("storm", "round %d: wait found an extra child",
+			    round);
 			reap_all();
 			return;
 		}
@@ -176,7 +181,8 @@ test_pids(void)
 	}
 	check(n == 10 && mismatch == 0 && dup_found == 0, "pids",
 	    "%d children reported; %d getpid values not returned by fork; "
-	    "%d duplicates", n, mismatch, dup_found);
+	    "%d duplicates",
+	    n, mismatch, dup_found);
 }
 
 /* Each generation forks the next, waits for it and exits with its status + 1. */
@@ -193,7 +199,7 @@ chain(uint64 depth)
 			exit(-50);
 		if (pid != 0)
 			break;
-		depth--;        /* the child carries on as the next generation */
+		depth--; /* the child carries on as the next generation */
 	}
 	if (wait(&st) != pid)
 		exit(-60);
@@ -205,8 +211,10 @@ test_chain(void)
 {
 	int st = child_status(chain, CHAIN);
 
-	check(st == CHAIN, "chain", "status %d from a chain of %d (negative: "
-	    "a fork or wait failed)", st, CHAIN);
+	check(st == CHAIN, "chain",
+	    "status %d from a chain of %d (negative: "
+	    "a fork or wait failed)",
+	    st, CHAIN);
 }
 
 static volatile int shared_word = 1234;
@@ -249,7 +257,7 @@ test_orphans(void)
 	    "wait returned %d (child %d) status %d, or reported a grandchild",
 	    w, pid, st);
 
-	sleep(20);              /* the orphans exit and init reaps them */
+	sleep(20); /* the orphans exit and init reaps them */
 	after = fork_until_full(&err);
 	reap_all();
 	/*
@@ -258,8 +266,7 @@ test_orphans(void)
 	 * would hold ten.
 	 */
 	check(after >= before, "orphans_reaped",
-	    "could fork %d children before the orphans, %d after", before,
-	    after);
+	    "could fork %d children before the orphans, %d after", before, after);
 }
 
 int

@@ -33,14 +33,14 @@
 #include "kernel/vmstat.h"
 #include "tests/guest/testlib.h"
 
-#define HEAP_PAGES   1100          /* a bit over two level-0 tables */
-#define RACE_ROUNDS  20
-#define FORK_ROUNDS  40
-#define AUDITS       1000
-#define CHURNERS     3
+#define HEAP_PAGES  1100 /* a bit over two level-0 tables */
+#define RACE_ROUNDS 20
+#define FORK_ROUNDS 40
+#define AUDITS      1000
+#define CHURNERS    3
 
 static int fork_mode;
-static char *heap;                 /* HEAP_PAGES pages, 2 MiB aligned */
+static char *heap; /* HEAP_PAGES pages, 2 MiB aligned */
 
 static uint64
 vm_free(void)
@@ -54,7 +54,8 @@ vm_free(void)
 static uint64
 word(int pg, int w, int r, int who)
 {
-	return ((uint64)who << 56) ^ ((uint64)r << 40) ^ ((uint64)pg << 12) ^ (uint64)w;
+	return ((uint64)who << 56) ^ ((uint64)r << 40) ^ ((uint64)pg << 12) ^
+	    (uint64)w;
 }
 
 /* Write (or check, returning the first bad page or -1) 4 words per page. */
@@ -65,7 +66,8 @@ fill(int r, int who)
 
 	for (pg = 0; pg < HEAP_PAGES; pg++)
 		for (w = 0; w < 512; w += 171)
-			((volatile uint64 *)(heap + (uint64)pg * PGSIZE))[w] = word(pg, w, r, who);
+			((volatile uint64 *)(heap + (uint64)pg * PGSIZE))[w] =
+			    word(pg, w, r, who);
 }
 
 static int
@@ -75,7 +77,8 @@ verify(int r, int who)
 
 	for (pg = 0; pg < HEAP_PAGES; pg++)
 		for (w = 0; w < 512; w += 171)
-			if (((volatile uint64 *)(heap + (uint64)pg * PGSIZE))[w] != word(pg, w, r, who))
+			if (((volatile uint64 *)(heap + (uint64)pg * PGSIZE))[w] !=
+			    word(pg, w, r, who))
 				return pg;
 	return -1;
 }
@@ -98,11 +101,14 @@ conclude(const char *name, const char *why, uint64 before)
 			sleep(1);
 		}
 		if (bad != 0)
-			why = "the refcount audit found mismatches (console has them)";
+			why =
+			    "the refcount audit found mismatches (console has them)";
 		else if (st.frames_free != before)
-			why = st.frames_free < before ? "frames were lost" : "too many frames free";
+			why = st.frames_free < before ? "frames were lost"
+						      : "too many frames free";
 		if (why)
-			note("%s: frames_free %lu before, %lu after", name, before, st.frames_free);
+			note("%s: frames_free %lu before, %lu after", name,
+			    before, st.frames_free);
 	}
 	if (why)
 		fail(name, "%s", why);
@@ -198,7 +204,8 @@ test_unmap_while_copy(void)
 		fill(r, 1);
 		wait_pid(pid, &st);
 		if (verify(r, 1) >= 0)
-			why = "the parent's pages changed while the child unmapped them";
+			why =
+			    "the parent's pages changed while the child unmapped them";
 		else if (st != 0)
 			why = "the child's sbrk(-n) failed";
 	}
@@ -247,9 +254,10 @@ test_fork_while_exit(void)
 
 /* ---- oom-unshare ---- */
 
-#define ST_FSTAT_WROTE   50   /* fstat into a shared table succeeded with no memory */
-#define ST_TABLE_COPIED  51   /* ... or copied a table it had no frame for */
-#define ST_SURVIVED      52   /* the store into a shared table was not killed */
+#define ST_FSTAT_WROTE \
+	50 /* fstat into a shared table succeeded with no memory */
+#define ST_TABLE_COPIED  51 /* ... or copied a table it had no frame for */
+#define ST_SURVIVED      52 /* the store into a shared table was not killed */
 #define ST_NOT_EXHAUSTED 53
 
 /* Take every free frame: heap pages, then pipe buffers for the last few. */
@@ -283,7 +291,7 @@ oom_child(char *target)
 		exit(ST_FSTAT_WROTE);
 	if (v1.tables_copied != v0.tables_copied)
 		exit(ST_TABLE_COPIED);
-	*(volatile char *)target = 'x';   /* the kernel kills us here */
+	*(volatile char *)target = 'x'; /* the kernel kills us here */
 	exit(ST_SURVIVED);
 }
 
@@ -292,7 +300,7 @@ test_oom_unshare(void)
 {
 	const char *name = "oom-unshare", *why = 0;
 	uint64 before = vm_free();
-	char *target = heap + 700 * PGSIZE;   /* in the heap's second table */
+	char *target = heap + 700 * PGSIZE; /* in the heap's second table */
 	int pid, st, tries;
 
 	if (fork_mode == FORK_MODE_COPY) {
@@ -310,7 +318,7 @@ test_oom_unshare(void)
 		}
 		wait_pid(pid, &st);
 		if (st != ST_NOT_EXHAUSTED)
-			break;   /* the kernel freed a frame meanwhile: try again */
+			break; /* the kernel freed a frame meanwhile: try again */
 	}
 	if (why == 0) {
 		if (st == ST_FSTAT_WROTE)
@@ -381,7 +389,7 @@ test_audit_under_churn(void)
 		if (pids[i] == 0)
 			churn(i);
 	}
-	sleep(1);   /* let the churn start */
+	sleep(1); /* let the churn start */
 	for (audits = 0; audits < AUDITS; audits++)
 		if (vmstat(VMSTAT_CHECK_VERBOSE, &st) != 0)
 			bad++;
@@ -394,7 +402,8 @@ test_audit_under_churn(void)
 		}
 	}
 	if (bad)
-		note("%s: %d of %d audits reported mismatches", name, bad, AUDITS);
+		note("%s: %d of %d audits reported mismatches", name, bad,
+		    AUDITS);
 	if (bad && why == 0)
 		why = "audits under load reported mismatches";
 	conclude(name, why, before);

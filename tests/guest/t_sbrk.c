@@ -66,8 +66,10 @@ test_grow(void)
 		p = sbrk(n);
 		now = sbrk(0);
 		if (p != old || now != old + n) {
-			fail(name, "sbrk(%d) returned %p (break was %p), break "
-			    "now %p", n, (uint64)p, (uint64)old, (uint64)now);
+			fail(name,
+			    "sbrk(%d) returned %p (break was %p), break "
+			    "now %p",
+			    n, (uint64)p, (uint64)old, (uint64)now);
 			continue;
 		}
 		bad = first_nonzero(p, n);
@@ -82,8 +84,10 @@ test_grow(void)
 		    (int)bad);
 	}
 	sbrk(start - sbrk(0));
-	check(sbrk(0) == start, "shrink_back", "break %p after giving back "
-	    "everything, want %p", (uint64)sbrk(0), (uint64)start);
+	check(sbrk(0) == start, "shrink_back",
+	    "break %p after giving back "
+	    "everything, want %p",
+	    (uint64)sbrk(0), (uint64)start);
 }
 
 static void
@@ -104,9 +108,9 @@ test_read_into_heap(void)
 	/* Straddle a page boundary of the new memory. */
 	r = read(fd, p + PGSIZE - 20, sizeof(first));
 	close(fd);
-	check(r == sizeof(first) && memcmp(p + PGSIZE - 20, first,
-	    sizeof(first)) == 0, "read_into_heap",
-	    "read into fresh heap returned %d", r);
+	check(r == sizeof(first) &&
+		memcmp(p + PGSIZE - 20, first, sizeof(first)) == 0,
+	    "read_into_heap", "read into fresh heap returned %d", r);
 	sbrk(-3 * PGSIZE);
 }
 
@@ -132,8 +136,8 @@ test_shrink(void)
 	base = (char *)heap_end_aligned();
 	p = sbrk(4 * PGSIZE);
 	if (p != base) {
-		fail("shrink", "sbrk(4 pages) returned %p, want %p",
-		    (uint64)p, (uint64)base);
+		fail("shrink", "sbrk(4 pages) returned %p, want %p", (uint64)p,
+		    (uint64)base);
 		return;
 	}
 	memset(p, 0x77, 4 * PGSIZE);
@@ -163,7 +167,7 @@ test_grow_fail(void)
 {
 	static const int huge[] = { 1 << 30, 0x7fffffff, 200 * MB };
 	static const char *names[] = { "grow_fail_1g", "grow_fail_2g",
-	    "grow_fail_200m" };
+		"grow_fail_200m" };
 	char *before, *r, *after;
 	uint i;
 
@@ -201,8 +205,10 @@ test_shrink_below_zero(void)
 
 	check(st == ST_GOOD, "shrink_below_zero",
 	    "sbrk(-(break + 1 page)): %s (status %d)",
-	    st == ST_BAD ? "the break moved" :
-	    st == ST_BAD + 1 ? "did not return -1" : status_word(st), st);
+	    st == ST_BAD           ? "the break moved"
+		: st == ST_BAD + 1 ? "did not return -1"
+				   : status_word(st),
+	    st);
 }
 
 /*
@@ -296,10 +302,12 @@ test_oom(void)
 		    st & 1 ? "failed" : "worked", st & 2 ? "failed" : "worked");
 		ok("oom_pipe_fork");
 	} else {
-		fail("oom_pipe_fork", "status %d (-1 killed, -2 sbrk never "
+		fail("oom_pipe_fork",
+		    "status %d (-1 killed, -2 sbrk never "
 		    "failed, -3 pipe returned neither 0 nor -1, -4 wait lost "
 		    "the child, -5 fork returned < -1, -6 could not give memory "
-		    "back, -7 fork failed after memory came back)", st);
+		    "back, -7 fork failed after memory came back)",
+		    st);
 	}
 }
 
@@ -312,9 +320,11 @@ test_exhaust(void)
 	test_oom();
 	second = child_status(take_everything, 0);
 	if (first <= 0 || first > 1000 || second <= 0) {
-		fail("exhaust", "child results %d and %d (-1 killed, -2 failed "
+		fail("exhaust",
+		    "child results %d and %d (-1 killed, -2 failed "
 		    "sbrk moved the break, -3 wrong return, -4 no limit, "
-		    "-5 nonzero memory)", first, second);
+		    "-5 nonzero memory)",
+		    first, second);
 		return;
 	}
 	note("sbrk took %d MiB, then %d MiB", first, second);

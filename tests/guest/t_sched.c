@@ -17,10 +17,10 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define NSPIN 6
+#define NSPIN      6
 #define SPIN_TICKS 8
-#define NSLEEP 6
-#define NBLOCKED 20
+#define NSLEEP     6
+#define NBLOCKED   20
 
 static void
 spinner(int fd, int until)
@@ -64,8 +64,8 @@ test_fairness(void)
 	while (wait(0) > 0)
 		;
 	check(got == NSPIN && lo * 8 >= hi, "fair_share",
-	    "%d of %d spinners reported; fewest iterations %d, most %d",
-	    got, NSPIN, (int)lo, (int)hi);
+	    "%d of %d spinners reported; fewest iterations %d, most %d", got,
+	    NSPIN, (int)lo, (int)hi);
 }
 
 static void
@@ -82,7 +82,8 @@ test_timed_sleeps(void)
 			sleep(want);
 			slept = uptime() - t0;
 			/* Early is a bug; late by over 50 ticks would be a lost wakeup. */
-			exit(slept >= want && slept < want + 50 ? ST_GOOD : 1000 + slept);
+			exit(slept >= want && slept < want + 50 ? ST_GOOD
+								: 1000 + slept);
 		}
 	}
 	while (wait(&status) > 0) {
@@ -124,7 +125,7 @@ test_blocked_readers(void)
 			forks++;
 	}
 	close(p[0]);
-	close(p[1]);   /* every reader sees end of file */
+	close(p[1]); /* every reader sees end of file */
 	while (wait(&status) > 0)
 		if (status == ST_GOOD)
 			reaped++;

@@ -24,10 +24,10 @@
 #define TL __attribute__((unused)) static
 
 /* Exit statuses a test child uses to describe what happened to it. */
-#define ST_RETURNED 77        /* the child's function returned normally */
-#define ST_GOOD     42        /* the child saw what the test expects */
-#define ST_BAD      43        /* the child saw something else */
-#define ST_NOFORK   (-1000)   /* fork itself failed (never a real status) */
+#define ST_RETURNED 77      /* the child's function returned normally */
+#define ST_GOOD     42      /* the child saw what the test expects */
+#define ST_BAD      43      /* the child saw something else */
+#define ST_NOFORK   (-1000) /* fork itself failed (never a real status) */
 
 static int tl_nfail;
 
@@ -89,8 +89,8 @@ tl_vformat(struct tl_line *l, const char *fmt, __builtin_va_list ap)
 		}
 		switch (*fmt) {
 		case 'd':
-			d = longs ? __builtin_va_arg(ap, long) :
-			    __builtin_va_arg(ap, int);
+			d = longs ? __builtin_va_arg(ap, long)
+				  : __builtin_va_arg(ap, int);
 			if (d < 0)
 				tl_putnum(l, -(uint64)d, 10, 1);
 			else
@@ -98,8 +98,8 @@ tl_vformat(struct tl_line *l, const char *fmt, __builtin_va_list ap)
 			break;
 		case 'u':
 		case 'x':
-			u = longs ? __builtin_va_arg(ap, uint64) :
-			    __builtin_va_arg(ap, uint);
+			u = longs ? __builtin_va_arg(ap, uint64)
+				  : __builtin_va_arg(ap, uint);
 			tl_putnum(l, u, *fmt == 'u' ? 10 : 16, 0);
 			break;
 		case 'p':
@@ -123,8 +123,7 @@ tl_vformat(struct tl_line *l, const char *fmt, __builtin_va_list ap)
 }
 
 TL void
-tl_emit(const char *tag, const char *name, const char *fmt,
-    __builtin_va_list *app)
+tl_emit(const char *tag, const char *name, const char *fmt, __builtin_va_list *app)
 {
 	struct tl_line l;
 
@@ -407,14 +406,14 @@ find_mismatch(const char *buf, int n, uint64 start, uint seed)
  * use the address: the guard page and the freed heap are its own.
  */
 enum badkind {
-	BAD_UNMAPPED,     /* a page above the heap: sbrk(0) rounded up + 1 page */
-	BAD_KERNEL,       /* KERNBASE, where the kernel lives */
-	BAD_GUARD,        /* the page below the stack page */
-	BAD_MAXVA,        /* the first address above user space */
-	BAD_ALLONES,      /* 0xffff...ffff: address + length wraps around */
-	BAD_FREED,        /* heap memory given back with sbrk(-n) */
-	BAD_TRAPFRAME,    /* mapped, but not user-accessible */
-	BAD_TRAMPOLINE,   /* mapped, but not user-accessible */
+	BAD_UNMAPPED,   /* a page above the heap: sbrk(0) rounded up + 1 page */
+	BAD_KERNEL,     /* KERNBASE, where the kernel lives */
+	BAD_GUARD,      /* the page below the stack page */
+	BAD_MAXVA,      /* the first address above user space */
+	BAD_ALLONES,    /* 0xffff...ffff: address + length wraps around */
+	BAD_FREED,      /* heap memory given back with sbrk(-n) */
+	BAD_TRAPFRAME,  /* mapped, but not user-accessible */
+	BAD_TRAMPOLINE, /* mapped, but not user-accessible */
 	NBADKINDS
 };
 
@@ -422,8 +421,14 @@ TL const char *
 badkind_name(int k)
 {
 	static const char *names[NBADKINDS] = {
-		"unmapped", "kernel", "guard", "maxva", "allones", "freed",
-		"trapframe", "trampoline",
+		"unmapped",
+		"kernel",
+		"guard",
+		"maxva",
+		"allones",
+		"freed",
+		"trapframe",
+		"trampoline",
 	};
 
 	return k >= 0 && k < NBADKINDS ? names[k] : "?";

@@ -12,14 +12,14 @@
 #include "user/user.h"
 
 struct block {
-	uint64 size;          /* bytes, header included; a multiple of ALIGNMENT */
-	struct block *next;   /* next free block by address (free blocks only) */
+	uint64 size; /* bytes, header included; a multiple of ALIGNMENT */
+	struct block *next; /* next free block by address (free blocks only) */
 };
 
-#define ALIGNMENT  16
-#define HEADER     sizeof(struct block)
-#define MIN_BLOCK  (HEADER + ALIGNMENT)    /* smallest block worth keeping */
-#define MIN_GROW   PGSIZE
+#define ALIGNMENT   16
+#define HEADER      sizeof(struct block)
+#define MIN_BLOCK   (HEADER + ALIGNMENT) /* smallest block worth keeping */
+#define MIN_GROW    PGSIZE
 /* Largest request: its rounded-up growth must still fit sbrk's int. */
 #define MAX_REQUEST (0x7fffffffUL - 2 * PGSIZE)
 

@@ -96,12 +96,12 @@ format(int fd, const char *fmt, va_list ap)
 			put_int(&ob, longs ? va_arg(ap, long) : va_arg(ap, int));
 			break;
 		case 'u':
-			put_uint(&ob, longs ? va_arg(ap, uint64) : va_arg(ap, uint),
-			    10, 1);
+			put_uint(&ob,
+			    longs ? va_arg(ap, uint64) : va_arg(ap, uint), 10, 1);
 			break;
 		case 'x':
-			put_uint(&ob, longs ? va_arg(ap, uint64) : va_arg(ap, uint),
-			    16, 1);
+			put_uint(&ob,
+			    longs ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 1);
 			break;
 		case 'p':
 			put_str(&ob, "0x");
