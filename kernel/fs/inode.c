@@ -285,20 +285,21 @@ ialloc(uint dev, short type)
 	for (inum = 1; inum < sb.ninodes; inum++) {
 		b = bread(dev, IBLOCK(inum, sb));
 		dip = dinode_in(b, inum);
-		if (dip->type == 0)
-			break; /* keep b: holding it claims the slot */
+		if (dip->type != 0) {
+			brelse(b);
+			continue;
+		}
+		/* Holding b claims the slot until the cache entry exists. */
+		ip = iget(dev, inum);
+		if (ip != 0) {
+			memset(dip, 0, sizeof(*dip));
+			dip->type = type;
+			log_write(b);
+		}
 		brelse(b);
+		return ip;
 	}
-	if (inum >= sb.ninodes)
-		return 0;
-	ip = iget(dev, inum);
-	if (ip != 0) {
-		memset(dip, 0, sizeof(*dip));
-		dip->type = type;
-		log_write(b);
-	}
-	brelse(b);
-	return ip;
+	return 0;
 }
 
 /* Write the cached copy of ip back to its disk block.  Locked, in an op. */
