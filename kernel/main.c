@@ -73,10 +73,12 @@ banner(void)
 		if (cpus[i].started)
 			kprintf(i == 0 ? "%d" : " %d", i);
 	kprintf("), fork is %s\n",
-#ifdef FORK_COPY
+#if defined(FORK_COPY)
 	    "eager copy (FORK=copy)"
+#elif defined(FORK_PAGE)
+	    "copy-on-write, page level (FORK=page)"
 #else
-	    "copy-on-write"
+	    "copy-on-write, shared page tables (FORK=cow)"
 #endif
 	);
 	kprintf(
