@@ -6,7 +6,9 @@
  *  - fairness: more CPU-bound processes than harts, each counting loop
  *    iterations until the same clock tick; with one FIFO run queue and a
  *    one-tick time slice each gets a similar share, so the slowest must
- *    reach at least an eighth of the fastest (a starved one gets ~0);
+ *    reach at least a sixteenth of the fastest (a starved one gets ~0;
+ *    the margin and the 2 s span absorb a host that runs QEMU's harts
+ *    unevenly);
  *  - timed sleeps: several processes sleeping different numbers of ticks
  *    at once each sleep at least as long as asked and not much longer
  *    (the timer wakes sleepers in order of their deadline);
@@ -18,7 +20,7 @@
 #include "tests/guest/testlib.h"
 
 #define NSPIN      6
-#define SPIN_TICKS 8
+#define SPIN_TICKS 20
 #define NSLEEP     6
 #define NBLOCKED   20
 
@@ -63,7 +65,7 @@ test_fairness(void)
 	close(p[0]);
 	while (wait(0) > 0)
 		;
-	check(got == NSPIN && lo * 8 >= hi, "fair_share",
+	check(got == NSPIN && lo * 16 >= hi, "fair_share",
 	    "%d of %d spinners reported; fewest iterations %d, most %d", got,
 	    NSPIN, (int)lo, (int)hi);
 }
