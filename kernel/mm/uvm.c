@@ -32,10 +32,23 @@ extern char trampoline[];
 
 /* A process has at most two spaces: its own and the one exec builds. */
 #define MAX_SPACES (2 * NPROC)
+#define NFRAMES    ((PHYSTOP - KERNBASE) / PGSIZE)
 
+/*
+ * spaces[0..nspaces) is the registry, in no order; position[] says where
+ * each root is in it (indexed by the root's frame), so unregistering costs
+ * the same however many processes are alive: the last entry fills the gap.
+ */
 static struct spinlock space_lock = { .name = "spaces" };
 static pagetable_t spaces[MAX_SPACES];
+static ushort position[NFRAMES];
 static int nspaces;
+
+static ushort *
+position_of(pagetable_t pt)
+{
+	return &position[((uint64)pt - KERNBASE) / PGSIZE];
+}
 
 /* Both take the VM lock shared, so the audit never sees the list half-changed. */
 static int
@@ -46,8 +59,10 @@ space_register(pagetable_t pt)
 	vm_lock_shared();
 	spin_lock(&space_lock);
 	ok = nspaces < MAX_SPACES;
-	if (ok)
+	if (ok) {
+		*position_of(pt) = nspaces;
 		spaces[nspaces++] = pt;
+	}
 	spin_unlock(&space_lock);
 	vm_unlock_shared();
 	return ok ? 0 : -1;
@@ -60,11 +75,11 @@ space_unregister(pagetable_t pt)
 
 	vm_lock_shared();
 	spin_lock(&space_lock);
-	for (i = 0; i < nspaces; i++) {
-		if (spaces[i] == pt) {
-			spaces[i] = spaces[--nspaces];
-			break;
-		}
+	i = *position_of(pt);
+	/* A table built by hand (the self-tests) was never registered. */
+	if (i < nspaces && spaces[i] == pt) {
+		spaces[i] = spaces[--nspaces];
+		*position_of(spaces[i]) = i;
 	}
 	spin_unlock(&space_lock);
 	vm_unlock_shared();
