@@ -108,6 +108,7 @@ balloc(uint dev)
 				break;
 		}
 		if (bno < last) {
+			i = bno % BPB;
 			map->data[i / 8] |= 1 << (i % 8);
 			log_write(map);
 			brelse(map);
