@@ -15,6 +15,11 @@
  *  - shrinking below address 0 is refused and the caller survives;
  *  - all memory can be taken in 1 MiB steps until sbrk fails, is usable,
  *    and is all given back: a second child gets as much again;
+ *  - a request for more memory than is free fails without taking any:
+ *    while one process asks for 2 GiB over and over, another keeps
+ *    forking children that write to copy-on-write pages, and none of them
+ *    is killed for want of memory, and the free frame count never drops
+ *    by more than those writes take;
  *  - with every page taken (sbrk one page at a time until it fails),
  *    pipe() and fork() fail with -1 or work, without hurting the caller,
  *    and fork works again once the memory is given back (and the second
@@ -23,6 +28,7 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
+#include "kernel/vmstat.h"
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
@@ -311,6 +317,106 @@ test_oom(void)
 	}
 }
 
+/* Child: ask for 2 GiB, then 1 GiB, until killed; every call must fail. */
+static void
+ask_too_much(uint64 unused)
+{
+	char *brk = sbrk(0);
+
+	(void)unused;
+	for (;;) {
+		if (sbrk(0x7fffffff) != (char *)-1 ||
+		    sbrk(1 << 30) != (char *)-1 || sbrk(0) != brk)
+			exit(ST_BAD);
+	}
+}
+
+#define WRITER_PAGES  32
+#define WRITER_ROUNDS 60
+
+/*
+ * Child: fork WRITER_ROUNDS children in turn; each writes to every page
+ * of a heap it shares copy-on-write with its parent.  Exits ST_GOOD if
+ * every one of them exited 0, else the round that went wrong + 100.
+ */
+static void
+cow_writer(uint64 unused)
+{
+	char *heap = sbrk(WRITER_PAGES * PGSIZE);
+	int round, pid, st, i;
+
+	(void)unused;
+	if (heap == (char *)-1)
+		exit(ST_NOFORK);
+	memset(heap, 1, WRITER_PAGES * PGSIZE);
+	for (round = 0; round < WRITER_ROUNDS; round++) {
+		pid = fork();
+		if (pid < 0)
+			exit(100 + round);
+		if (pid == 0) {
+			for (i = 0; i < WRITER_PAGES; i++)
+				heap[i * PGSIZE] = 2;
+			exit(0);
+		}
+		if (wait_pid(pid, &st) != pid || st != 0)
+			exit(100 + round);
+	}
+	exit(ST_GOOD);
+}
+
+/* The fewest free frames seen in n samples. */
+static uint64
+min_free_frames(int n)
+{
+	struct vmstat vs;
+	uint64 least = ~0UL;
+
+	while (n-- > 0)
+		if (vmstat(VMSTAT_GET, &vs) == 0 && vs.frames_free < least)
+			least = vs.frames_free;
+	return least;
+}
+
+static void
+test_greedy_starves_nobody(void)
+{
+	struct vmstat vs;
+	int greedy, writer, st, gst = 0;
+	uint64 before, least;
+
+	vmstat(VMSTAT_GET, &vs);
+	before = vs.frames_free;
+	greedy = fork();
+	if (greedy == 0)
+		ask_too_much(0);
+	writer = fork();
+	if (writer == 0)
+		cow_writer(0);
+	if (greedy < 0 || writer < 0) {
+		fail("greedy_starves_nobody", "fork failed");
+		return;
+	}
+	least = min_free_frames(2000);
+	wait_pid(writer, &st);
+	kill(greedy);
+	wait_pid(greedy, &gst);
+	if (gst == ST_BAD)
+		fail("greedy_starves_nobody",
+		    "sbrk of 1 or 2 GiB succeeded or moved the break");
+	else if (st != ST_GOOD)
+		fail("greedy_starves_nobody",
+		    "while another process asked for 2 GiB again and again, "
+		    "a copy-on-write writer %s (status %d; 100 + N: the "
+		    "child of round N was killed)",
+		    st >= 100 ? "lost a child" : status_word(st), st);
+	else
+		/* The two children hold a few hundred frames at most. */
+		check(least + 1000 > before, "greedy_starves_nobody",
+		    "free frames fell from %d to %d while sbrk(2 GiB) was "
+		    "failing",
+		    (int)before, (int)least);
+}
+
 static void
 test_exhaust(void)
 {
@@ -342,6 +448,7 @@ main(void)
 	test_shrink();
 	test_grow_fail();
 	test_shrink_below_zero();
+	test_greedy_starves_nobody();
 	test_exhaust();
 	finish();
 	return 0;
