@@ -22,8 +22,9 @@
  * exec only ever names things that are not programs.
  *
  * Every call must return; none may panic the kernel.  A worker that dies
- * other than by its own exit, or a call that breaks a promise the ABI
- * makes (e.g. a failed sbrk that moved the break), is a FAIL.  At the end
+ * other than by its own exit, a call that breaks a promise the ABI makes
+ * (e.g. a failed sbrk that moved the break), or a refcount audit that
+ * finds a mismatch while the others run, is a FAIL.  At the end
  * everything under /fz is removed and the result line is "ok fuzz".
  */
 #include "kernel/types.h"
@@ -32,6 +33,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/fs.h"
 #include "kernel/syscall.h"
+#include "kernel/vmstat.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "user/user.h"
@@ -44,6 +46,7 @@
 #define NPATHS        20
 #define BUFSZ         8192
 /* A worker's exit status when something is wrong (its stdout is a file). */
+#define ST_AUDIT      96 /* the refcount audit found a mismatch */
 #define ST_SETUP      97 /* could not set itself up */
 #define ST_SBRK_MOVED 98 /* a failed sbrk moved the break */
 #define ST_SBRK_BELOW 99 /* sbrk shrank the heap below its start */
@@ -370,14 +373,38 @@ do_sbrk(void)
 		exit(ST_SBRK_BELOW);
 }
 
+/*
+ * The refcount audit, while the other workers fork, fault and exit: it
+ * must find nothing (mode 2 prints each mismatch).  It walks every page
+ * table, so not too often.  A worker's descendants make the call but
+ * cannot report (their exit statuses are random).
+ */
+static void
+do_vmstat(void)
+{
+	static const long modes[] = { -1, 0, 1, 3, 1000, 2 };
+	long mode, r;
+	int good_buf;
+
+	if (pick(4) != 0)
+		return;
+	good_buf = pick(2);
+	mode = good_buf && pick(2) ? VMSTAT_CHECK : modes[pick(pick(50) ? 5 : 6)];
+	r = raw_syscall(SYS_vmstat, mode,
+	    good_buf ? (long)buf : (long)any_ptr(), 0, 0, 0, 0);
+	if (depth == 0 && good_buf &&
+	    (mode == VMSTAT_CHECK || mode == VMSTAT_CHECK_VERBOSE) && r != 0)
+		exit(ST_AUDIT);
+}
+
 static void
 one_call(void)
 {
-	long num = 1 + pick(SYS_vmstat);
+	long num = 1 + pick(SYS_pmap);
 	int pid;
 
 	if (pick(2000) == 0)
-		num = pick(2) ? 0 : SYS_vmstat + 1 + pick(1000); /* no such call */
+		num = pick(2) ? 0 : SYS_pmap + 1 + pick(1000); /* no such call */
 	/*
 	 * A call that changes the file system commits a transaction of some
 	 * ten disk writes: most of the time, make a cheap call instead, or
@@ -437,14 +464,14 @@ one_call(void)
 		    0, 0, 0, 0);
 		return;
 	case SYS_vmstat:
-		/* The audit walks every page table: not too often. */
-		/* Mode 2 prints each mismatch: under load, each false alarm. */
-		if (pick(20) == 0) {
-			static const long modes[] = { -1, 0, 1, 3, 1000, 2 };
-
-			raw_syscall(SYS_vmstat, modes[pick(pick(50) ? 5 : 6)],
-			    pick(2) ? (long)buf : (long)any_ptr(), 0, 0, 0, 0);
-		}
+		do_vmstat();
+		return;
+	case SYS_pmap:
+		/* Anyone's pid may be asked about: pmap only reads. */
+		raw_syscall(SYS_pmap,
+		    pick(3) ? kill_target() : (long)pick(2 * NPROC),
+		    pick(2) ? (long)pick(4) : (long)next(),
+		    pick(2) ? (long)buf : (long)any_ptr(), 0, 0, 0);
 		return;
 	case SYS_read:
 	case SYS_write:
@@ -551,6 +578,8 @@ why(int status)
 	switch (status) {
 	case -1:
 		return "killed (by the kernel: a fault, or a kill it did not send)";
+	case ST_AUDIT:
+		return "the refcount audit (vmstat -c) found a mismatch";
 	case ST_SETUP:
 		return "could not set up its directory and descriptors";
 	case ST_SBRK_MOVED:
