@@ -2,7 +2,8 @@
  * Physical and virtual memory layout.
  *
  * Physical (QEMU virt):
- *   0x00100000 test finisher (power off), 0x02000000 CLINT, 0x0c000000 PLIC,
+ *   0x00100000 test finisher (power off), 0x02000000 CLINT,
+ *   0x02f00000 supervisor software interrupts (ACLINT SSWI), 0x0c000000 PLIC,
  *   0x10000000 UART0, 0x10001000 virtio disk,
  *   0x80000000 RAM (kernel loaded here) .. PHYSTOP.
  *
@@ -20,6 +21,8 @@
 #define VIRT_TEST   0x00100000L /* test finisher: a store powers off */
 #define CLINT       0x02000000L
 #define CLINT_MTIME (CLINT + 0xBFF8)
+/* -machine virt,aclint=on: a 32-bit store of 1 at +4*hart interrupts that hart. */
+#define ACLINT_SSWI 0x02f00000L
 #define PLIC        0x0c000000L
 #define UART0       0x10000000L
 #define UART0_IRQ   10

@@ -10,6 +10,7 @@
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/arch.h"
 #include "kernel/lib/lib.h"
+#include "kernel/memlayout.h"
 
 struct cpu cpus[NCPU];
 
@@ -37,4 +38,10 @@ pop_off(void)
 		panic("pop_off without push_off on hart %d", c->hartid);
 	if (--c->off_depth == 0 && c->on_before)
 		intr_on();
+}
+
+void
+hart_kick(int hartid)
+{
+	*(volatile uint32 *)(ACLINT_SSWI + 4 * hartid) = 1;
 }

@@ -51,6 +51,13 @@ mycpu(void)
 void push_off(void);
 void pop_off(void);
 
+/*
+ * Interrupt another hart (a supervisor software interrupt through the
+ * ACLINT's SSWI device), to wake it from wfi; the interrupt itself does
+ * nothing but clear itself (trap.c).
+ */
+void hart_kick(int hartid);
+
 /* switch.S: save the running kernel thread in *from, resume *to. */
 void switch_context(struct context *from, struct context *to);
 

@@ -62,7 +62,7 @@ timer_tick(void)
 	timer_arm();
 }
 
-enum intr_kind { INTR_NONE, INTR_DEVICE, INTR_TIMER };
+enum intr_kind { INTR_NONE, INTR_DEVICE, INTR_TIMER, INTR_KICK };
 
 static enum intr_kind
 device_interrupt(uint64 scause)
@@ -72,6 +72,11 @@ device_interrupt(uint64 scause)
 	if (scause == (SCAUSE_INTR | 5)) {
 		timer_tick();
 		return INTR_TIMER;
+	}
+	if (scause == (SCAUSE_INTR | 1)) {
+		/* hart_kick: waking this hart from wfi was all it had to do. */
+		CSR_WRITE(sip, CSR_READ(sip) & ~SIE_SSIE);
+		return INTR_KICK;
 	}
 	if (scause != (SCAUSE_INTR | 9))
 		return INTR_NONE;

@@ -28,7 +28,10 @@
  *
  * Output: kernel output and echo go through uart_putc_sync() (polling,
  * usable anywhere); user writes through the UART's interrupt-driven queue,
- * uart_putc().
+ * uart_putc().  One write() reaches the screen in one piece: writers take
+ * turns under out_lock (a sleep lock: uart_putc may wait for room), so a
+ * background job's line and the shell's prompt, written on two harts at
+ * once, do not come out interleaved character by character.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -50,6 +53,8 @@
 #define CHUNK 64
 
 struct devsw devsw[NDEV];
+
+static struct sleeplock out_lock;
 
 static struct {
 	struct spinlock lock;
@@ -77,18 +82,22 @@ static int
 console_write(int user_src, uint64 src, int n)
 {
 	char chunk[CHUNK];
-	int done, len, i;
+	int done, len, i, faulted = 0;
 
+	sleep_lock(&out_lock);
 	for (done = 0; done < n; done += len) {
 		len = n - done;
 		if (len > CHUNK)
 			len = CHUNK;
-		if (either_copyin(chunk, user_src, src + done, len) < 0)
-			return done > 0 ? done : -1;
+		if (either_copyin(chunk, user_src, src + done, len) < 0) {
+			faulted = 1;
+			break;
+		}
 		for (i = 0; i < len; i++)
 			uart_putc(chunk[i]);
 	}
-	return done;
+	sleep_unlock(&out_lock);
+	return faulted && done == 0 ? -1 : done;
 }
 
 /*
@@ -229,6 +238,7 @@ void
 console_init(void)
 {
 	spin_init(&in.lock, "console");
+	sleep_lock_init(&out_lock, "console output");
 	uart_init();
 	devsw[CONSOLE].read = console_read;
 	devsw[CONSOLE].write = console_write;

@@ -12,11 +12,16 @@
  * process), so it is not where harts wait; in exchange, any idle hart
  * picks up any work and the fairness statement above is exact.
  *
- * An idle hart waits in `wfi` with interrupts on.  It wakes on its timer
- * tick (a tenth of a second) or a device interrupt; S-mode has no way to
- * interrupt another hart without firmware, so new work waits at most one
- * tick for an idle hart, and none when the hart that queued it switches
- * away first (sleep, exit, yield), which is the common case.
+ * An idle hart waits in `wfi` and says so in idle_harts.  A process made
+ * runnable by another (fork, wakeup) kicks one idle hart (hart_kick: a
+ * supervisor software interrupt), so new work starts at once on an idle
+ * hart instead of at its next timer tick, a tenth of a second later.  No
+ * kick is lost: the idle hart announces itself, then looks at the queue,
+ * then waits with interrupts off (wfi still wakes for a pending one); the
+ * waker queues, then looks at idle_harts.  With a full fence between each
+ * side's write and its read, at least one sees the other: either the idle
+ * hart finds the process, or the waker finds the hart and its kick stays
+ * pending until the hart takes it.
  *
  * Switching: a process leaves the hart by calling sched() holding its
  * own p->lock and nothing else; it switches to the hart's scheduler loop,
@@ -37,6 +42,28 @@ static struct {
 	struct proc *tail;
 	int length;
 } runq;
+
+static uint32 idle_harts; /* bit h: hart h waits in wfi for work */
+
+/* Wake one idle hart, if there is one, for a process just queued. */
+static void
+kick_idle_hart(void)
+{
+	uint32 idle;
+	int h;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the queue, then idle_harts */
+	while ((idle = __atomic_load_n(&idle_harts, __ATOMIC_SEQ_CST)) != 0) {
+		for (h = 0; (idle & (1U << h)) == 0; h++)
+			;
+		/* Claim it, so two wakers kick two harts. */
+		if (__atomic_fetch_and(&idle_harts, ~(1U << h), __ATOMIC_SEQ_CST) &
+		    (1U << h)) {
+			hart_kick(h);
+			return;
+		}
+	}
+}
 
 void
 sched_init(void)
@@ -63,6 +90,9 @@ make_runnable(struct proc *p)
 	runq.tail = p;
 	runq.length++;
 	spin_unlock(&runq.lock);
+	/* A process that yields is picked up by its own hart. */
+	if (p != mycpu()->proc)
+		kick_idle_hart();
 }
 
 static struct proc *
@@ -87,7 +117,25 @@ runq_take(void)
 static int
 runq_busy(void)
 {
-	return __atomic_load_n(&runq.length, __ATOMIC_RELAXED) > 0;
+	return __atomic_load_n(&runq.length, __ATOMIC_SEQ_CST) > 0;
+}
+
+/*
+ * Nothing to run: wait for an interrupt (a kick, the timer, a device).
+ * Interrupts stay off from the look at the queue to the wfi, so a kick
+ * that arrives in between stays pending and ends the wfi at once.
+ */
+static void
+idle_wait(struct cpu *c)
+{
+	uint32 bit = 1U << c->hartid;
+
+	intr_off();
+	__atomic_fetch_or(&idle_harts, bit, __ATOMIC_SEQ_CST);
+	if (!runq_busy())
+		asm volatile("wfi");
+	__atomic_fetch_and(&idle_harts, ~bit, __ATOMIC_SEQ_CST);
+	intr_on(); /* the interrupt that woke us is taken here */
 }
 
 void
@@ -102,7 +150,7 @@ scheduler(void)
 		intr_on();
 		p = runq_take();
 		if (p == 0) {
-			asm volatile("wfi");
+			idle_wait(c);
 			continue;
 		}
 		spin_lock(&p->lock);
