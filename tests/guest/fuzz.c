@@ -56,9 +56,18 @@ static int depth; /* 0 in a worker, 1.. in its descendants */
 static int kids[MAXKIDS];
 static int nkids;
 static int worker_id;
-static char buf[BUFSZ]; /* a valid buffer for calls that want one */
+/*
+ * Memory the calls may write, all at the bottom of the heap: buf, a valid
+ * buffer for calls that want one, then the pages sbrk grows and shrinks.
+ * A call that writes far past a pointer (read with a huge size) runs up to
+ * the break and stops there, and the lowest pointer any_ptr makes that is
+ * not meant to fail is buf: so no call can reach the fuzzer's own
+ * variables and stack, which lie below the heap.
+ */
+static char *buf;
+static uint64 heap_floor; /* the kernel's start of the heap: buf is here */
+static uint64 heap_base;  /* just above buf: sbrk here never shrinks below */
 static char paths[NPATHS][MAXPATH + 8];
-static uint64 heap_base; /* the break when the worker started */
 static uint64 calls_made;
 
 static uint64
@@ -353,8 +362,8 @@ do_sbrk(void)
 		n = (long)heap_base - (long)before; /* back to the start */
 		break;
 	case 2:
-		n = (long)heap_base - (long)before - 1 -
-		    pick(3 * PGSIZE); /* too far */
+		n = (long)heap_floor - (long)before - 1 -
+		    pick(3 * PGSIZE); /* below the heap: must fail */
 		break;
 	case 3:
 		n = pick(2) ? 0x7fffffff : -0x7fffffffL - 1;
@@ -536,8 +545,10 @@ worker(uint64 seed, uint64 count)
 	make_paths();
 	if (chdir(dir) < 0)
 		exit(ST_SETUP);
+	heap_floor = brk_now();
+	buf = sbrk(BUFSZ);
+	heap_base = brk_now();
 	sbrk(PGSIZE); /* a heap page to run strings off */
-	heap_base = brk_now() - PGSIZE;
 	scratch_stdio();
 	fuzz_calls(count);
 	while (wait(0) > 0)
