@@ -2,8 +2,7 @@
  * Physical and virtual memory layout.
  *
  * Physical (QEMU virt):
- *   0x00100000 test finisher (power off), 0x02000000 CLINT,
- *   0x02f00000 supervisor software interrupts (ACLINT SSWI), 0x0c000000 PLIC,
+ *   0x00100000 test finisher (power off), 0x02000000 CLINT, 0x0c000000 PLIC,
  *   0x10000000 UART0, 0x10001000 virtio disk,
  *   0x80000000 RAM (kernel loaded here) .. PHYSTOP.
  *
@@ -18,16 +17,16 @@
 
 #include "kernel/riscv.h"
 
-#define VIRT_TEST   0x00100000L /* test finisher: a store powers off */
-#define CLINT       0x02000000L
-#define CLINT_MTIME (CLINT + 0xBFF8)
-/* -machine virt,aclint=on: a 32-bit store of 1 at +4*hart interrupts that hart. */
-#define ACLINT_SSWI 0x02f00000L
-#define PLIC        0x0c000000L
-#define UART0       0x10000000L
-#define UART0_IRQ   10
-#define VIRTIO0     0x10001000L
-#define VIRTIO0_IRQ 1
+#define VIRT_TEST        0x00100000L /* test finisher: a store powers off */
+#define CLINT            0x02000000L
+#define CLINT_MTIME      (CLINT + 0xBFF8)
+/* A 32-bit store of 1 at CLINT_MSIP(h) raises a machine software interrupt on hart h. */
+#define CLINT_MSIP(hart) (CLINT + 4 * (hart))
+#define PLIC             0x0c000000L
+#define UART0            0x10000000L
+#define UART0_IRQ        10
+#define VIRTIO0          0x10001000L
+#define VIRTIO0_IRQ      1
 
 #define KERNBASE 0x80000000L
 #define PHYSTOP  (KERNBASE + 128 * 1024 * 1024)

@@ -12,6 +12,7 @@
 #define MSTATUS_MPP_MASK (3L << 11)
 #define MSTATUS_MPP_S    (1L << 11)
 #define MSTATUS_MIE      (1L << 3)
+#define MIE_MSIE         (1L << 3) /* mie: machine software interrupt */
 
 /* sstatus */
 #define SSTATUS_SPP      (1L << 8) /* previous mode: 1 supervisor, 0 user */

@@ -43,5 +43,5 @@ pop_off(void)
 void
 hart_kick(int hartid)
 {
-	*(volatile uint32 *)(ACLINT_SSWI + 4 * hartid) = 1;
+	*(volatile uint32 *)CLINT_MSIP(hartid) = 1;
 }

@@ -52,9 +52,10 @@ void push_off(void);
 void pop_off(void);
 
 /*
- * Interrupt another hart (a supervisor software interrupt through the
- * ACLINT's SSWI device), to wake it from wfi; the interrupt itself does
- * nothing but clear itself (trap.c).
+ * Interrupt another hart, to wake it from wfi: a machine software
+ * interrupt through the CLINT, which machine mode (kickvec.S) turns into a
+ * supervisor software interrupt; that one does nothing but clear itself
+ * (trap.c).
  */
 void hart_kick(int hartid);
 

@@ -6,7 +6,8 @@
  * something later hangs), delegate all traps to supervisor mode, open
  * physical memory to supervisor mode, enable the Sstc timer (stimecmp) so
  * supervisor mode programs its own timer, and drop into kmain() in
- * supervisor mode.
+ * supervisor mode.  Machine mode keeps one job: forwarding kicks between
+ * harts (kickvec.S).
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -15,6 +16,10 @@
 #include "kernel/arch/fdt.h"
 
 void kmain(void);
+void kickvec(void);
+
+/* kickvec.S's save area, two registers per hart. */
+static uint64 kick_save[NCPU][2];
 
 /* Per-hart boot stacks, each with a guard page below it (see kvm.c). */
 __attribute__((aligned(PGSIZE))) char boot_stacks[NCPU][2][PGSIZE];
@@ -57,6 +62,11 @@ mstart(uint64 hartid, uint64 dtb)
 	CSR_WRITE(medeleg, 0xffff);
 	CSR_WRITE(mideleg, 0xffff);
 	CSR_WRITE(sie, CSR_READ(sie) | SIE_SEIE | SIE_STIE | SIE_SSIE);
+
+	/* Kicks from other harts come to machine mode first (kickvec.S). */
+	CSR_WRITE(mtvec, (uint64)kickvec);
+	CSR_WRITE(mscratch, (uint64)kick_save[hartid]);
+	CSR_WRITE(mie, CSR_READ(mie) | MIE_MSIE);
 
 	/* One PMP region covering all of physical memory, fully open. */
 	CSR_WRITE(pmpaddr0, 0x3fffffffffffffUL);

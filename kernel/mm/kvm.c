@@ -41,7 +41,7 @@ kvm_init(void)
 	kvm_map(VIRT_TEST, VIRT_TEST, PGSIZE, PTE_R | PTE_W); /* power off */
 	kvm_map(VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
 	kvm_map(PLIC, PLIC, 0x400000, PTE_R | PTE_W);
-	kvm_map(ACLINT_SSWI, ACLINT_SSWI, PGSIZE, PTE_R | PTE_W); /* hart_kick */
+	kvm_map(CLINT, CLINT, PGSIZE, PTE_R | PTE_W); /* CLINT_MSIP: hart_kick */
 	kvm_map(KERNBASE, KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
 	kvm_map((uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext,
 	    PTE_R | PTE_W);
