@@ -13,8 +13,10 @@ PAGES = MB * 256            # heap pages of `cowdemo 16`
 HALF = PAGES // 2
 SMALL = 64                  # "a few" frames: page tables, stacks, a vmstat
 
-DEMO_RE = re.compile(r"cowdemo: parent (\d+) has \d+ MB \(\d+ heap pages\); child (\d+) ")
-WROTE_RE = re.compile(r"cowdemo: child \d+ wrote (\d+) of its (\d+) heap pages")
+# The whole line, to its end: the next command typed must not be echoed
+# into the middle of it (the console echoes as it goes, see console.c).
+DEMO_RE = re.compile(r"cowdemo: parent (\d+) has \d+ MB \(\d+ heap pages\); child (\d+) [^\n]*\n")
+WROTE_RE = re.compile(r"cowdemo: child \d+ wrote (\d+) of its (\d+) heap pages[^\n]*\n")
 # heap  START  END  PERM  present private shared cow sharers shrdpt frames
 # pagetables  present private shared ...
 TABLES_RE = re.compile(r"(?m)^pagetables\s+(\d+)\s+(\d+)\s+(\d+)\s")
