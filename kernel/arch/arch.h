@@ -82,15 +82,28 @@ sfence_vma(void)
 	asm volatile("sfence.vma zero, zero");
 }
 
+/* One instruction each: set or clear the bit, no read-modify-write. */
 static inline void
 intr_on(void)
 {
-	CSR_WRITE(sstatus, CSR_READ(sstatus) | SSTATUS_SIE);
+	asm volatile("csrsi sstatus, %0" : : "i"(SSTATUS_SIE) : "memory");
 }
 static inline void
 intr_off(void)
 {
-	CSR_WRITE(sstatus, CSR_READ(sstatus) & ~SSTATUS_SIE);
+	asm volatile("csrci sstatus, %0" : : "i"(SSTATUS_SIE) : "memory");
+}
+/* Turn interrupts off; were they on? */
+static inline int
+intr_off_was_on(void)
+{
+	uint64 old;
+
+	asm volatile("csrrci %0, sstatus, %1"
+		     : "=r"(old)
+		     : "i"(SSTATUS_SIE)
+		     : "memory");
+	return (old & SSTATUS_SIE) != 0;
 }
 static inline int
 intr_get(void)

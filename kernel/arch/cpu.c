@@ -17,11 +17,9 @@ struct cpu cpus[NCPU];
 void
 push_off(void)
 {
-	int were_on = intr_get();
-	struct cpu *c;
+	int were_on = intr_off_was_on();
+	struct cpu *c = mycpu();
 
-	intr_off();
-	c = mycpu();
 	if (c->off_depth++ == 0)
 		c->on_before = were_on;
 }

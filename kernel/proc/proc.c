@@ -78,11 +78,11 @@ proc_init(void)
 struct proc *
 myproc(void)
 {
-	struct proc *p;
+	int were_on = intr_off_was_on(); /* so we cannot move between harts */
+	struct proc *p = mycpu()->proc;
 
-	push_off();
-	p = mycpu()->proc;
-	pop_off();
+	if (were_on)
+		intr_on();
 	return p;
 }
 
