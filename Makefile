@@ -4,6 +4,7 @@
 #   make check        build and run every test headless
 #   make crashtest    crash the machine mid-write, reboot, check recovery
 #   make stress       a million fuzzed system calls and a long soak
+#   make mutants      break the kernel on purpose (tests/mutants.txt): the tests must fail
 #   make bench        run the benchmarks (deterministic instruction counts)
 #   make profile      where every instruction of fork+exit+wait goes
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
@@ -210,7 +211,7 @@ $(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS) $(B)/extra.list
 QEMUCMD = QEMU=$(QEMU) tools/qemu-cmd $(B)/kernel.elf $(B)/fs.img $(CPUS)
 
 .SECONDARY:
-.PHONY: FORCE all qemu qemu-gdb check crashtest stress bench clean backtrace lint format format-check
+.PHONY: FORCE all qemu qemu-gdb check crashtest stress mutants bench clean backtrace lint format format-check
 
 all: $(B)/kernel.elf $(B)/fs.img
 
@@ -245,6 +246,15 @@ stress: all $(B)/fsck
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
 		--fsck $(B)/fsck --suite tests/stress.txt --only-suite
+
+# Mutation testing: each mutant of tests/mutants.txt (a small bug) is built
+# in a scratch copy of the tree and must make the suite entries it names
+# fail; every shell test's expectation, altered, must fail too.  About 20
+# minutes.  MUTANT=NAME runs one mutant.  See docs/testing.md.
+mutants:
+	@tools/check-qemu $(QEMU)
+	python3 tools/mutants.py --fork $(FORK) $(if $(DEBUG),--debug $(DEBUG)) \
+		$(if $(MUTANT),--only $(MUTANT))
 
 # Benchmarks and profiles build their own kernels: DEBUG=0, one hart, in
 # build/<FORK>-debug0 (never the debug build make check uses).  make bench

@@ -63,6 +63,17 @@ class Image:
     def first_free_block(self):
         return next(b for b in range(self.size) if not self.bit(b))
 
+    def grow_root(self, entry):
+        """Gives the root directory one more block, holding entry (16
+        bytes) first; the directory's size becomes whole blocks."""
+        size = self.u32(self.inode(ROOTINO) + 8)
+        nblocks = -(-size // BSIZE)
+        b = self.first_free_block()
+        self.bit(b, 1)
+        self.d[b * BSIZE:(b + 1) * BSIZE] = bytes(entry).ljust(BSIZE, b"\0")
+        self.u32(self.addr(ROOTINO, nblocks), b)
+        self.u32(self.inode(ROOTINO) + 8, (nblocks + 1) * BSIZE)
+
     def small_file(self):
         """A file inode of 1 to 11 blocks (README)."""
         for inum in range(2, self.ninodes):
@@ -132,6 +143,8 @@ def cases(img):
         ("dup-name", "appears twice",
          lambda: img.d.__setitem__(slice(img.dirent(4) + 2, img.dirent(4) + 16),
                                    img.d[img.dirent(3) + 2:img.dirent(3) + 16])),
+        ("dup-name-blocks", "appears twice",
+         lambda: img.grow_root(img.d[img.dirent(3):img.dirent(3) + 16])),
         ("dir-size", "not a whole number of entries",
          lambda: img.u32(img.inode(ROOTINO) + 8,
                          img.u32(img.inode(ROOTINO) + 8) - 3)),

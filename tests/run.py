@@ -2,7 +2,7 @@
 """Boot the kernel in QEMU, headless, and run every test; report the results.
 
     python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|page|copy
-                         [--fsck FSCK] [--bench] [--only NAME]
+                         [--fsck FSCK] [--bench] [--only NAME ...]
                          [--suite FILE] [--only-suite]
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
@@ -577,8 +577,11 @@ def main():
     ap.add_argument("--fork", choices=["cow", "page", "copy"], default="cow")
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--fsck", metavar="FSCK", help="test fsck, and check the disk after the suite")
-    ap.add_argument("--only", metavar="NAME",
-                    help="run only 'selftest', or the suite entries of this program or shell test")
+    ap.add_argument("--only", metavar="NAME", action="append",
+                    help="run only 'selftest', 'fsck', 'init', or the suite entries of this "
+                    "program, shell test or session (may be given several times)")
+    ap.add_argument("--max-timeout", type=int, metavar="SECONDS",
+                    help="cap every entry's timeout (tools/mutants.py: a hang fails sooner)")
     ap.add_argument("--suite", help="a suite file other than tests/suite.txt")
     ap.add_argument("--only-suite", action="store_true",
                     help="only the suite's entries (no self-tests, fsck tests or init test)")
@@ -599,10 +602,15 @@ def main():
             res.add("FAIL", "suite/parse", e)
     else:
         res.add("FAIL", "suite/parse", f"{suite} does not exist")
-    if args.only:
-        entries = [e for e in entries if args.only in (e.label, e.text.split()[0])]
-        if not entries and args.only not in ("selftest", "fsck", "init"):
-            res.add("FAIL", "setup", f"no suite entry named {args.only}")
+    if args.max_timeout:
+        for e in entries:
+            e.timeout = min(e.timeout, args.max_timeout)
+    only = set(args.only or [])
+    if only:
+        entries = [e for e in entries if only & {e.label, e.text.split()[0]}]
+        found = {n for e in entries for n in (e.label, e.text.split()[0])}
+        for name in sorted(only - found - {"selftest", "fsck", "init"}):
+            res.add("FAIL", "setup", f"no suite entry named {name}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -611,12 +619,12 @@ def main():
         with tempfile.TemporaryDirectory(prefix="cowbird-test-") as tmpdir:
             if res.failed == 0:
                 phases = not args.bench and not args.only_suite
-                if args.fsck and phases and args.only in (None, "fsck"):
+                if args.fsck and phases and (not only or "fsck" in only):
                     print("== fsck", flush=True)
                     fsck_test.run(args.fsck, args.fs, res.add)
-                if phases and args.only in (None, "selftest"):
+                if phases and (not only or "selftest" in only):
                     run_selftests(args, res, tmpdir)
-                if phases and args.only in (None, "init"):
+                if phases and (not only or "init" in only):
                     run_init_test(args, res, tmpdir)
                 if entries:
                     run_suite(args, res, tmpdir, entries)

@@ -12,7 +12,8 @@
  *  - heap shrunk and grown again reads as zero, not the old contents;
  *  - growth that cannot be satisfied (1 GiB, 2 GiB - 1, more than physical
  *    memory in small steps) returns -1 and leaves sbrk(0) unchanged;
- *  - shrinking below address 0 is refused and the caller survives;
+ *  - shrinking below address 0, or below the heap's start (into the stack
+ *    and text), is refused and the caller survives;
  *  - all memory can be taken in 1 MiB steps until sbrk fails, is usable,
  *    and is all given back: a second child gets as much again;
  *  - a request for more memory than is free fails without taking any:
@@ -204,10 +205,31 @@ shrink_below_zero(uint64 unused)
 	exit(r == (char *)-1 ? ST_GOOD : ST_BAD + 1);
 }
 
+/* Down to one page: below the heap's start, into the stack and text. */
+static void
+shrink_into_text(uint64 unused)
+{
+	char *before = sbrk(0), *r;
+
+	(void)unused;
+	r = sbrk(-(int)((uint64)before - PGSIZE));
+	if (sbrk(0) != before)
+		exit(ST_BAD);
+	exit(r == (char *)-1 ? ST_GOOD : ST_BAD + 1);
+}
+
 static void
 test_shrink_below_zero(void)
 {
-	int st = child_status(shrink_below_zero, 0);
+	int st = child_status(shrink_into_text, 0);
+
+	check(st == ST_GOOD, "shrink_into_text",
+	    "sbrk(-(break - 1 page)): %s (status %d)",
+	    st == ST_BAD           ? "the break moved"
+		: st == ST_BAD + 1 ? "did not return -1"
+				   : status_word(st),
+	    st);
+	st = child_status(shrink_below_zero, 0);
 
 	check(st == ST_GOOD, "shrink_below_zero",
 	    "sbrk(-(break + 1 page)): %s (status %d)",
