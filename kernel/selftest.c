@@ -105,6 +105,8 @@ test_frame_bad_free(void)
 	    "unaligned free not caught");
 	CHECK(frame_free_problem(PHYSTOP) != 0, name,
 	    "free of PHYSTOP not caught");
+	CHECK(!frame_is_managed(PHYSTOP) && frame_is_managed(PHYSTOP - PGSIZE),
+	    name, "the managed range does not end at PHYSTOP");
 	CHECK(frame_free_problem(KERNBASE) != 0, name,
 	    "free of kernel text not caught");
 	CHECK(frame_free_problem(0x1000) != 0, name, "free below RAM not caught");

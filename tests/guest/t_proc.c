@@ -14,7 +14,8 @@
  *    status on plus one;
  *  - a child's memory is its own copy: its writes do not reach the parent;
  *  - orphans (children of an exited parent) are not reported to the
- *    grandparent, and once they exit their slots come back (init reaps).
+ *    grandparent, and once they exit their slots come back (init reaps);
+ *    also when they had exited already, so init gets them as zombies.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -234,26 +235,35 @@ test_private_memory(void)
 	    "child status %d; parent sees %d (want 1234)", st, shared_word);
 }
 
+/*
+ * A child leaves 10 children behind and exits: they must not be reported
+ * to us, and init must reap them.  With zombies, they have all exited
+ * before their parent does, so init gets them as zombies (and must be
+ * woken for them: no exit of theirs is left to wake it); otherwise they
+ * exit a bit after it.
+ */
 static void
-test_orphans(void)
+test_orphans(int zombies, const char *not_ours, const char *reaped)
 {
 	int i, pid, st = 99, w, before, after, err;
 
 	before = fork_until_full(&err);
 	reap_all();
 
-	/* A child that leaves 10 children behind, which exit a bit later. */
 	pid = fork();
 	if (pid == 0) {
 		for (i = 0; i < 10; i++)
 			if (fork() == 0) {
-				sleep(5);
+				if (!zombies)
+					sleep(5);
 				exit(0);
 			}
+		if (zombies)
+			sleep(5);
 		exit(3);
 	}
 	w = wait(&st);
-	check(w == pid && st == 3 && wait(0) == -1, "orphans_not_ours",
+	check(w == pid && st == 3 && wait(0) == -1, not_ours,
 	    "wait returned %d (child %d) status %d, or reported a grandchild",
 	    w, pid, st);
 
@@ -265,7 +275,7 @@ test_orphans(void)
 	 * have exited in between and freed one more slot.  Unreaped orphans
 	 * would hold ten.
 	 */
-	check(after >= before, "orphans_reaped",
+	check(after >= before, reaped,
 	    "could fork %d children before the orphans, %d after", before, after);
 }
 
@@ -277,7 +287,8 @@ main(void)
 	test_pids();
 	test_chain();
 	test_private_memory();
-	test_orphans();
+	test_orphans(0, "orphans_not_ours", "orphans_reaped");
+	test_orphans(1, "zombie_orphans_not_ours", "zombie_orphans_reaped");
 	finish();
 	return 0;
 }
