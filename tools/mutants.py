@@ -15,10 +15,10 @@
 2. Each mutant of tests/mutants.txt (format described at its top) replaces
    its original snippet, which must occur exactly once in its file (a
    stale entry fails loudly, it never passes); the tree is rebuilt (make
-   rebuilds only what changed) and tests/run.py runs only the entries the
-   mutant names, on one hart unless the mutant says otherwise.  The mutant
-   is CAUGHT if that run fails (any FAIL, a panic, a timeout) and SURVIVED
-   if it passes.  The original is put back before the next mutant.
+   rebuilds only what changed) and tests/run.py runs each entry the
+   mutant names, on one hart unless the mutant says otherwise, stopping at
+   its first failure.  The mutant is CAUGHT if every one of those runs
+   fails (any FAIL, a panic, a timeout) and SURVIVED if one passes.  The original is put back before the next mutant.
 3. Every `shell` test of tests/suite.txt is run once more for each of its
    expectations, with that expectation altered by one character: each
    altered test must fail, or the expectation cannot fail (as `ls console
@@ -233,15 +233,21 @@ def run_mutant(tree, m):
         ok, tail = tree.build()
         if not ok:
             return "BROKEN", "the mutant does not build: " + " | ".join(tail[-4:])
-        passed, out = tree.run(m.caught_by, m.cpus, entry_timeouts(m.caught_by),
-                               first_fail=True, max_timeout=MUTANT_TIMEOUT)
+        caught, missed = [], []
+        for name in m.caught_by:      # each one must fail
+            passed, out = tree.run([name], m.cpus, entry_timeouts([name]),
+                                   first_fail=True, max_timeout=MUTANT_TIMEOUT)
+            if passed:
+                missed.append(name)
+            else:
+                caught += failures(out)[:2] or [out.rstrip().split("\n")[-1]]
     finally:
         with open(path, "w") as f:
             f.write(original)
-    if passed:
-        return "SURVIVED", "every named entry passed"
-    failed = failures(out) or [out.rstrip().split("\n")[-1]]
-    return "CAUGHT", " ".join(failed[:3]) + (" ..." if len(failed) > 3 else "")
+    if missed:
+        return "SURVIVED", " ".join(missed) + " still pass" + \
+            (f" (caught by {' '.join(caught)})" if caught else "")
+    return "CAUGHT", " ".join(caught)
 
 
 def alter(text, op):
@@ -364,8 +370,7 @@ def main():
             counts[verdict] += 1
             rows.append((m, verdict, detail))
             print(f"{verdict:8} {m.name} ({time.monotonic() - t0:.0f} s): "
-                  + (detail if verdict != "SURVIVED" else
-                     f"{m.breaks}; {' '.join(m.caught_by)} still pass"), flush=True)
+                  + (detail if verdict != "SURVIVED" else f"{m.breaks}; {detail}"), flush=True)
         for m in skipped:
             print(f"SKIP     {m.name}: only for FORK={' '.join(m.forks)}")
         print(f"{len(mutants)} mutants, {counts['CAUGHT']} caught, "
