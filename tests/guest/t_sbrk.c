@@ -192,51 +192,42 @@ test_grow_fail(void)
 	}
 }
 
+/*
+ * Child: ask sbrk to lower the break to target, which is below the heap's
+ * start; the call must fail, and the child must still be running with
+ * nothing below the break taken away.
+ */
 static void
-shrink_below_zero(uint64 unused)
+shrink_to(uint64 target)
 {
 	char *before = sbrk(0), *r;
 
-	(void)unused;
-	r = sbrk(-(int)((uint64)before + PGSIZE));
-	/* Still running, and nothing below the break was taken away. */
+	r = sbrk(-(int)((uint64)before - target));
 	if (sbrk(0) != before)
 		exit(ST_BAD);
 	exit(r == (char *)-1 ? ST_GOOD : ST_BAD + 1);
 }
 
-/* Down to one page: below the heap's start, into the stack and text. */
 static void
-shrink_into_text(uint64 unused)
+expect_shrink_refused(const char *name, uint64 target, const char *call)
 {
-	char *before = sbrk(0), *r;
+	int st = child_status(shrink_to, target);
 
-	(void)unused;
-	r = sbrk(-(int)((uint64)before - PGSIZE));
-	if (sbrk(0) != before)
-		exit(ST_BAD);
-	exit(r == (char *)-1 ? ST_GOOD : ST_BAD + 1);
+	check(st == ST_GOOD, name, "%s: %s (status %d)", call,
+	    st == ST_BAD           ? "the break moved"
+		: st == ST_BAD + 1 ? "did not return -1"
+				   : status_word(st),
+	    st);
 }
 
 static void
 test_shrink_below_zero(void)
 {
-	int st = child_status(shrink_into_text, 0);
-
-	check(st == ST_GOOD, "shrink_into_text",
-	    "sbrk(-(break - 1 page)): %s (status %d)",
-	    st == ST_BAD           ? "the break moved"
-		: st == ST_BAD + 1 ? "did not return -1"
-				   : status_word(st),
-	    st);
-	st = child_status(shrink_below_zero, 0);
-
-	check(st == ST_GOOD, "shrink_below_zero",
-	    "sbrk(-(break + 1 page)): %s (status %d)",
-	    st == ST_BAD           ? "the break moved"
-		: st == ST_BAD + 1 ? "did not return -1"
-				   : status_word(st),
-	    st);
+	/* Down to one page: below the heap's start, into the stack and text. */
+	expect_shrink_refused(
+	    "shrink_into_text", PGSIZE, "sbrk(-(break - 1 page))");
+	expect_shrink_refused(
+	    "shrink_below_zero", -(uint64)PGSIZE, "sbrk(-(break + 1 page))");
 }
 
 /*
