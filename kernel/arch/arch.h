@@ -71,9 +71,7 @@ r_fp(void)
 static inline uint64
 r_time(void)
 {
-	uint64 x;
-	asm volatile("csrr %0, time" : "=r"(x));
-	return x;
+	return CSR_READ(time);
 }
 
 static inline void
