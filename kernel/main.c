@@ -19,6 +19,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
 #include "kernel/dev/dev.h"
+#include "kernel/sys/sys.h"
 #include "kernel/selftest.h"
 
 static volatile int shared_state_ready;
@@ -32,6 +33,7 @@ shared_bringup(void)
 	frame_init();
 	kvm_init();
 	proc_init();
+	trap_set_handlers(usertrap, kernel_trap_dispatch);
 	plic_init();
 	bio_init();
 	file_init();
@@ -103,7 +105,7 @@ kmain(void)
 		banner();
 		if (boot_arg("selftest"))
 			selftest_run(); /* does not return */
-		user_init();
+		user_init(start_init);
 	} else {
 		while (__atomic_load_n(&shared_state_ready, __ATOMIC_ACQUIRE) == 0)
 			;

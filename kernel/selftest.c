@@ -16,6 +16,7 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
+#include "kernel/sys/sys.h"
 #include "kernel/selftest.h"
 
 extern char etext[], end[];

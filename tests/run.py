@@ -42,6 +42,9 @@ copy of the image: results fsck/NAME) and, after the suite, FSCK on the
 disk copy of the suite's last boot (`suite/fsck`): the file system the
 tests leave behind must be consistent.
 
+Before booting, tools/layercheck.py checks that the kernel's layers only
+point down (docs/overview.md, "Layers"): result `layers`.
+
 --bench runs tests/bench.txt the same way under `-icount shift=0` (so
 instruction counts are deterministic) and prints the `bench NAME VALUE UNIT`
 lines the programs print.
@@ -67,6 +70,7 @@ import fsck_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
+LAYERCHECK = os.path.join(HERE, "..", "tools", "layercheck.py")
 BOOT_TIMEOUT = 60
 SELFTEST_TIMEOUT = 60
 DEFAULT_TIMEOUT = 120
@@ -543,6 +547,19 @@ def check_disk(fsck, disk, res):
                 last_lines(p.stdout))
 
 
+def check_layers(res):
+    """tools/layercheck.py prints `ok layers` or one `FAIL layers: WHY` per problem."""
+    print("== layers", flush=True)
+    p = subprocess.run([sys.executable, LAYERCHECK], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    problems = [line[len("FAIL layers: "):] for line in p.stdout.splitlines()
+                if line.startswith("FAIL layers: ")]
+    if p.returncode == 0 and "ok layers" in p.stdout.splitlines():
+        res.add("ok", "layers")
+    else:
+        res.add("FAIL", "layers", "; ".join(problems) or f"layercheck exit {p.returncode}")
+
+
 def run_suite(args, res, tmpdir, entries):
     print("== benchmarks" if args.bench else "== guest programs", flush=True)
     vm = None
@@ -578,7 +595,7 @@ def main():
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--fsck", metavar="FSCK", help="test fsck, and check the disk after the suite")
     ap.add_argument("--only", metavar="NAME", action="append",
-                    help="run only 'selftest', 'fsck', 'init', or the suite entries of this "
+                    help="run only 'layers', 'selftest', 'fsck', 'init', or the suite entries of this "
                     "program, shell test or session (may be given several times)")
     ap.add_argument("--max-timeout", type=int, metavar="SECONDS",
                     help="cap every entry's timeout (tools/mutants.py: a hang fails sooner)")
@@ -609,7 +626,7 @@ def main():
     if only:
         entries = [e for e in entries if only & {e.label, e.text.split()[0]}]
         found = {n for e in entries for n in (e.label, e.text.split()[0])}
-        for name in sorted(only - found - {"selftest", "fsck", "init"}):
+        for name in sorted(only - found - {"layers", "selftest", "fsck", "init"}):
             res.add("FAIL", "setup", f"no suite entry named {name}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
@@ -619,6 +636,8 @@ def main():
         with tempfile.TemporaryDirectory(prefix="cowbird-test-") as tmpdir:
             if res.failed == 0:
                 phases = not args.bench and not args.only_suite
+                if phases and (not only or "layers" in only):
+                    check_layers(res)
                 if args.fsck and phases and (not only or "fsck" in only):
                     print("== fsck", flush=True)
                     fsck_test.run(args.fsck, args.fs, res.add)

@@ -116,14 +116,17 @@ cpuid(void)
 	return (int)r_tp();
 }
 
-/* Traps (trap.c). */
+/*
+ * Trap entry and exit (trapentry.c).  The handlers that decide what a
+ * trap means are registered from above (kernel/sys/trap.c).
+ */
 #define TICK_INTERVAL 1000000 /* mtime counts at 10 MHz: a tick is 1/10 s */
-void trap_init_hart(void);
+struct trapframe;
+void trap_set_handlers(void (*user)(void), void (*kernel)(void));
+void trap_init_hart(void); /* this hart's traps go to kernelvec */
 void timer_arm(void);
-void usertrap_return(void) __attribute__((noreturn));
-extern struct spinlock tick_lock;
-extern uint ticks;
-extern uint hart_ticks[]; /* per-hart timer interrupts, for self-tests */
+void trap_return_user(struct trapframe *tf, uint64 kernel_sp, uint64 satp)
+    __attribute__((noreturn));
 
 /* PLIC (plic.c). */
 void plic_init(void);

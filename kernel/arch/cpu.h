@@ -22,7 +22,7 @@ struct cpu {
 	int hartid;
 	int started; /* checked in at boot */
 
-	/* Interrupt nesting (push_off/pop_off); touched only by this hart. */
+	/* Interrupt nesting (lib's push_off/pop_off); touched only by this hart. */
 	int off_depth; /* push_off calls not yet undone */
 	int on_before; /* were interrupts on at the outermost push_off? */
 
@@ -43,13 +43,6 @@ mycpu(void)
 {
 	return &cpus[cpuid()];
 }
-
-/*
- * push_off/pop_off nest: interrupts come back on only when the outermost
- * push_off is undone and they were on before it.  Spinlocks use them.
- */
-void push_off(void);
-void pop_off(void);
 
 /*
  * Interrupt another hart, to wake it from wfi: a machine software

@@ -98,13 +98,16 @@ fpu_enter_user(struct fpstate *fs)
 void
 fpu_copy(struct fpstate *to, struct fpstate *from)
 {
+	int on;
+
 	if (!from->used) {
 		fpu_reset(to);
 		return;
 	}
-	push_off();
+	on = intr_off_was_on(); /* arch's own primitive: lib's push_off is above */
 	fpu_save_if_dirty(from);
-	pop_off();
+	if (on)
+		intr_on();
 	*to = *from;
 	to->hart = -1;
 }

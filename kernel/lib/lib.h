@@ -7,11 +7,10 @@
 #define COWBIRD_LIB_H
 
 #include "kernel/types.h"
-#include "kernel/arch/cpu.h" /* push_off, pop_off: spinlock users may need them */
+#include "kernel/arch/cpu.h"
 
 /* ---- spinlocks (spinlock.c): fair (ticket) locks ----
- * Holding a spinlock keeps interrupts off on this hart (push_off/pop_off,
- * kernel/arch/cpu.h).  Sleep locks and wait queues are the scheduler's:
+ * Holding a spinlock keeps interrupts off on this hart (push_off/pop_off).  Sleep locks and wait queues are the scheduler's:
  * kernel/proc/sync.h.
  */
 struct cpu;
@@ -33,6 +32,13 @@ void spin_init(struct spinlock *lk, const char *name);
 void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
 int spin_holding(struct spinlock *lk);
+
+/*
+ * push_off/pop_off nest: interrupts come back on only when the outermost
+ * push_off is undone and they were on before it.  Spinlocks use them.
+ */
+void push_off(void);
+void pop_off(void);
 
 /* ---- strings (string.c) ---- */
 void *memset(void *dst, int c, uint n);

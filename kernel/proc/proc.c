@@ -22,7 +22,7 @@
  * released while wait() sleeps, so it is not where harts queue up.
  *
  * Lifetime: a process's memory and files are released as soon as it
- * exits; the zombie keeps its slot, trap frame and status until its parent
+ * exits (its files by kernel/sys's exit_process, before proc_exit); the zombie keeps its slot, trap frame and status until its parent
  * (or init, which adopts orphans) waits for it.  A zombie stays locked
  * until it is off its hart, and wait() takes that lock before it frees
  * the slot, so no slot (and kernel stack) is reused while still in use.
@@ -36,7 +36,6 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
-#include "kernel/fs/fsys.h"
 
 #define NPIDHASH 64
 
@@ -51,7 +50,6 @@ static int last_pid;
 static struct spinlock family_lock;
 
 static void start_forked(void);
-static void start_init(void);
 
 void
 proc_init(void)
@@ -177,13 +175,16 @@ setup_slot(struct proc *p, void (*start)(void), int zero_trapframe)
 	return 0;
 }
 
-/* The first process: start_init mounts the file system and execs /init. */
+/*
+ * The first process: start (kernel/sys's start_init) mounts the file
+ * system and execs /init.
+ */
 void
-user_init(void)
+user_init(void (*start)(void))
 {
 	struct proc *p = slot_alloc();
 
-	if (p == 0 || setup_slot(p, start_init, 1) < 0)
+	if (p == 0 || setup_slot(p, start, 1) < 0)
 		panic("user_init: no memory for the first process");
 	initproc = p;
 	strlcpy_k(p->name, "init", sizeof(p->name));
@@ -203,21 +204,17 @@ start_forked(void)
 	usertrap_return();
 }
 
-/* Mounting reads the disk, which sleeps: it needs a process. */
-static void
-start_init(void)
+/* Back to user mode; arch/trapentry.c builds the way through the trampoline. */
+void
+usertrap_return(void)
 {
 	struct proc *p = myproc();
-	char *argv[] = { "init", 0 };
-	int argc;
 
-	spin_unlock(&p->lock);
-	fs_init(ROOTDEV);
-	p->cwd = namei("/");
-	if (p->cwd == 0 || (argc = exec("/init", argv)) < 0)
-		panic("cannot run /init: is the disk image built?");
-	p->trapframe->x[REG_A0] = argc;
-	usertrap_return();
+	/* Until sret, a trap would go to uservec with kernel state: keep them off. */
+	intr_off();
+	fpu_enter_user(&p->fpu);
+	trap_return_user(p->trapframe, p->kstack + KSTACK_PAGES * PGSIZE,
+	    MAKE_SATP(p->pagetable));
 }
 
 /* Push c on a sibling list (children or zombies). */
@@ -243,42 +240,45 @@ sibling_remove(struct proc **list, struct proc *c)
 	c->sibling_next = c->sibling_prev = 0;
 }
 
-int
+/*
+ * fork's process half: the child gets a copy of the caller's memory,
+ * registers and name, and joins its family, but does not run until
+ * proc_start: the system-call layer adds the open files first.
+ */
+struct proc *
 proc_fork(void)
 {
 	struct proc *p = myproc(), *c;
-	int fd, pid;
 
 	c = slot_alloc();
 	if (c == 0)
-		return -1;
-	pid = c->pid;
+		return 0;
 	/* The trap frame is copied whole just below: no need to zero it. */
 	if (setup_slot(c, start_forked, 0) < 0 ||
 	    uvm_fork(p->pagetable, c->pagetable, p->sz) < 0) {
 		slot_free(c);
-		return -1;
+		return 0;
 	}
 	c->sz = p->sz;
 	c->stack_base = p->stack_base;
 	*c->trapframe = *p->trapframe;
 	c->trapframe->x[REG_A0] = 0; /* fork returns 0 in the child */
 	fpu_copy(&c->fpu, &p->fpu);
-	for (fd = 0; fd < NOFILE; fd++)
-		if (p->ofile[fd])
-			c->ofile[fd] = file_dup(p->ofile[fd]);
-	c->cwd = idup(p->cwd);
 	memmove(c->name, p->name, sizeof(p->name));
 
 	spin_lock(&family_lock);
 	c->parent = p;
 	sibling_push(&p->children, c);
 	spin_unlock(&family_lock);
+	return c;
+}
 
-	spin_lock(&c->lock);
-	make_runnable(c);
-	spin_unlock(&c->lock);
-	return pid;
+void
+proc_start(struct proc *p)
+{
+	spin_lock(&p->lock);
+	make_runnable(p);
+	spin_unlock(&p->lock);
 }
 
 /*
@@ -304,39 +304,14 @@ give_children_to_init(struct proc *p)
 		waitq_wake_all(&initproc->child_exit);
 }
 
-/*
- * Drop the reference to the working directory.  Only the last reference
- * to an unlinked directory can free blocks, so only then is a log
- * transaction needed; normally it is just a count going down.
- */
-static void
-drop_cwd(struct proc *p)
-{
-	if (!iput_if_not_last(p->cwd)) {
-		op_begin();
-		iput(p->cwd);
-		op_end();
-	}
-	p->cwd = 0;
-}
-
 void
 proc_exit(int status)
 {
 	struct proc *p = myproc();
 	pagetable_t pt;
-	int fd;
 
 	if (p == initproc)
 		panic("init exited with status %d", status);
-
-	for (fd = 0; fd < NOFILE; fd++) {
-		if (p->ofile[fd]) {
-			file_close(p->ofile[fd]);
-			p->ofile[fd] = 0;
-		}
-	}
-	drop_cwd(p);
 
 	/* Give the memory back now; the parent may not wait for a while. */
 	spin_lock(&p->lock);

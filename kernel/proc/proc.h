@@ -1,6 +1,7 @@
 /*
- * kernel/proc: processes, the scheduler, wait queues and sleep locks,
- * system-call dispatch and argument fetching, exec.
+ * kernel/proc: processes, the scheduler, wait queues and sleep locks.
+ * A process's open files and working directory are kept here but handled
+ * by the system-call layer (kernel/sys), which can reach the file system.
  */
 #ifndef COWBIRD_PROC_H
 #define COWBIRD_PROC_H
@@ -64,9 +65,11 @@ struct proc {
 /* proc.c */
 void proc_init(void);
 struct proc *myproc(void);
-void user_init(void);
-int proc_fork(void);
-void proc_exit(int status) __attribute__((noreturn));
+void user_init(void (*start)(void)); /* the first process runs start */
+struct proc *proc_fork(void);    /* a copy of the caller, not yet runnable */
+void proc_start(struct proc *p); /* make a new process runnable */
+void proc_exit(int status) __attribute__((noreturn)); /* files closed */
+void usertrap_return(void) __attribute__((noreturn)); /* back to user mode */
 int proc_wait(uint64 status_addr);
 int proc_kill(int pid);
 void proc_set_killed(struct proc *p);
@@ -76,6 +79,9 @@ void proc_dump(void);                     /* ^P */
 struct proc *proc_lookup_locked(int pid); /* live process pid, p->lock held; or 0 */
 int proc_next_pid(int after); /* smallest live pid above after, or 0 */
 const char *proc_state_name(struct proc *p);
+
+/* procinfo.c */
+int proc_pmap(int pid, int flags, uint64 dst); /* the pmap system call */
 
 /* sched.c */
 void sched_init(void);
@@ -89,16 +95,5 @@ void waitq_init_channels(void);
 void waitq_sleep_until(struct spinlock *lk, uint tick); /* lk: tick_lock */
 void waitq_wake_due(uint now);                          /* tick_lock held */
 void waitq_wake_proc(struct waitq *wq, struct proc *p);
-
-/* exec.c */
-int exec(char *path, char **argv);
-
-/* syscall.c: dispatch, and fetching system-call arguments from the trap frame. */
-void syscall_dispatch(void);
-int arg_int(int n);
-uint64 arg_addr(int n);
-int arg_str(int n, char *buf, int max);   /* length, or -1 */
-int fetch_addr(uint64 addr, uint64 *out); /* a uint64 at a user address */
-int fetch_str(uint64 addr, char *buf, int max);
 
 #endif

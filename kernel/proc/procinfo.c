@@ -29,7 +29,10 @@ static void
 describe(struct proc *p, int flags, struct pmap *m)
 {
 	m->pid = p->pid;
-	/* The parent's pid, read without wait_lock: slots are never freed. */
+	/*
+	 * The parent's pid, read without family_lock: slots are static, so
+	 * the pointer stays valid, and a stale answer is harmless in a listing.
+	 */
 	m->ppid = p->parent ? p->parent->pid : 0;
 	strlcpy_k(m->state, proc_state_name(p), sizeof(m->state));
 	strlcpy_k(m->name, p->name, sizeof(m->name));
@@ -45,11 +48,13 @@ describe(struct proc *p, int flags, struct pmap *m)
 		pmap_trapframe((uint64)p->trapframe, m);
 }
 
-/* pmap(pid, flags, struct pmap *): pid (0 for the kernel or no next), or -1. */
-uint64
-sys_pmap(void)
+/*
+ * pmap(pid, flags, struct pmap *dst) for sys_pmap: pid (0 for the kernel
+ * or no next), or -1.
+ */
+int
+proc_pmap(int pid, int flags, uint64 dst)
 {
-	int pid = arg_int(0), flags = arg_int(1);
 	struct pmap *m;
 	struct proc *p;
 	int ret = -1;
@@ -78,7 +83,7 @@ sys_pmap(void)
 	} else {
 		goto out; /* no such process (or it exited meanwhile) */
 	}
-	if (copyout(myproc()->pagetable, arg_addr(2), m, sizeof(*m)) < 0)
+	if (copyout(myproc()->pagetable, dst, m, sizeof(*m)) < 0)
 		ret = -1;
 out:
 	frame_free(m);

@@ -23,6 +23,7 @@
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
+#include "kernel/sys/sys.h"
 
 #define ELF_MAGIC   0x464c457fU /* "\x7fELF" little-endian */
 #define ELFCLASS64  2

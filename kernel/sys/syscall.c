@@ -13,6 +13,7 @@
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
+#include "kernel/sys/sys.h"
 
 uint64 sys_fork(void);
 uint64 sys_exit(void);
@@ -60,7 +61,7 @@ syscall_dispatch(void)
 	uint64 num = p->trapframe->x[REG_A7];
 
 	if (proc_is_killed(p))
-		proc_exit(-1);
+		exit_process(-1);
 	p->trapframe->x[REG_PC] += 4; /* return past the ecall */
 	intr_on();
 

@@ -17,6 +17,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/mm/mm.h"
 #include "kernel/fs/fsys.h"
+#include "kernel/sys/sys.h"
 
 /* The open file for argument n as a descriptor, or 0 if it is not one. */
 static struct file *

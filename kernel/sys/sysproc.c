@@ -6,17 +6,91 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
+#include "kernel/fs/fsys.h"
+#include "kernel/sys/sys.h"
 
+/* The child shares the parent's open files and working directory. */
 uint64
 sys_fork(void)
 {
-	return proc_fork();
+	struct proc *p = myproc(), *c = proc_fork();
+	int fd, pid;
+
+	if (c == 0)
+		return -1;
+	for (fd = 0; fd < NOFILE; fd++)
+		if (p->ofile[fd])
+			c->ofile[fd] = file_dup(p->ofile[fd]);
+	c->cwd = idup(p->cwd);
+	pid = c->pid;
+	proc_start(c);
+	return pid;
+}
+
+/*
+ * Drop the reference to the working directory.  Only the last reference
+ * to an unlinked directory can free blocks, so only then is a log
+ * transaction needed; normally it is just a count going down.
+ */
+static void
+drop_cwd(struct proc *p)
+{
+	if (!iput_if_not_last(p->cwd)) {
+		op_begin();
+		iput(p->cwd);
+		op_end();
+	}
+	p->cwd = 0;
+}
+
+/* Close the files (only this layer can reach fs), then proc_exit. */
+void
+exit_process(int status)
+{
+	struct proc *p = myproc();
+	int fd;
+
+	for (fd = 0; fd < NOFILE; fd++) {
+		if (p->ofile[fd]) {
+			file_close(p->ofile[fd]);
+			p->ofile[fd] = 0;
+		}
+	}
+	drop_cwd(p);
+	proc_exit(status);
+}
+
+uint64
+sys_pmap(void)
+{
+	return proc_pmap(arg_int(0), arg_int(1), arg_addr(2));
 }
 
 uint64
 sys_exit(void)
 {
-	proc_exit(arg_int(0));
+	exit_process(arg_int(0));
+}
+
+/*
+ * The first process's first code (user_init's start), holding p->lock
+ * from the scheduler.  Mounting reads the disk, which sleeps: it needs a
+ * process.
+ */
+void
+start_init(void)
+{
+	struct proc *p = myproc();
+	char *argv[] = { "init", 0 };
+	int argc;
+
+	spin_unlock(&p->lock);
+	fs_init(ROOTDEV);
+	p->cwd = namei("/");
+	if (p->cwd == 0 || (argc = exec("/init", argv)) < 0)
+		panic("cannot run /init: is the disk image built?");
+	p->trapframe->x[REG_A0] = argc;
+	usertrap_return();
 }
 
 uint64

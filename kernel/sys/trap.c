@@ -1,8 +1,11 @@
 /*
- * Trap handling: system calls, device and timer interrupts, and page faults.
+ * Trap dispatch: system calls, device and timer interrupts, and page faults.
  *
  * From user mode a trap arrives through the trampoline (uservec) at
- * usertrap(); from supervisor mode through kernelvec at kerneltrap().
+ * usertrap(); from supervisor mode through kernelvec and arch's
+ * kerneltrap() at kernel_trap_dispatch().  arch/trapentry.c holds the
+ * machine's half of entry and exit; main() registers these two handlers
+ * with it, so this layer sits above everything it dispatches to.
  * A fault in user mode never reaches a panic: kernel/mm decides what a
  * page fault means (vm_user_fault: a copy-on-write store is resolved),
  * everything else kills only the faulting process, with one line saying
@@ -16,32 +19,11 @@
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/dev/dev.h"
+#include "kernel/sys/sys.h"
 
-#define CSR_STIMECMP 0x14d
-
-struct spinlock tick_lock;
+struct spinlock tick_lock = SPINLOCK_INIT("ticks");
 uint ticks;
 uint hart_ticks[NCPU];
-
-extern char trampoline[], uservec[], userret[];
-void kernelvec(void);
-void usertrap(void);
-
-void
-trap_init_hart(void)
-{
-	if (cpuid() == 0)
-		spin_init(&tick_lock, "ticks");
-	CSR_WRITE(stvec, (uint64)kernelvec);
-}
-
-void
-timer_arm(void)
-{
-	asm volatile("csrw %0, %1"
-		     :
-		     : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
-}
 
 static void
 timer_tick(void)
@@ -135,8 +117,8 @@ usertrap(void)
 
 	if (CSR_READ(sstatus) & SSTATUS_SPP)
 		panic("usertrap: not from user mode");
-	/* From here on, traps are the kernel's own. */
-	CSR_WRITE(stvec, (uint64)kernelvec);
+	/* From here on, traps are the kernel's own: stvec back to kernelvec. */
+	trap_init_hart();
 
 	if (scause == SCAUSE_ECALL_U) {
 		syscall_dispatch();
@@ -159,50 +141,20 @@ usertrap(void)
 	}
 
 	if (proc_is_killed(p))
-		proc_exit(-1);
+		exit_process(-1);
 	if (intr == INTR_TIMER)
 		yield();
 	usertrap_return();
 }
 
-/* Back to user mode through userret in the trampoline. */
+/* A trap in supervisor mode; arch's kerneltrap keeps sepc and sstatus. */
 void
-usertrap_return(void)
+kernel_trap_dispatch(void)
 {
-	struct proc *p = myproc();
-	struct trapframe *tf = p->trapframe;
-	uint64 tramp_uservec = TRAMPOLINE + (uservec - trampoline);
-	uint64 tramp_userret = TRAMPOLINE + (userret - trampoline);
-	uint64 sstatus;
-
-	/* Until sret, a trap would go to uservec with kernel state: keep them off. */
-	intr_off();
-	CSR_WRITE(stvec, tramp_uservec);
-	fpu_enter_user(&p->fpu);
-
-	tf->kernel_satp = CSR_READ(satp);
-	tf->kernel_sp = p->kstack + KSTACK_PAGES * PGSIZE;
-	tf->kernel_trap = (uint64)usertrap;
-	tf->kernel_hartid = r_tp();
-
-	sstatus = CSR_READ(sstatus);
-	sstatus &= ~SSTATUS_SPP; /* sret to user mode */
-	sstatus |= SSTATUS_SPIE; /* with interrupts on */
-	CSR_WRITE(sstatus, sstatus);
-
-	((void (*)(uint64))tramp_userret)(MAKE_SATP(p->pagetable));
-	__builtin_unreachable();
-}
-
-void
-kerneltrap(void)
-{
-	uint64 sepc = CSR_READ(sepc);
-	uint64 sstatus = CSR_READ(sstatus);
 	uint64 scause = CSR_READ(scause);
 	enum intr_kind intr;
 
-	if ((sstatus & SSTATUS_SPP) == 0)
+	if ((CSR_READ(sstatus) & SSTATUS_SPP) == 0)
 		panic("kerneltrap: not from supervisor mode");
 	if (intr_get())
 		panic("kerneltrap: interrupts enabled");
@@ -210,16 +162,9 @@ kerneltrap(void)
 	intr = device_interrupt(scause);
 	if (intr == INTR_NONE)
 		panic("unexpected kernel trap: scause 0x%lx (%s), sepc 0x%lx, stval 0x%lx, hart %d",
-		    scause, fault_kind(scause), sepc, CSR_READ(stval), cpuid());
+		    scause, fault_kind(scause), CSR_READ(sepc), CSR_READ(stval),
+		    cpuid());
 
 	if (intr == INTR_TIMER && myproc() != 0 && myproc()->state == RUNNING)
 		yield();
-
-	/*
-	 * yield() may have run other code that trapped: restore ours, but
-	 * keep the FP state as the switch left it (fpu.c owns it).
-	 */
-	CSR_WRITE(sepc, sepc);
-	CSR_WRITE(sstatus,
-	    (sstatus & ~SSTATUS_FS) | (CSR_READ(sstatus) & SSTATUS_FS));
 }
