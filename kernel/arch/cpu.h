@@ -1,5 +1,5 @@
 /*
- * Per-hart state and interrupt nesting: the lowest layer of the kernel.
+ * Per-hart state: the lowest layer of the kernel.
  * It includes nothing but the register layouts; lib/ (spinlocks) builds
  * on it.  A hart finds its struct cpu through its hart id, which lives in
  * tp from start-up on (trampoline.S restores it on every trap from user).

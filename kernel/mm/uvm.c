@@ -39,7 +39,7 @@ extern char trampoline[];
  * each root is in it (indexed by the root's frame), so unregistering costs
  * the same however many processes are alive: the last entry fills the gap.
  */
-static struct spinlock space_lock = { .name = "spaces" };
+static struct spinlock space_lock = SPINLOCK_INIT("spaces");
 static pagetable_t spaces[MAX_SPACES];
 static ushort position[NFRAMES];
 static int nspaces;

@@ -38,7 +38,7 @@
 #define HAS_WRITABLE 2 /* it holds a writable user leaf */
 #define MARKED_RO    4 /* some level-1 PTE to it says PTE_TABLE_RO */
 
-static struct spinlock audit_lock = { .name = "vmcheck" };
+static struct spinlock audit_lock = SPINLOCK_INIT("vmcheck");
 static ushort refs_seen[NFRAMES]; /* references the page tables imply */
 static uchar marks[NFRAMES];
 
