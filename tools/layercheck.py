@@ -3,9 +3,9 @@
 
     python3 tools/layercheck.py [--graph] [--root DIR]
 
-Reads every kernel/**/*.c and *.h.  A file depends on another when it
-includes it, or when it calls (or takes the address of) a function defined
-in it.  Each file belongs to a layer: its folder under kernel/, or the
+Reads every kernel/**/*.c, *.h and *.S.  A file depends on another when
+it includes it, or when it calls (or takes the address of) a function
+defined in it (in assembly: call, tail, j, jal or la of a .globl symbol).  Each file belongs to a layer: its folder under kernel/, or the
 layer docs/overview.md's table gives the files directly under kernel/.  The
 layer table in docs/overview.md, read by this program, orders the layers
 from the bottom up.  It fails on
@@ -94,6 +94,17 @@ def scan(text):
     return defined, (used - variables) | called
 
 
+ASM_USE_RE = re.compile(r"^\s*(?:call|tail|jal|j|la)\s+(?:\w+\s*,\s*)?([A-Za-z_]\w*)\s*$", re.M)
+ASM_DEF_RE = re.compile(r"^\s*\.globl\s+([A-Za-z_]\w*)", re.M)
+
+
+def scan_asm(text):
+    """(symbols made global, symbols used) of an assembly file."""
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"(?m)#(?!\s*(?:include|define|if|endif|else)).*$", "", text)
+    return set(ASM_DEF_RE.findall(text)), set(ASM_USE_RE.findall(text))
+
+
 def md_tables(text, heading):
     """The rows (lists of cells) of each table under the heading `heading`."""
     m = re.search(r"(?m)^#+ " + re.escape(heading) + r".*$", text)
@@ -160,14 +171,14 @@ def layer_of(rel, layers):
 
 
 def build(root, layers):
-    files = sorted(glob.glob(os.path.join(root, "kernel", "**", "*.[ch]"), recursive=True))
+    files = sorted(glob.glob(os.path.join(root, "kernel", "**", "*.[chS]"), recursive=True))
     info = {}
     definer = {}
     for path in files:
         rel = os.path.relpath(path, root)
         with open(path) as f:
             text = f.read()
-        defined, used = scan(text)
+        defined, used = scan_asm(text) if path.endswith(".S") else scan(text)
         incs = [os.path.normpath(i) for i in INCLUDE_RE.findall(text)]
         info[rel] = (defined, used, incs)
         for d in defined:
