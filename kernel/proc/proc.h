@@ -68,7 +68,8 @@ struct proc *myproc(void);
 void user_init(void (*start)(void)); /* the first process runs start */
 struct proc *proc_fork(void);    /* a copy of the caller, not yet runnable */
 void proc_start(struct proc *p); /* make a new process runnable */
-void proc_exit(int status) __attribute__((noreturn)); /* files closed */
+/* The files are closed first, by kernel/sys's exit_process. */
+void proc_exit(int status) __attribute__((noreturn));
 void usertrap_return(void) __attribute__((noreturn)); /* back to user mode */
 int proc_wait(uint64 status_addr);
 int proc_kill(int pid);
