@@ -347,7 +347,7 @@ test_all_calls(void)
 		for (k = 0; k < NKINDS; k++) {
 			if (k >= NBADKINDS && !calls[i].stores)
 				continue;
-			snfmt(name, sizeof(name), "%s_%s", calls[i].name,
+			snprintf(name, sizeof(name), "%s_%s", calls[i].name,
 			    kind_name(k));
 			st = child_status(run_call, (uint64)i << 8 | k);
 			report(name, st);
