@@ -220,7 +220,8 @@ $(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS) $(B)/extra.list
 	$(Q)$(B)/mkfs $@ user/README $(UBINS) $(EXTRA_BINS)
 
 # ---- running ----
-# tools/qemu-cmd holds the QEMU command line; tests/run.py boots through it too.
+# tools/qemu-cmd holds the QEMU command line; tools/machine.py (tests,
+# crash tests, benchmarks) boots through it too.
 QEMUCMD = QEMU=$(QEMU) tools/qemu-cmd $(B)/kernel.elf $(B)/fs.img $(CPUS)
 
 .SECONDARY:
