@@ -31,6 +31,7 @@ KNOWN = [
     ("pipe-roundtrip", "pipe ping-pong, per round trip", None),
     ("fork-60procs", "fork+exit+wait, 60 other processes", None),
     ("fork-60procs-growth", "... more than with 1 other process", 0),
+    ("fs-read-cached-1k", "read() of 1 KiB in the buffer cache", None),
 ]
 
 
@@ -65,7 +66,7 @@ def build_dir(fork):
     return os.path.join("build", f"{fork}-debug0")
 
 
-def build(fork, quiet=True):
+def build(fork):
     """Builds the DEBUG=0 kernel and disk of one fork mode; returns its dir."""
     b = build_dir(fork)
     cmd = ["make", "-s", f"FORK={fork}", "DEBUG=0", "CPUS=1", f"B={b}", "all"]
@@ -79,8 +80,6 @@ def build(fork, quiet=True):
                              stderr=subprocess.STDOUT, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"build of FORK={fork} failed:\n{res.stdout}")
-    if not quiet:
-        print(res.stdout, end="")
     return os.path.join(ROOT, b)
 
 
