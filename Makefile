@@ -150,6 +150,11 @@ $(B)/kernel.elf: $(KOBJ) kernel/kernel.ld
 # ---- user programs ----
 ULIBSRC := $(sort $(wildcard user/lib/*.c user/lib/*.S))
 ULIBOBJ := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRC)))
+# Programs link crt0 and take from the archive only the library objects
+# they use: code added to the library (snprintf, say) does not grow every
+# program, and so does not move the benchmarks' figures.
+ULIBCRT := $(B)/user/lib/crt0.o
+ULIBA   := $(B)/user/lib/ulib.a
 # tests/guest/testlib.c is the guest tests' library, linked into each of them.
 UPROGS  := $(sort $(wildcard user/*.c)) $(filter-out %/testlib.c,$(sort $(wildcard tests/guest/*.c)))
 TESTLIBOBJ := $(B)/tests/guest/testlib.o
@@ -172,13 +177,17 @@ $(B)/tests/%.o: tests/%.c $(B)/flags.stamp
 	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
 # $(B)/debug/NAME keeps symbols for gdb; the disk gets a stripped copy.
-$(B)/debug/%: $(B)/user/%.o $(ULIBOBJ) user/user.ld
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+$(ULIBA): $(filter-out $(ULIBCRT),$(ULIBOBJ))
+	$(Q)rm -f $@
+	$(Q)$(TOOLPREFIX)ar rcs $@ $^
 
-$(B)/debug/%: $(B)/tests/guest/%.o $(TESTLIBOBJ) $(ULIBOBJ) user/user.ld
+$(B)/debug/%: $(B)/user/%.o $(ULIBCRT) $(ULIBA) user/user.ld
 	@mkdir -p $(dir $@)
-	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o %.a,$^)
+
+$(B)/debug/%: $(B)/tests/guest/%.o $(TESTLIBOBJ) $(ULIBCRT) $(ULIBA) user/user.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o %.a,$^)
 
 $(B)/bin/%: $(B)/debug/%
 	@mkdir -p $(dir $@)
@@ -187,11 +196,11 @@ $(B)/bin/%: $(B)/debug/%
 
 # Programs kept outside the tree: ABI include paths, warnings not fatal.
 define extra_rule
-$(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBOBJ) user/user.ld
+$(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBCRT) $(ULIBA) user/user.ld
 	@mkdir -p $(B)/extra
 	@echo "  CC      $(1)"
 	$(Q)$(CC) -Wall $(UCFLAGS) -c $(1) -o $$@.o
-	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $$@.elf $$@.o $(ULIBOBJ)
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $$@.elf $$@.o $(ULIBCRT) $(ULIBA)
 	$(Q)$(OBJCOPY) --strip-all $$@.elf $$@
 endef
 $(foreach p,$(EXTRA_PROGS),$(eval $(call extra_rule,$(p))))
@@ -227,7 +236,9 @@ QEMUCMD = QEMU=$(QEMU) tools/qemu-cmd $(B)/kernel.elf $(B)/fs.img $(CPUS)
 .SECONDARY:
 .PHONY: FORCE all qemu qemu-gdb check crashtest stress mutants bench clean backtrace lint format format-check help
 
-all: $(B)/kernel.elf $(B)/fs.img
+# The library archive is named here so that it is never taken for an
+# intermediate file (.SECONDARY): a missing one is rebuilt and relinked.
+all: $(B)/kernel.elf $(ULIBA) $(B)/fs.img
 
 qemu: all
 	@tools/check-qemu $(QEMU)
