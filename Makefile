@@ -73,6 +73,7 @@ CC      := $(TOOLPREFIX)gcc
 LD      := $(TOOLPREFIX)ld
 OBJDUMP := $(TOOLPREFIX)objdump
 OBJCOPY := $(TOOLPREFIX)objcopy
+AR      := $(TOOLPREFIX)ar
 QEMU    := qemu-system-riscv64
 HOSTCC  ?= cc
 
@@ -176,11 +177,11 @@ $(B)/tests/%.o: tests/%.c $(B)/flags.stamp
 	@echo "  CC      $<"
 	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
-# $(B)/debug/NAME keeps symbols for gdb; the disk gets a stripped copy.
 $(ULIBA): $(filter-out $(ULIBCRT),$(ULIBOBJ))
 	$(Q)rm -f $@
-	$(Q)$(TOOLPREFIX)ar rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
+# $(B)/debug/NAME keeps symbols for gdb; the disk gets a stripped copy.
 $(B)/debug/%: $(B)/user/%.o $(ULIBCRT) $(ULIBA) user/user.ld
 	@mkdir -p $(dir $@)
 	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o %.a,$^)
