@@ -1,24 +1,35 @@
 # cowbird: build the kernel, the user programs and the disk image; boot or test.
+# `make help` prints the lines below; a test (make check ONLY=docs) checks
+# that they name every target and every knob of this Makefile.
 #
+#   make              build the kernel and the disk image in build/<FORK>/ (= make all)
 #   make qemu         boot to a shell on this terminal (Ctrl-A x quits)
-#   make check        build and run every test headless
+#   make qemu-gdb     boot halted, waiting for gdb-multiarch
+#   make check        build and run every test headless (ONLY=a,b runs just those)
 #   make crashtest    crash the machine mid-write, reboot, check recovery
 #   make stress       a million fuzzed system calls and a long soak
 #   make mutants      break the kernel on purpose (tests/mutants.txt): the tests must fail
-#   make bench        run the benchmarks (deterministic instruction counts)
+#   make bench        run the benchmarks (instruction counts); rewrites README's table
 #   make profile      where every instruction of fork+exit+wait goes
-#   make qemu-gdb     boot halted, waiting for gdb-multiarch
+#   make backtrace    paste a panic backtrace; get file:line for each address
 #   make lint         GCC's -fanalyzer and cppcheck over the kernel
 #   make format       format the C files as .clang-format says
 #   make format-check fail if a C file is not formatted (tools/check-format)
-#   make clean
+#   make help         this list
+#   make clean        remove build/ and .gdbinit
 #
-# Knobs: CPUS=1..8 (default 3), FORK=cow|page|copy (default cow; see
-#        docs/cow.md: cow shares page tables and pages, page shares pages
-#        only, copy copies at fork),
-#        DEBUG unset (debug checks, -O2), DEBUG=0 (no checks, -O2),
-#        DEBUG=1 (debug checks, -Og: gdb follows the source line by line),
-#        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere.
+# Knobs (make TARGET NAME=VALUE):
+#   CPUS=1..8         harts (default 3)
+#   FORK=cow|page|copy  fork design (default cow; docs/cow.md: cow shares page tables and pages, page pages only, copy copies)
+#   DEBUG=0|1         unset: debug checks, -O2; 0: no checks, -O2; 1: checks and -Og (gdb follows the source)
+#   EXTRA_PROGS="path/a.c path/b.c"  add programs kept elsewhere to the disk
+#   ONLY=a,b          make check: only these (programs, shell tests, sessions, selftest, fsck, init, docs)
+#   MUTANT=NAME       make mutants: only this mutant of tests/mutants.txt
+#   CRASH_SEED=N      make crashtest: replay the random crashes of seed N
+#   BENCH_MODES="copy page cow"  make bench: the FORK modes measured
+#   WORKLOAD=fork|exec|pipe|write|crowd  make profile: the workload traced
+#   HOSTCC=cc         the compiler for mkfs and fsck
+#   V=1               show full command lines
 
 CPUS  ?= 3
 FORK  ?= cow
@@ -30,7 +41,7 @@ endif
 
 # Make sure the toolchain and emulator exist before anything is built.
 # tools/need-tools installs them as root or prints the command to run.
-NEEDS_TOOLS := $(filter-out clean,$(or $(MAKECMDGOALS),all))
+NEEDS_TOOLS := $(filter-out clean help,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEEDS_TOOLS),)
 ifneq ($(filter qemu-gdb,$(MAKECMDGOALS)),)
 TOOLS_WANT += gdb
@@ -62,6 +73,7 @@ CC      := $(TOOLPREFIX)gcc
 LD      := $(TOOLPREFIX)ld
 OBJDUMP := $(TOOLPREFIX)objdump
 OBJCOPY := $(TOOLPREFIX)objcopy
+AR      := $(TOOLPREFIX)ar
 QEMU    := qemu-system-riscv64
 HOSTCC  ?= cc
 
@@ -139,7 +151,14 @@ $(B)/kernel.elf: $(KOBJ) kernel/kernel.ld
 # ---- user programs ----
 ULIBSRC := $(sort $(wildcard user/lib/*.c user/lib/*.S))
 ULIBOBJ := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRC)))
-UPROGS  := $(sort $(wildcard user/*.c)) $(sort $(wildcard tests/guest/*.c))
+# Programs link crt0 and take from the archive only the library objects
+# they use: code added to the library (snprintf, say) does not grow every
+# program, and so does not move the benchmarks' figures.
+ULIBCRT := $(B)/user/lib/crt0.o
+ULIBA   := $(B)/user/lib/ulib.a
+# tests/guest/testlib.c is the guest tests' library, linked into each of them.
+UPROGS  := $(sort $(wildcard user/*.c)) $(filter-out %/testlib.c,$(sort $(wildcard tests/guest/*.c)))
+TESTLIBOBJ := $(B)/tests/guest/testlib.o
 UBINS   := $(foreach p,$(UPROGS),$(B)/bin/$(basename $(notdir $(p))))
 EXTRA_BINS := $(foreach p,$(EXTRA_PROGS),$(B)/extra/$(basename $(notdir $(p))))
 
@@ -158,14 +177,18 @@ $(B)/tests/%.o: tests/%.c $(B)/flags.stamp
 	@echo "  CC      $<"
 	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
-# $(B)/debug/NAME keeps symbols for gdb; the disk gets a stripped copy.
-$(B)/debug/%: $(B)/user/%.o $(ULIBOBJ) user/user.ld
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+$(ULIBA): $(filter-out $(ULIBCRT),$(ULIBOBJ))
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
 
-$(B)/debug/%: $(B)/tests/guest/%.o $(ULIBOBJ) user/user.ld
+# $(B)/debug/NAME keeps symbols for gdb; the disk gets a stripped copy.
+$(B)/debug/%: $(B)/user/%.o $(ULIBCRT) $(ULIBA) user/user.ld
 	@mkdir -p $(dir $@)
-	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o %.a,$^)
+
+$(B)/debug/%: $(B)/tests/guest/%.o $(TESTLIBOBJ) $(ULIBCRT) $(ULIBA) user/user.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o %.a,$^)
 
 $(B)/bin/%: $(B)/debug/%
 	@mkdir -p $(dir $@)
@@ -174,11 +197,11 @@ $(B)/bin/%: $(B)/debug/%
 
 # Programs kept outside the tree: ABI include paths, warnings not fatal.
 define extra_rule
-$(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBOBJ) user/user.ld
+$(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBCRT) $(ULIBA) user/user.ld
 	@mkdir -p $(B)/extra
 	@echo "  CC      $(1)"
 	$(Q)$(CC) -Wall $(UCFLAGS) -c $(1) -o $$@.o
-	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $$@.elf $$@.o $(ULIBOBJ)
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $$@.elf $$@.o $(ULIBCRT) $(ULIBA)
 	$(Q)$(OBJCOPY) --strip-all $$@.elf $$@
 endef
 $(foreach p,$(EXTRA_PROGS),$(eval $(call extra_rule,$(p))))
@@ -207,13 +230,16 @@ $(B)/fs.img: $(B)/mkfs user/README $(UBINS) $(EXTRA_BINS) $(B)/extra.list
 	$(Q)$(B)/mkfs $@ user/README $(UBINS) $(EXTRA_BINS)
 
 # ---- running ----
-# tools/qemu-cmd holds the QEMU command line; tests/run.py boots through it too.
+# tools/qemu-cmd holds the QEMU command line; tools/machine.py (tests,
+# crash tests, benchmarks) boots through it too.
 QEMUCMD = QEMU=$(QEMU) tools/qemu-cmd $(B)/kernel.elf $(B)/fs.img $(CPUS)
 
 .SECONDARY:
-.PHONY: FORCE all qemu qemu-gdb check crashtest stress mutants bench clean backtrace lint format format-check
+.PHONY: FORCE all qemu qemu-gdb check crashtest stress mutants bench clean backtrace lint format format-check help
 
-all: $(B)/kernel.elf $(B)/fs.img
+# The library archive is named here so that it is never taken for an
+# intermediate file (.SECONDARY): a missing one is rebuilt and relinked.
+all: $(B)/kernel.elf $(ULIBA) $(B)/fs.img
 
 qemu: all
 	@tools/check-qemu $(QEMU)
@@ -228,10 +254,12 @@ qemu-gdb: all
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
 # The test driver boots QEMU itself, through tools/qemu-cmd.
+# ONLY=a,b runs just those entries (run.py --only a --only b).
+comma := ,
 check: all $(B)/fsck
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
-		--fsck $(B)/fsck
+		--fsck $(B)/fsck $(foreach o,$(subst $(comma), ,$(ONLY)),--only $(o))
 
 # Crash the machine after each disk write of a workload, and at random
 # moments; reboot; check recovery.  CRASH_SEED=N replays the random ones.
@@ -305,5 +333,9 @@ format-check:
 
 clean:
 	rm -rf build .gdbinit
+
+# The list at the top of this file, without the comment signs.
+help:
+	@sed -n '/^#   make /,/^$$/s/^#   //p' Makefile
 
 -include $(shell find build -name '*.d' 2>/dev/null)

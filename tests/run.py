@@ -2,7 +2,7 @@
 """Boot the kernel in QEMU, headless, and run every test; report the results.
 
     python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|page|copy
-                         [--fsck FSCK] [--bench] [--only NAME ...]
+                         [--fsck FSCK] [--only NAME ...]
                          [--suite FILE] [--only-suite]
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
@@ -37,6 +37,10 @@ the same frames_free as at the start of that boot (`suite/no-frame-leak`;
 background jobs get some seconds to finish), `vmstat -c` must say
 `refcheck ok` (`suite/refcheck`), and fork_mode must be --fork's.
 
+Before the boots, tests/docs_test.py checks on the host what the docs say
+(results docs/NAME: `make help` is complete, the benchmark figures quoted
+are README's table).
+
 --fsck FSCK also runs tests/fsck_test.py (fsck names each corruption of a
 copy of the image: results fsck/NAME) and, after the suite, FSCK on the
 disk copy of the suite's last boot (`suite/fsck`): the file system the
@@ -45,169 +49,56 @@ tests leave behind must be consistent.
 Before booting, tools/layercheck.py checks that the kernel's layers only
 point down (docs/overview.md, "Layers"): result `layers`.
 
---bench runs tests/bench.txt the same way under `-icount shift=0` (so
-instruction counts are deterministic) and prints the `bench NAME VALUE UNIT`
-lines the programs print.
+QEMU is driven by tools/machine.py (the driver the crash tests and the
+benchmarks use too), through tools/qemu-cmd.
 
 Output: one line per result, `PASS name`, `FAIL name: reason` (followed by
 the console's last lines) or `SKIP name: reason`; the last line is
 `N passed, M failed[, K skipped]`.  Exit status 1 if anything failed.
 """
 import argparse
-import codecs
 import importlib
 import os
 import re
-import select
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+import docs_test
 import fsck_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
 LAYERCHECK = os.path.join(HERE, "..", "tools", "layercheck.py")
+sys.path.insert(0, os.path.join(HERE, "..", "tools"))
+from machine import (FLOOD, PANIC_RE, PROMPT_RE, Machine,  # noqa: E402
+                     close_all, last_lines)
 BOOT_TIMEOUT = 60
 SELFTEST_TIMEOUT = 60
 DEFAULT_TIMEOUT = 120
 PANIC_GRACE = 3           # seconds to see whether a `panic` line halted the kernel
 LEAK_WAIT = 15            # seconds for background jobs to end before frames are compared
-TAIL_LINES = 30
-FLOOD = 16 << 20          # more console output than this from one command is a failure
 SHELL_LINE_MAX = 100      # user/sh.c refuses longer lines
 END = "@@END@@"
 
-PROMPT_RE = re.compile(r"(?m)^\$ ")
 PROMPT_ANY_RE = re.compile(r"\$ ")
-PANIC_RE = re.compile(r"(?m)^panic: ")
 HALTED_RE = re.compile(r"system halted")
 # The marker alone, not the echo of the typed "...; echo @@END@@".
 END_RE = re.compile(r"(?<!echo )" + END + r"[ \t]*\n")
 RESULT_RE = re.compile(r"(?m)^(ok|FAIL|SKIP) ([^\s:]+):?[ \t]*(.*)$")
 SELFTEST_RE = re.compile(r"(?m)^selftest (ok|FAIL) ([^\s:]+):?[ \t]*(.*)$")
 SELFTEST_DONE_RE = re.compile(r"(?m)^selftest done")
-BENCH_RE = re.compile(r"(?m)^bench .*$")
 TIMEOUT_RE = re.compile(r"\s#\s*timeout=(\d+)\s*$")
 SHELL_RE = re.compile(r"^shell\s+([^\s:]+):\s*(.*?)\s+((?:=>|=~)\s.*?)\s*$")
 EXPECT_SPLIT_RE = re.compile(r"(?:^|\s+)(=>|=~)\s+")
 SESSION_RE = re.compile(r"^session\s+(\w+)$")
 
 
-LIVE = set()            # Machines to kill if we stop early
-
-
-try:
-    import ctypes
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (ImportError, OSError, AttributeError):
-    _prctl = None
-
-
-def die_with_parent():
-    """In the child: ask Linux to kill QEMU when the harness dies."""
-    if _prctl is not None:
-        _prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
-
-
-class Machine:
-    """One QEMU boot: a fresh disk copy and a console on pipes."""
-
-    def __init__(self, args, tmpdir, append=None, bench=False, disk=None):
-        """Boots on a fresh copy of args.fs, or on disk as it is."""
-        if disk is None:
-            disk = os.path.join(tmpdir, "fs.img")
-            shutil.copyfile(args.fs, disk)
-        self.disk = disk
-        # tools/qemu-cmd is the one QEMU command line (the Makefile's too).
-        cmd = [QEMU_CMD, args.kernel, disk, str(args.cpus)]
-        env = dict(os.environ, QEMU=args.qemu_cmd) if args.qemu_cmd else None
-        if append:
-            cmd += ["-append", append]
-        if bench:
-            cmd += ["-icount", "shift=0"]
-        # A session of its own keeps the terminal's Ctrl-C away from QEMU
-        # (we kill it ourselves); the death signal covers our being killed.
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,
-            preexec_fn=die_with_parent, env=env)
-        self.fd = self.proc.stdout.fileno()
-        os.set_blocking(self.fd, False)
-        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self.out = ""         # everything the console printed in this boot
-        self.eof = False
-        LIVE.add(self)
-
-    def pump(self, timeout):
-        """Reads what QEMU printed, waiting at most timeout seconds for it."""
-        if self.eof:
-            time.sleep(min(timeout, 0.1))
-            return
-        ready, _, _ = select.select([self.fd], [], [], max(timeout, 0))
-        if not ready:
-            return
-        try:
-            data = os.read(self.fd, 1 << 16)
-        except BlockingIOError:
-            return
-        if not data:
-            self.eof = True
-        self.out += self.decoder.decode(data, final=not data).replace("\r", "")
-
-    def expect(self, patterns, start, deadline):
-        """Waits for the first of patterns to match the output from start on.
-
-        Returns (index, match), or (None, why) with why one of
-        "timeout", "exited", "flood"."""
-        pos = start
-        while True:
-            for i, pat in enumerate(patterns):
-                m = pat.search(self.out, pos)
-                if m:
-                    return i, m
-            # The patterns are short and lie within a line: rescan only the
-            # unfinished last line, or its end if it is very long.
-            tail = max(pos, len(self.out) - 4096)
-            pos = self.out.rfind("\n", tail) + 1 or tail
-            if self.eof:
-                return None, "exited"
-            if len(self.out) - start > FLOOD:
-                return None, "flood"
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None, "timeout"
-            self.pump(min(left, 1.0))
-
-    def type(self, line):
-        """Types line and a newline, slowly enough for the UART's small FIFO."""
-        data = (line + "\n").encode()
-        try:
-            for i in range(0, len(data), 16):
-                self.proc.stdin.write(data[i:i + 16])
-                self.pump(0.005)
-        except (BrokenPipeError, OSError):
-            pass                # QEMU is gone; expect() will notice
-
-    def tail(self):
-        return last_lines(self.out)
-
-    def close(self):
-        LIVE.discard(self)
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
-                f.close()
-            except OSError:
-                pass
+def start_machine(args, tmpdir, append=None):
+    """Boots args.kernel on a fresh copy of args.fs (tools/machine.py)."""
+    return Machine(args.kernel, args.fs, args.cpus, tmpdir, append=append,
+                   qemu=args.qemu_cmd)
 
 
 class Results:
@@ -295,9 +186,15 @@ def parse_suite(path):
     return entries, errors
 
 
+def entry_names(e):
+    """What --only may call an entry: its label (shell/echo, t_fs, tour),
+    its first word (t_fs, shell: every shell test) or a shell test's name."""
+    return {e.label, e.text.split()[0], e.label.split("/")[-1]}
+
+
 def run_selftests(args, res, tmpdir):
     print("== self-tests", flush=True)
-    vm = Machine(args, tmpdir, append="selftest")
+    vm = start_machine(args, tmpdir, append="selftest")
     try:
         deadline = time.monotonic() + SELFTEST_TIMEOUT
         i, m = vm.expect([SELFTEST_DONE_RE, PANIC_RE, PROMPT_RE], 0, deadline)
@@ -330,11 +227,9 @@ def boot_failure(why, timeout, vm):
 
 def boot_to_shell(args, res, tmpdir):
     """Boots and waits for the prompt; returns the Machine, or None."""
-    vm = Machine(args, tmpdir, bench=args.bench)
+    vm = start_machine(args, tmpdir)
     i, m = vm.expect([PROMPT_RE, PANIC_RE], 0, time.monotonic() + BOOT_TIMEOUT)
     if i == 0:
-        if args.bench:
-            return vm
         vm.baseline = vmstat(vm)    # the counters at the start of this boot
         if vm.baseline is not None:
             return vm
@@ -374,10 +269,6 @@ def run_command(vm, command, timeout):
     return output, None
 
 
-def last_lines(text):
-    return text.rstrip("\n").split("\n")[-TAIL_LINES:]
-
-
 def strip_echo(output, typed):
     """Removes the console's echo of the typed line from the output."""
     if typed + "\n" in output:
@@ -398,7 +289,7 @@ def vmstat(vm, flag=""):
     return stats
 
 
-def run_entry(vm, entry, res, bench):
+def run_entry(vm, entry, res):
     """Runs one suite entry; returns False if the machine must be rebooted."""
     if getattr(entry, "session", None):
         return importlib.import_module(entry.session).run(vm, res, run_command)
@@ -418,9 +309,6 @@ def run_entry(vm, entry, res, bench):
                         + (" (after the lines matched before it)"
                            if missing != entry.expect[0] else ""), last_lines(out))
         return problem is None
-    benches = BENCH_RE.findall(out) if bench else []
-    for b in benches:
-        print(b, flush=True)
     results = list(RESULT_RE.finditer(out))
     for r in results:
         res.add(r.group(1), f"{entry.label}/{r.group(2)}", r.group(3))
@@ -430,9 +318,7 @@ def run_entry(vm, entry, res, bench):
         res.add("FAIL", entry.label, problem, vm.tail())
     elif any(re.search(r"\bpanic\b", l) for l in others):
         res.add("FAIL", entry.label, "output contains 'panic'", last_lines(out))
-    elif bench and not benches:
-        res.add("FAIL", entry.label, "printed no 'bench' line", last_lines(out))
-    elif not bench and not any(r.group(1) == "ok" for r in results):
+    elif not any(r.group(1) == "ok" for r in results):
         res.add("FAIL", entry.label, "printed no 'ok' line", last_lines(out))
     return problem is None
 
@@ -510,7 +396,7 @@ def run_init_test(args, res, tmpdir):
         if i != 0:
             res.add("FAIL", "init/hog", "t_hog did not start holding", vm.tail())
             return
-        vm.proc.stdin.write(b"\x04")        # ^D: the shell reads end of input and exits
+        vm.send(b"\x04")        # ^D: the shell reads end of input and exits
         i, m = vm.expect([HOG_DONE_RE, PANIC_RE], m.end(), time.monotonic() + 60)
         if i == 0:
             i, m = vm.expect([PROMPT_RE, PANIC_RE], m.end(), time.monotonic() + 30)
@@ -561,7 +447,7 @@ def check_layers(res):
 
 
 def run_suite(args, res, tmpdir, entries):
-    print("== benchmarks" if args.bench else "== guest programs", flush=True)
+    print("== guest programs", flush=True)
     vm = None
     try:
         for n, entry in enumerate(entries):
@@ -571,12 +457,12 @@ def run_suite(args, res, tmpdir, entries):
                     res.add("FAIL", "suite/not-run",
                             f"{len(entries) - n} entries not run: no shell")
                     return
-            if not run_entry(vm, entry, res, args.bench):
+            if not run_entry(vm, entry, res):
                 vm.close()
                 vm = None
-        if vm is None and not args.bench:
+        if vm is None:
             vm = boot_to_shell(args, res, tmpdir)
-        if vm is not None and not args.bench:
+        if vm is not None:
             check_memory(vm, res, args.fork)
             if args.fsck:
                 vm.close()      # idle at the prompt: nothing is half-written
@@ -592,11 +478,10 @@ def main():
     ap.add_argument("--fs", required=True)
     ap.add_argument("--cpus", type=int, default=3)
     ap.add_argument("--fork", choices=["cow", "page", "copy"], default="cow")
-    ap.add_argument("--bench", action="store_true")
     ap.add_argument("--fsck", metavar="FSCK", help="test fsck, and check the disk after the suite")
     ap.add_argument("--only", metavar="NAME", action="append",
-                    help="run only 'layers', 'selftest', 'fsck', 'init', or the suite entries of this "
-                    "program, shell test or session (may be given several times)")
+                    help="run only 'layers', 'selftest', 'fsck', 'init', 'docs', or the suite entries of "
+                    "this program, shell test or session (may be given several times)")
     ap.add_argument("--max-timeout", type=int, metavar="SECONDS",
                     help="cap every entry's timeout (tools/mutants.py: a hang fails sooner)")
     ap.add_argument("--suite", help="a suite file other than tests/suite.txt")
@@ -606,14 +491,12 @@ def main():
     args = ap.parse_args()
 
     res = Results()
-    suite = args.suite or os.path.join(HERE, "bench.txt" if args.bench else "suite.txt")
+    suite = args.suite or os.path.join(HERE, "suite.txt")
     entries = []
     for path in (args.kernel, args.fs):
         if not os.path.isfile(path):
             res.add("FAIL", "setup", f"{path} does not exist")
-    if args.bench and not os.path.exists(suite):
-        print(f"no {suite}: there are no benchmarks yet")
-    elif os.path.exists(suite):
+    if os.path.exists(suite):
         entries, errors = parse_suite(suite)
         for e in errors:
             res.add("FAIL", "suite/parse", e)
@@ -624,9 +507,9 @@ def main():
             e.timeout = min(e.timeout, args.max_timeout)
     only = set(args.only or [])
     if only:
-        entries = [e for e in entries if only & {e.label, e.text.split()[0]}]
-        found = {n for e in entries for n in (e.label, e.text.split()[0])}
-        for name in sorted(only - found - {"layers", "selftest", "fsck", "init"}):
+        entries = [e for e in entries if only & entry_names(e)]
+        found = {n for e in entries for n in entry_names(e)}
+        for name in sorted(only - found - {"layers", "selftest", "fsck", "init", "docs"}):
             res.add("FAIL", "setup", f"no suite entry named {name}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
@@ -635,9 +518,12 @@ def main():
     try:
         with tempfile.TemporaryDirectory(prefix="cowbird-test-") as tmpdir:
             if res.failed == 0:
-                phases = not args.bench and not args.only_suite
+                phases = not args.only_suite
                 if phases and (not only or "layers" in only):
                     check_layers(res)
+                if phases and (not only or "docs" in only):
+                    print("== docs", flush=True)
+                    docs_test.run(res.add)
                 if args.fsck and phases and (not only or "fsck" in only):
                     print("== fsck", flush=True)
                     fsck_test.run(args.fsck, args.fs, res.add)
@@ -651,8 +537,7 @@ def main():
         print("\ninterrupted")
         res.failed += 1
     finally:
-        for vm in list(LIVE):
-            vm.close()
+        close_all()
     print(res.summary(), flush=True)
     return 1 if res.failed else 0
 

@@ -88,7 +88,7 @@ class Tour:
         if self.broken:
             return ""
         mark = len(self.vm.out)
-        self.vm.proc.stdin.write(b"\x10")
+        self.vm.send(b"\x10")
         self.vm.expect([re.compile(r"\nPID\t.*\n(?:\d+\t.*\n)+")], mark, time.monotonic() + 10)
         time.sleep(0.5)
         self.vm.pump(0.5)

@@ -1,5 +1,5 @@
 """What tools/bench and tools/profile share: building a kernel for
-measurement and driving one headless QEMU boot through its console.
+measurement and booting it (through tools/machine.py, the one QEMU driver).
 
 Measurement kernels are built with DEBUG=0 (no debug checks: those cost
 instructions) and CPUS=1, one build directory per fork mode,
@@ -7,23 +7,66 @@ build/<FORK>-debug0, so they never clobber the debug build `make check`
 uses."""
 import os
 import re
-import select
 import shutil
-import signal
-import socket
 import subprocess
-import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROMPT_RE = re.compile(r"(?m)^\$ ")
+import machine
+
+ROOT = machine.ROOT
+
+# Known figures: label, and target (an upper bound in the figure's unit, or
+# a text shown as it is).
+# Others (new programs) are listed after these, under their own names.
+KNOWN = [
+    ("fork-0MB", "fork+exit+wait, ~0 MB", 50000),
+    ("fork-1MB", "fork+exit+wait, 1 MB", 60000),
+    ("fork-4MB", "fork+exit+wait, 4 MB", None),
+    ("fork-16MB", "fork+exit+wait, 16 MB", 100000),
+    ("fork-64MB", "fork+exit+wait, 64 MB", 150000),
+    ("cow-write-page", "first write to a shared page, per page", 2500),
+    ("cow-reuse-page", "write after the sharer exited, per page", None),
+    ("frames-child-16MB", "frames held by a child, 16 MB parent", None),
+    ("frames-child-64MB", "frames held by a child, 64 MB parent", 8),
+    ("exec-true", "fork+exec+wait of /true", None),
+    ("pipe-roundtrip", "pipe ping-pong, per round trip", None),
+    ("fork-60procs", "fork+exit+wait, 60 other processes", None),
+    ("fork-60procs-growth", "... more than with 1 other process", 0),
+    ("fs-read-cached-1k", "read() of 1 KiB in the buffer cache", None),
+]
+
+
+def label(name):
+    """A benchmark's label in tables: the known ones', or its own name."""
+    return next((k[1] for k in KNOWN if k[0] == name), name)
+
+
+# The benchmark figures are one table in README.md, between these markers,
+# which `make bench` writes (with every mode of DOC_MODES, in this order).
+# Docs quote rows of it in blocks of the same kind whose opening marker
+# names the rows: <!-- bench table: fork-0MB cow-write-page -->.
+# tests/docs_test.py checks that every quoted row is README's.
+DOC_MODES = ["copy", "page", "cow"]
+BLOCK_RE = re.compile(r"<!-- bench table([^>]*?)-->\n(.*?)<!-- end of bench table -->", re.S)
+
+
+def block_names(m):
+    """The benchmark names a block (a BLOCK_RE match) quotes, None for all."""
+    head = m.group(1)
+    return head.split(":", 1)[1].split() if ":" in head else None
+
+
+def quoting_files():
+    """README.md and docs/*.md: where the table and its quotes may stand."""
+    docs = os.path.join(ROOT, "docs")
+    return [os.path.join(ROOT, "README.md")] + sorted(
+        os.path.join(docs, f) for f in os.listdir(docs) if f.endswith(".md"))
 
 
 def build_dir(fork):
     return os.path.join("build", f"{fork}-debug0")
 
 
-def build(fork, quiet=True):
+def build(fork):
     """Builds the DEBUG=0 kernel and disk of one fork mode; returns its dir."""
     b = build_dir(fork)
     cmd = ["make", "-s", f"FORK={fork}", "DEBUG=0", "CPUS=1", f"B={b}", "all"]
@@ -37,107 +80,17 @@ def build(fork, quiet=True):
                              stderr=subprocess.STDOUT, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"build of FORK={fork} failed:\n{res.stdout}")
-    if not quiet:
-        print(res.stdout, end="")
     return os.path.join(ROOT, b)
 
 
-class Guest:
-    """One boot of QEMU on one hart under -icount shift=0,sleep=off, with
-    a private copy of the disk image, the console on pipes and,
-    optionally, the monitor on a Unix socket."""
-
-    def __init__(self, kernel, fs, monitor=False, log=None):
-        self.tmp = tempfile.mkdtemp(prefix="cowbird-bench-")
-        disk = os.path.join(self.tmp, "fs.img")
-        shutil.copyfile(fs, disk)
-        cmd = ["qemu-system-riscv64", "-machine", "virt", "-bios", "none",
-               "-kernel", kernel, "-m", "128M", "-smp", "1", "-nographic",
-               "-global", "virtio-mmio.force-legacy=false",
-               "-drive", f"file={disk},if=none,format=raw,id=x0",
-               "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
-               "-icount", "shift=0,sleep=off"]
-        self.sock = None
-        if monitor:
-            path = os.path.join(self.tmp, "monitor.sock")
-            cmd += ["-monitor", f"unix:{path},server=on,wait=off"]
-        if log:
-            cmd += ["-D", log]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, bufsize=0,
-                                     start_new_session=True)
-        self.out = ""
-        if monitor:
-            deadline = time.time() + 10
-            while self.sock is None:
-                try:
-                    s = socket.socket(socket.AF_UNIX)
-                    s.connect(path)
-                    self.sock = s
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.05)
-            self.monitor("")
-
-    def expect(self, pattern, start=0, timeout=60):
-        """Waits until pattern (a regex) matches the console output from
-        start on; returns the match.  Raises TimeoutError or EOFError."""
-        if isinstance(pattern, str):
-            pattern = re.compile(re.escape(pattern))
-        deadline = time.time() + timeout
-        fd = self.proc.stdout.fileno()
-        while True:
-            m = pattern.search(self.out, start)
-            if m:
-                return m
-            left = deadline - time.time()
-            if left <= 0:
-                raise TimeoutError(self.out[-2000:])
-            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
-            if ready:
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    raise EOFError(self.out[-2000:])
-                self.out += data.decode("utf-8", "replace").replace("\r", "")
-
-    def boot(self, timeout=60):
-        self.expect(PROMPT_RE, 0, timeout)
-
-    def type(self, line):
-        self.proc.stdin.write(line.encode() + b"\n")
-
-    def run(self, command, timeout=300):
-        """Types a shell command; returns what it printed before the next prompt."""
-        start = len(self.out)
-        self.type(command)
-        self.expect("\n", start, timeout)          # the echo of the command
-        begin = self.out.index("\n", start) + 1
-        m = self.expect(PROMPT_RE, begin, timeout)
-        return self.out[begin:m.start()]
-
-    def monitor(self, command):
-        """Runs a QEMU monitor command; returns once the monitor is ready again."""
-        self.sock.sendall(command.encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"(qemu) "):
-            data = self.sock.recv(4096)
-            if not data:
-                raise EOFError("QEMU monitor closed")
-            buf += data
-        return buf.decode("utf-8", "replace")
-
-    def close(self):
-        if self.sock:
-            self.sock.close()
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+def boot(b, timeout=60, **options):
+    """Boots the build in b on one hart under -icount (tools/machine.py);
+    returns the Machine at the shell's prompt.  Raises RuntimeError."""
+    vm = machine.Machine(os.path.join(b, "kernel.elf"), os.path.join(b, "fs.img"),
+                         icount=True, **options)
+    why = vm.boot(timeout)
+    if why:
+        tail = "\n".join(vm.tail())
+        vm.close()
+        raise RuntimeError(f"boot of {b}: {why}\n{tail}")
+    return vm

@@ -40,7 +40,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-import run as harness  # noqa: E402  (tests/run.py: Machine, run_command, ...)
+import run as harness  # noqa: E402  (tests/run.py: run_command, the patterns)
+import machine  # noqa: E402  (tools/machine.py: the QEMU driver)
 
 BOOT_TIMEOUT = 90
 RUN_TIMEOUT = 300
@@ -69,6 +70,12 @@ class Outcome:
         self.finished = False      # the workload ended before the crash point
 
 
+def boot(args, tmpdir, append=None, disk=None):
+    """Starts a machine on a fresh copy of args.fs, or on disk as it is."""
+    return machine.Machine(args.kernel, args.fs, args.cpus, tmpdir, disk=disk,
+                           append=append, qemu=args.qemu_cmd)
+
+
 def wait_prompt(vm, deadline):
     i, m = vm.expect([harness.PROMPT_RE, harness.PANIC_RE], 0, deadline)
     if i == 0:
@@ -85,7 +92,7 @@ def last_done(text):
 
 def reference(args, tmpdir, command):
     """The hashes after each operation, from a run that does not crash."""
-    vm = harness.Machine(args, tmpdir)
+    vm = boot(args, tmpdir)
     try:
         why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
         if why:
@@ -122,7 +129,7 @@ def crash_once(args, name, command, states, append=None, kill_after=None):
     out = Outcome(name)
     with tempfile.TemporaryDirectory(prefix="cowbird-crash-") as tmpdir:
         # First boot: run the workload until the machine stops.
-        vm = harness.Machine(args, tmpdir, append=append)
+        vm = boot(args, tmpdir, append=append)
         try:
             why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
             if why is None:
@@ -160,7 +167,7 @@ def crash_once(args, name, command, states, append=None, kill_after=None):
         seen = last_done(first)
 
         # Second boot: recovery, then the state of /cw.
-        vm = harness.Machine(args, tmpdir, disk=os.path.join(tmpdir, "fs.img"))
+        vm = boot(args, tmpdir, disk=os.path.join(tmpdir, "fs.img"))
         try:
             why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
             if why:
@@ -288,7 +295,6 @@ def main():
     ap.add_argument("--max-k", type=int, default=2000)
     ap.add_argument("--qemu-cmd", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    args.bench = False
 
     results = dict(crashes=0, recovered=0, inconsistent=0, fail=0)
     results["pass"] = 0
@@ -308,8 +314,7 @@ def main():
         say("interrupted")
         results["fail"] += 1
     finally:
-        for vm in list(harness.LIVE):
-            vm.close()
+        machine.close_all()
     say(f"{results['crashes']} crashes, {results['recovered']} recovered, "
         f"{results['inconsistent']} inconsistent")
     say(f"{results['pass']} passed, {results['fail']} failed")

@@ -108,19 +108,13 @@ free_frames(void)
 static void
 why_set(const char *fmt, ...)
 {
-	struct tl_line l;
 	__builtin_va_list ap;
-	int i;
 
 	if (why[0] != 0)
 		return;
-	l.len = 0;
 	__builtin_va_start(ap, fmt);
-	tl_vformat(&l, fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	__builtin_va_end(ap);
-	for (i = 0; i < l.len && i < (int)sizeof(why) - 1; i++)
-		why[i] = l.buf[i];
-	why[i] = 0;
 }
 
 /* Start a subtest: no reason yet; returns frames_free now. */
@@ -175,17 +169,17 @@ report_open(void)
 /* In a child: put the reason on the report pipe and exit 1. */
 static void __attribute__((noreturn)) child_fail(const char *fmt, ...)
 {
-	struct tl_line l;
+	char line[REPORT_MAX];
 	__builtin_va_list ap;
+	int n;
 
-	l.len = 0;
 	__builtin_va_start(ap, fmt);
-	tl_vformat(&l, fmt, ap);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	__builtin_va_end(ap);
-	if (l.len > REPORT_MAX - 1)
-		l.len = REPORT_MAX - 1;
-	l.buf[l.len++] = '\n';
-	write(report_fd[1], l.buf, l.len);
+	if (n > REPORT_MAX - 2)
+		n = REPORT_MAX - 2;
+	line[n++] = '\n';
+	write(report_fd[1], line, n);
 	exit(1);
 }
 
@@ -1635,7 +1629,7 @@ main(void)
 	if (wait_pid(pid, &status) != pid)
 		fail("runner", "wait failed");
 	else if (status == 1)
-		tl_nfail++; /* the runner printed its FAIL lines */
+		count_failure(); /* the runner printed its FAIL lines */
 	else if (status != 0)
 		fail("runner", "the process running the subtests %s (status %d)",
 		    status == -1 ? "was killed" : "exited oddly", status);
@@ -1647,5 +1641,5 @@ main(void)
 	check(st.frames_free == start, "no-frame-leak",
 	    "frames_free was %lu at start, %lu at the end", start,
 	    st.frames_free);
-	exit(tl_nfail == 0 ? 0 : 1);
+	finish();
 }

@@ -347,7 +347,7 @@ test_all_calls(void)
 		for (k = 0; k < NKINDS; k++) {
 			if (k >= NBADKINDS && !calls[i].stores)
 				continue;
-			snfmt(name, sizeof(name), "%s_%s", calls[i].name,
+			snprintf(name, sizeof(name), "%s_%s", calls[i].name,
 			    kind_name(k));
 			st = child_status(run_call, (uint64)i << 8 | k);
 			report(name, st);
@@ -357,34 +357,61 @@ test_all_calls(void)
 
 /* ---- buffers that run off the end of mapped memory ---- */
 
+/* A fresh, empty scratch file open for reading and writing. */
 static int
-s_read_straddle(void)
+open_scratch(void)
 {
-	uint64 end = heap_end_aligned();
+	unlink(SCRATCH);
+	return open(SCRATCH, O_CREATE | O_RDWR);
+}
+
+/* read() of 100 bytes into a buffer whose last 90 lie above top. */
+static int
+read_straddling(uint64 top)
+{
 	int fd = open("README", O_RDONLY);
 
 	if (fd < 0)
 		return SETUP_FAILED;
-	return read(fd, (void *)(end - 10), 100);
+	return read(fd, (void *)(top - 10), 100);
+}
+
+/* write() of 100 bytes from there: it cannot store more than the 10. */
+static int
+write_straddling(uint64 top)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open_scratch();
+	if (fd < 0)
+		return SETUP_FAILED;
+	r = write(fd, (void *)(top - 10), 100);
+	if (fstat(fd, &st) < 0 || st.size > 10)
+		return -300;
+	return r;
+}
+
+/* The last 10 bytes of the heap, with the page above it unmapped. */
+static uint64
+heap_top_filled(void)
+{
+	uint64 end = heap_end_aligned();
+
+	memset((void *)(end - 10), 'z', 10);
+	return end;
+}
+
+static int
+s_read_straddle(void)
+{
+	return read_straddling(heap_end_aligned());
 }
 
 static int
 s_write_straddle(void)
 {
-	uint64 end = heap_end_aligned();
-	struct stat st;
-	int fd, r;
-
-	unlink(SCRATCH);
-	fd = open(SCRATCH, O_CREATE | O_RDWR);
-	if (fd < 0)
-		return SETUP_FAILED;
-	memset((void *)(end - 10), 'z', 10);
-	r = write(fd, (void *)(end - 10), 100);
-	/* Whatever it returns, it cannot have stored more than the 10 bytes. */
-	if (fstat(fd, &st) < 0 || st.size > 10)
-		return -300;
-	return r;
+	return write_straddling(heap_top_filled());
 }
 
 /*
@@ -395,29 +422,13 @@ s_write_straddle(void)
 static int
 s_read_straddle_guard(void)
 {
-	uint64 guard = bad_address(BAD_GUARD);
-	int fd = open("README", O_RDONLY);
-
-	if (fd < 0)
-		return SETUP_FAILED;
-	return read(fd, (void *)(guard - 10), 100);
+	return read_straddling(bad_address(BAD_GUARD));
 }
 
 static int
 s_write_straddle_guard(void)
 {
-	uint64 guard = bad_address(BAD_GUARD);
-	struct stat st;
-	int fd, r;
-
-	unlink(SCRATCH);
-	fd = open(SCRATCH, O_CREATE | O_RDWR);
-	if (fd < 0)
-		return SETUP_FAILED;
-	r = write(fd, (void *)(guard - 10), 100);
-	if (fstat(fd, &st) < 0 || st.size > 10)
-		return -300;
-	return r;
+	return write_straddling(bad_address(BAD_GUARD));
 }
 
 static int
@@ -426,8 +437,7 @@ s_write_hugelen(void)
 	char buf[64];
 	int fd;
 
-	unlink(SCRATCH);
-	fd = open(SCRATCH, O_CREATE | O_RDWR);
+	fd = open_scratch();
 	if (fd < 0)
 		return SETUP_FAILED;
 	memset(buf, 'h', sizeof(buf));

@@ -45,7 +45,7 @@ argchk(int argc, char **argv)
 	if (argc != atoi(argv[2]))
 		return 2;
 	for (i = 3; i < argc; i++) {
-		snfmt(want, sizeof(want), "x%d", i);
+		snprintf(want, sizeof(want), "x%d", i);
 		if (strcmp(argv[i], want) != 0)
 			return 100 + i;
 	}
@@ -428,10 +428,10 @@ make_argv(int count)
 
 	argv[0] = SELF;
 	argv[1] = "argchk";
-	snfmt(strs[2], sizeof(strs[2]), "%d", count);
+	snprintf(strs[2], sizeof(strs[2]), "%d", count);
 	argv[2] = strs[2];
 	for (i = 3; i < count; i++) {
-		snfmt(strs[i], sizeof(strs[i]), "x%d", i);
+		snprintf(strs[i], sizeof(strs[i]), "x%d", i);
 		argv[i] = strs[i];
 	}
 	argv[count] = 0;

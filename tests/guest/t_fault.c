@@ -133,9 +133,9 @@ test_loads_stores(void)
 	int k;
 
 	for (k = 0; k < NBADKINDS; k++) {
-		snfmt(name, sizeof(name), "load_%s", badkind_name(k));
+		snprintf(name, sizeof(name), "load_%s", badkind_name(k));
 		expect_killed(name, load_kind, k);
-		snfmt(name, sizeof(name), "store_%s", badkind_name(k));
+		snprintf(name, sizeof(name), "store_%s", badkind_name(k));
 		expect_killed(name, store_kind, k);
 	}
 }

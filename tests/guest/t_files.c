@@ -221,10 +221,10 @@ holder(int i, int ninode_mode)
 	close(hold[1]);
 	for (k = 0; k < PER_HOLDER; k++) {
 		if (ninode_mode)
-			snfmt(name, sizeof(name), "tf_ninode/f%d",
+			snprintf(name, sizeof(name), "tf_ninode/f%d",
 			    i * PER_HOLDER + k);
 		else
-			snfmt(name, sizeof(name), "README");
+			snprintf(name, sizeof(name), "README");
 		fd = open(name, O_RDONLY);
 		if (fd >= 0) {
 			opened++;
@@ -306,7 +306,7 @@ test_ninode(void)
 
 	mkdir("tf_ninode");
 	for (i = 0; i < NINODE_FILES; i++) {
-		snfmt(name, sizeof(name), "tf_ninode/f%d", i);
+		snprintf(name, sizeof(name), "tf_ninode/f%d", i);
 		fd = open(name, O_CREATE | O_RDWR);
 		if (fd < 0)
 			break;
@@ -323,7 +323,7 @@ test_ninode(void)
 		    total, failed, bad);
 	}
 	for (i = 0; i < NINODE_FILES; i++) {
-		snfmt(name, sizeof(name), "tf_ninode/f%d", i);
+		snprintf(name, sizeof(name), "tf_ninode/f%d", i);
 		fd = open(name, O_RDONLY);
 		if (fd >= 0) {
 			reopened++;

@@ -299,5 +299,5 @@ main(int argc, char **argv)
 	test_fork();
 	test_exec_starts_clean();
 	test_illegal_instruction();
-	exit(tl_nfail ? 1 : 0);
+	finish();
 }

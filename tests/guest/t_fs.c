@@ -203,7 +203,7 @@ concurrent_worker(int id)
 
 	/* Own names: every step must succeed. */
 	for (i = 0; i < 20; i++) {
-		snfmt(name, sizeof(name), "tfs_conc/p%d_%d", id, i);
+		snprintf(name, sizeof(name), "tfs_conc/p%d_%d", id, i);
 		fd = open(name, O_CREATE | O_RDWR);
 		if (fd < 0 || write(fd, name, 8) != 8)
 			errors++;
@@ -211,14 +211,14 @@ concurrent_worker(int id)
 			close(fd);
 	}
 	for (i = 0; i < 20; i++) {
-		snfmt(name, sizeof(name), "tfs_conc/p%d_%d", id, i);
+		snprintf(name, sizeof(name), "tfs_conc/p%d_%d", id, i);
 		if (unlink(name) != 0)
 			errors++;
 	}
 	/* Shared names: races are allowed to fail, never to corrupt. */
 	for (round = 0; round < 2; round++) {
 		for (i = 0; i < 10; i++) {
-			snfmt(name, sizeof(name), "tfs_conc/s%d", i);
+			snprintf(name, sizeof(name), "tfs_conc/s%d", i);
 			fd = open(name, O_CREATE | O_RDWR);
 			if (fd >= 0) {
 				write(fd, "s", 1);
@@ -248,7 +248,7 @@ test_concurrent(void)
 		errors += st;
 	/* Losers of the last race may have left shared names behind. */
 	for (i = 0; i < 10; i++) {
-		snfmt(name, sizeof(name), "tfs_conc/s%d", i);
+		snprintf(name, sizeof(name), "tfs_conc/s%d", i);
 		unlink(name);
 	}
 	extra = dir_extra_entries("tfs_conc");
@@ -270,8 +270,8 @@ test_deep(void)
 
 	path[0] = 0;
 	for (i = 0; i < DEPTH; i++) {
-		snfmt(path + len, sizeof(path) - len, "%stfs_d%d", i ? "/" : "",
-		    i);
+		snprintf(path + len, sizeof(path) - len, "%stfs_d%d",
+		    i ? "/" : "", i);
 		len = strlen(path);
 		if (mkdir(path) != 0) {
 			fail("deep_mkdir", "mkdir %s failed", path);
@@ -279,7 +279,7 @@ test_deep(void)
 		}
 	}
 	ok("deep_mkdir");
-	snfmt(path + len, sizeof(path) - len, "/leaf");
+	snprintf(path + len, sizeof(path) - len, "/leaf");
 	fd = open(path, O_CREATE | O_RDWR);
 	r = write(fd, "deep", 4);
 	close(fd);
@@ -288,7 +288,7 @@ test_deep(void)
 	for (i = 0; i < DEPTH; i++) {
 		char d[16];
 
-		snfmt(d, sizeof(d), "tfs_d%d", i);
+		snprintf(d, sizeof(d), "tfs_d%d", i);
 		if (chdir(d) != 0)
 			ok_steps = 0;
 	}
@@ -309,7 +309,7 @@ test_deep(void)
 
 	/* Remove bottom-up. */
 	path[len] = 0;
-	snfmt(path + len, sizeof(path) - len, "/leaf");
+	snprintf(path + len, sizeof(path) - len, "/leaf");
 	r = unlink(path);
 	for (i = DEPTH - 1; i >= 0 && r == 0; i--) {
 		path[len] = 0;

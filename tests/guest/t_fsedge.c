@@ -82,34 +82,34 @@ check_dead_cwd(const char *tag)
 	char name[40];
 	int fd;
 
-	snfmt(name, sizeof(name), "%s_chdir_dotdot", tag);
+	snprintf(name, sizeof(name), "%s_chdir_dotdot", tag);
 	check(chdir("..") < 0, name, "chdir(\"..\") in a removed cwd succeeded");
-	snfmt(name, sizeof(name), "%s_open_dotdot", tag);
+	snprintf(name, sizeof(name), "%s_open_dotdot", tag);
 	fd = open("..", O_RDONLY);
 	check(fd < 0, name, "open(\"..\") in a removed cwd returned %d", fd);
 	if (fd >= 0)
 		close(fd);
-	snfmt(name, sizeof(name), "%s_open_dot", tag);
+	snprintf(name, sizeof(name), "%s_open_dot", tag);
 	fd = open(".", O_RDONLY);
 	check(fd < 0, name, "open(\".\") in a removed cwd returned %d", fd);
 	if (fd >= 0)
 		close(fd);
-	snfmt(name, sizeof(name), "%s_no_create", tag);
+	snprintf(name, sizeof(name), "%s_no_create", tag);
 	fd = open("newfile", O_CREATE | O_RDWR);
 	check(fd < 0 && mkdir("newdir") < 0 && mknod("newdev", 1, 0) < 0 &&
 		link("/README", "newlink") < 0,
 	    name, "something was created in a removed directory (open %d)", fd);
 	if (fd >= 0)
 		close(fd);
-	snfmt(name, sizeof(name), "%s_no_unlink", tag);
+	snprintf(name, sizeof(name), "%s_no_unlink", tag);
 	check(unlink("..") < 0 && unlink(".") < 0 && unlink("newfile") < 0,
 	    name, "unlink in a removed directory succeeded");
-	snfmt(name, sizeof(name), "%s_deep_path", tag);
+	snprintf(name, sizeof(name), "%s_deep_path", tag);
 	fd = open("../../README", O_RDONLY);
 	check(fd < 0, name, "a path through \"..\" of a removed cwd resolved");
 	if (fd >= 0)
 		close(fd);
-	snfmt(name, sizeof(name), "%s_leave", tag);
+	snprintf(name, sizeof(name), "%s_leave", tag);
 	fd = chdir("/") == 0 ? open("README", O_RDONLY) : -1;
 	check(fd >= 0, name, "cannot leave the removed cwd for /");
 	if (fd >= 0)
@@ -174,7 +174,7 @@ test_removed_by_other(void)
 	    "rmother_remove", "cannot remove another process's cwd");
 	/* Reuse the freed inodes: the lowest free one is /tfe_c's. */
 	for (i = 0; i < 4; i++) {
-		snfmt(name, sizeof(name), "/tfe_r%d", i);
+		snprintf(name, sizeof(name), "/tfe_r%d", i);
 		fd = open(name, O_CREATE | O_RDWR);
 		if (fd >= 0)
 			close(fd);
@@ -186,7 +186,7 @@ test_removed_by_other(void)
 	    "a process in a removed directory reached its freed parent");
 	wait_pid(pid, 0);
 	for (i = 0; i < 4; i++) {
-		snfmt(name, sizeof(name), "/tfe_r%d", i);
+		snprintf(name, sizeof(name), "/tfe_r%d", i);
 		unlink(name);
 	}
 	close(ready[0]);

@@ -39,7 +39,7 @@ create_until_full(int *err)
 	int n, fd;
 
 	for (n = 0; n < DISK_INODES + 10; n++) {
-		snfmt(name, sizeof(name), IDIR "/i%d", n);
+		snprintf(name, sizeof(name), IDIR "/i%d", n);
 		fd = open(name, O_CREATE | O_RDWR);
 		if (fd < 0) {
 			*err = fd;
@@ -58,7 +58,7 @@ remove_files(int n)
 	int i, removed = 0;
 
 	for (i = 0; i < n; i++) {
-		snfmt(name, sizeof(name), IDIR "/i%d", i);
+		snprintf(name, sizeof(name), IDIR "/i%d", i);
 		if (unlink(name) == 0)
 			removed++;
 	}
@@ -80,7 +80,7 @@ test_inodes(void)
 	check(err == -1 && n1 > 0 && n1 < DISK_INODES, "inodes_full",
 	    "%d files created, then open returned %d", n1, err);
 
-	snfmt(name, sizeof(name), IDIR "/i%d", n1);
+	snprintf(name, sizeof(name), IDIR "/i%d", n1);
 	fd = open(name, O_RDONLY);
 	check(fd == -1, "inodes_full_no_entry",
 	    "the name whose create failed can be opened (fd %d)", fd);
@@ -145,7 +145,7 @@ fill_disk(const char *prefix, int step, struct fillresult *res)
 	res->blocks = res->files = res->bad = res->lastbytes = 0;
 	res->why[0] = 0;
 	for (f = 0; f < MAXFILES && !full; f++) {
-		snfmt(name, sizeof(name), DDIR "/%s%d", prefix, f);
+		snprintf(name, sizeof(name), DDIR "/%s%d", prefix, f);
 		fd = open(name, O_CREATE | O_RDWR);
 		if (fd < 0)
 			break; /* no room for even the entry */
@@ -163,15 +163,15 @@ fill_disk(const char *prefix, int step, struct fillresult *res)
 			fstat(fd, &st);
 			if (r > n || r < -1) {
 				res->bad = 1;
-				snfmt(res->why, sizeof(res->why),
+				snprintf(res->why, sizeof(res->why),
 				    "failing write returned %d", r);
 			} else if (r2 > 0) {
 				res->bad = 1;
-				snfmt(res->why, sizeof(res->why),
+				snprintf(res->why, sizeof(res->why),
 				    "write after the failure returned %d", r2);
 			} else if (st.size != (uint64)off) {
 				res->bad = 1;
-				snfmt(res->why, sizeof(res->why),
+				snprintf(res->why, sizeof(res->why),
 				    "size %d after writing %d bytes",
 				    (int)st.size, off);
 			}
@@ -184,7 +184,7 @@ fill_disk(const char *prefix, int step, struct fillresult *res)
 	res->blocks = bytes / BSIZE;
 	if (!full && !res->bad && f == MAXFILES) {
 		res->bad = 1;
-		snfmt(res->why, sizeof(res->why), "the disk never filled up");
+		snprintf(res->why, sizeof(res->why), "the disk never filled up");
 	}
 }
 
@@ -195,7 +195,7 @@ verify_file(int f, int nbytes)
 	char name[32];
 	int fd, off, n;
 
-	snfmt(name, sizeof(name), DDIR "/f%d", f);
+	snprintf(name, sizeof(name), DDIR "/f%d", f);
 	fd = open(name, O_RDONLY);
 	if (fd < 0)
 		return 0;
@@ -216,7 +216,7 @@ unlink_fill(const char *prefix, int files)
 	int f, removed = 0;
 
 	for (f = 0; f < files; f++) {
-		snfmt(name, sizeof(name), DDIR "/%s%d", prefix, f);
+		snprintf(name, sizeof(name), DDIR "/%s%d", prefix, f);
 		if (unlink(name) == 0)
 			removed++;
 	}

@@ -68,7 +68,7 @@ test_grow(void)
 		int n = sizes[i];
 		char name[32];
 
-		snfmt(name, sizeof(name), "grow_%d", n);
+		snprintf(name, sizeof(name), "grow_%d", n);
 		old = sbrk(0);
 		p = sbrk(n);
 		now = sbrk(0);

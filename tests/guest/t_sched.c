@@ -142,5 +142,5 @@ main(void)
 	test_fairness();
 	test_timed_sleeps();
 	test_blocked_readers();
-	exit(tl_nfail ? 1 : 0);
+	finish();
 }

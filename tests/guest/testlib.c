@@ -1,0 +1,323 @@
+/*
+ * The guest test programs' library (declarations and the result protocol
+ * in testlib.h), linked into every program of tests/guest/.
+ */
+#include <stdarg.h>
+
+#include "tests/guest/testlib.h"
+
+static int failures;
+
+/*
+ * One result line, "TAG NAME" or "TAG NAME: REASON", formatted by the user
+ * library's vsnprintf and written with one write(), so that a kernel
+ * message printed at the same moment cannot split it.  A too-long reason
+ * is cut, never overflowed.
+ */
+static void
+emit(const char *tag, const char *name, const char *fmt, va_list *app)
+{
+	char line[240];
+	int n;
+
+	n = snprintf(
+	    line, sizeof(line) - 1, "%s %s%s", tag, name, fmt ? ": " : "");
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	if (fmt != 0) {
+		n += vsnprintf(line + n, sizeof(line) - 1 - n, fmt, *app);
+		if (n > (int)sizeof(line) - 2)
+			n = sizeof(line) - 2;
+	}
+	line[n++] = '\n';
+	write(1, line, n);
+}
+
+void
+ok(const char *name)
+{
+	emit("ok", name, 0, 0);
+}
+
+void
+count_failure(void)
+{
+	failures++;
+}
+
+void
+fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	failures++;
+	va_start(ap, fmt);
+	emit("FAIL", name, fmt, &ap);
+	va_end(ap);
+}
+
+void
+skip(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit("SKIP", name, fmt, &ap);
+	va_end(ap);
+}
+
+void
+check(int cond, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond) {
+		ok(name);
+		return;
+	}
+	failures++;
+	va_start(ap, fmt);
+	emit("FAIL", name, fmt, &ap);
+	va_end(ap);
+}
+
+void
+note(const char *fmt, ...)
+{
+	char line[240];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line + 2, sizeof(line) - 3, fmt, ap) + 2;
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[0] = '#';
+	line[1] = ' ';
+	line[n++] = '\n';
+	write(1, line, n);
+}
+
+void
+finish(void)
+{
+	exit(failures == 0 ? 0 : 1);
+}
+
+/* Wait until child a or child b exits, dropping other children's exits. */
+static int
+wait_either(int a, int b, int *status)
+{
+	int st, w;
+
+	for (;;) {
+		w = wait(&st);
+		if (w < 0)
+			return -1;
+		if (w == a || w == b) {
+			if (status)
+				*status = st;
+			return w;
+		}
+	}
+}
+
+int
+wait_pid(int pid, int *status)
+{
+	return wait_either(pid, pid, status);
+}
+
+int
+child_status(void (*fn)(uint64), uint64 arg)
+{
+	int pid, st;
+
+	pid = fork();
+	if (pid < 0)
+		return ST_NOFORK;
+	if (pid == 0) {
+		fn(arg);
+		exit(ST_RETURNED);
+	}
+	if (wait_pid(pid, &st) != pid)
+		return ST_NOFORK;
+	return st;
+}
+
+const char *
+status_word(int st)
+{
+	switch (st) {
+	case -1:
+		return "killed (status -1)";
+	case ST_RETURNED:
+		return "survived (fn returned)";
+	case ST_GOOD:
+		return "exited ST_GOOD";
+	case ST_BAD:
+		return "exited ST_BAD";
+	case ST_NOFORK:
+		return "fork failed";
+	default:
+		return "exited with an unexpected status";
+	}
+}
+
+void
+expect_killed(const char *name, void (*fn)(uint64), uint64 arg)
+{
+	int st = child_status(fn, arg);
+
+	if (st == -1)
+		ok(name);
+	else
+		fail(name, "child %s, status %d; expected killed (-1)",
+		    status_word(st), st);
+}
+
+int
+wait_timeout(int pid, int ticks, int *status)
+{
+	int dog, w;
+
+	dog = fork();
+	if (dog < 0)
+		return wait_pid(pid, status) == pid ? 0 : -1;
+	if (dog == 0) {
+		sleep(ticks);
+		exit(0);
+	}
+	w = wait_either(pid, dog, status);
+	if (w < 0)
+		return -1;
+	if (w == pid) {
+		kill(dog);
+		wait_pid(dog, 0);
+		return 0;
+	}
+	kill(pid);
+	wait_pid(pid, status);
+	return -1;
+}
+
+uint64
+xorshift(uint64 *state)
+{
+	uint64 x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
+
+int
+slurp(const char *path, char *b, int n)
+{
+	int fd = open(path, O_RDONLY), got = 0, r;
+
+	if (fd < 0)
+		return -1;
+	while (got < n && (r = read(fd, b + got, n - got)) > 0)
+		got += r;
+	close(fd);
+	return got;
+}
+
+/* Fill / verify a recognizable byte pattern that depends on position. */
+uchar
+pattern_byte(uint64 pos, uint seed)
+{
+	return (uchar)((pos * 7 + (pos >> 8) * 13 + seed) & 0xff);
+}
+
+void
+fill_pattern(char *buf, int n, uint64 start, uint seed)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = pattern_byte(start + i, seed);
+}
+
+int
+find_mismatch(const char *buf, int n, uint64 start, uint seed)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((uchar)buf[i] != pattern_byte(start + i, seed))
+			return i;
+	return -1;
+}
+
+const char *
+badkind_name(int k)
+{
+	static const char *names[NBADKINDS] = {
+		"unmapped",
+		"kernel",
+		"guard",
+		"maxva",
+		"allones",
+		"freed",
+		"trapframe",
+		"trampoline",
+	};
+
+	return k >= 0 && k < NBADKINDS ? names[k] : "?";
+}
+
+uint64
+heap_end_aligned(void)
+{
+	uint64 brk = (uint64)sbrk(0);
+
+	sbrk(PGROUNDUP(brk) - brk + PGSIZE);
+	return (uint64)sbrk(0);
+}
+
+/* Heap pages that were mapped, written, and then given back. */
+static uint64
+freed_heap_address(void)
+{
+	char *p;
+	int i;
+
+	heap_end_aligned();
+	p = sbrk(4 * PGSIZE);
+	if (p == (char *)-1)
+		return MAXVA;
+	for (i = 0; i < 4; i++)
+		p[i * PGSIZE] = 1;
+	sbrk(-4 * PGSIZE);
+	return (uint64)p + PGSIZE;
+}
+
+uint64
+bad_address(int k)
+{
+	switch (k) {
+	case BAD_UNMAPPED:
+		return PGROUNDUP((uint64)sbrk(0)) + PGSIZE;
+	case BAD_KERNEL:
+		return KERNBASE;
+	case BAD_GUARD:
+		/* The stack is one page, so every frame shares r_sp()'s page. */
+		return PGROUNDDOWN(r_sp()) - PGSIZE;
+	case BAD_MAXVA:
+		return MAXVA;
+	case BAD_ALLONES:
+		return 0xffffffffffffffffUL;
+	case BAD_FREED:
+		return freed_heap_address();
+	case BAD_TRAPFRAME:
+		return TRAPFRAME;
+	case BAD_TRAMPOLINE:
+		return TRAMPOLINE;
+	default:
+		return 0;
+	}
+}
