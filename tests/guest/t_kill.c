@@ -8,6 +8,10 @@
  *    full pipe;
  *  - a child blocked reading the console;
  *  - a child blocked in wait() for its own sleeping child;
+ *  - a child in the middle of one 2 MB write() to the console: it stops
+ *    at its next chunk, instead of writing all of it (a minute of output);
+ *  - a child waiting for the console while another writes 2 MB: it gives
+ *    up without writing anything, and the writer is not disturbed;
  *  - a child spinning in user mode (no system calls);
  *  - a child that kills itself;
  *  - preemption: while 8 children spin forever (more than the CPUs), the
@@ -20,15 +24,16 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define NSPIN     8
-#define KILL_WAIT 50 /* ticks a killed child may take to exit */
+#define NSPIN             8
+#define KILL_WAIT         50 /* ticks a killed child may take to exit */
+#define KILL_CONSOLE_WAIT 10 /* ... when it writes to the console (a second) */
 
 /*
- * Start child body fn, give it time to block, kill it and check that it
- * exits with -1 within KILL_WAIT ticks.
+ * Start child body fn, give it `settle` ticks to block, kill it and check
+ * that it exits with -1 within `within` ticks.
  */
 static void
-kill_and_check(const char *name, void (*fn)(void))
+kill_and_check_within(const char *name, void (*fn)(void), int settle, int within)
 {
 	int pid, st = 99, r;
 
@@ -41,7 +46,7 @@ kill_and_check(const char *name, void (*fn)(void))
 		fn();
 		exit(ST_RETURNED);
 	}
-	sleep(5);
+	sleep(settle);
 	r = kill(pid);
 	if (r != 0) {
 		fail(name, "kill(%d) returned %d", pid, r);
@@ -49,11 +54,17 @@ kill_and_check(const char *name, void (*fn)(void))
 		wait_pid(pid, 0);
 		return;
 	}
-	if (wait_timeout(pid, KILL_WAIT, &st) < 0)
-		fail(name, "still running %d ticks after kill", KILL_WAIT);
+	if (wait_timeout(pid, within, &st) < 0)
+		fail(name, "still running %d ticks after kill", within);
 	else
 		check(st == -1, name, "child %s (status %d), want killed (-1)",
 		    status_word(st), st);
+}
+
+static void
+kill_and_check(const char *name, void (*fn)(void))
+{
+	kill_and_check_within(name, fn, 5, KILL_WAIT);
 }
 
 static void
@@ -110,6 +121,97 @@ in_wait(void)
 	}
 	write(pipefd[1], &pid, sizeof(pid));
 	wait(0);
+}
+
+/*
+ * The console: one 2 MB write() takes about a minute to come out, and
+ * holds the console's output lock all the while.  The filler is comment
+ * lines, which tests/run.py ignores; a newline afterwards ends the one the
+ * kill cut short.
+ */
+#define FLOOD_BYTES (2 << 20)
+
+static char *flood;
+
+static void
+make_flood(void)
+{
+	static const char filler[] = "# console flood, to be killed\n";
+	int i, n = sizeof(filler) - 1;
+
+	flood = sbrk(FLOOD_BYTES);
+	if (flood == (char *)-1) {
+		flood = 0;
+		return;
+	}
+	for (i = 0; i < FLOOD_BYTES; i++)
+		flood[i] = filler[i % n];
+}
+
+static void
+in_console_write(void)
+{
+	write(1, flood, FLOOD_BYTES);
+}
+
+/*
+ * A second writer waits for the console behind a 2 MB write and is killed
+ * meanwhile: it must leave at once, and never print its line, which would
+ * show up as a failure.
+ */
+static void
+in_console_lock_wait(void)
+{
+	static const char line[] = "\nFAIL kill_console_lock_wait: a killed "
+				   "process wrote to the console\n";
+
+	write(1, line, sizeof(line) - 1);
+}
+
+static void
+test_console_lock_wait(void)
+{
+	const char *name = "kill_console_lock_wait";
+	int writer, waiter, st = 99;
+
+	writer = fork();
+	if (writer == 0) {
+		in_console_write();
+		exit(ST_RETURNED);
+	}
+	sleep(2);
+	waiter = fork();
+	if (waiter == 0) {
+		in_console_lock_wait();
+		exit(ST_RETURNED);
+	}
+	sleep(3);
+	kill(waiter);
+	if (wait_timeout(waiter, KILL_CONSOLE_WAIT, &st) < 0)
+		fail(name, "still waiting %d ticks after kill",
+		    KILL_CONSOLE_WAIT);
+	else
+		check(st == -1, name, "waiter %s (status %d), want killed (-1)",
+		    status_word(st), st);
+	kill(writer);
+	wait_pid(writer, &st);
+	write(1, "\n", 1);
+	check(st == -1, "kill_console_writer_after_wait",
+	    "writer %s (status %d), want killed (-1)", status_word(st), st);
+}
+
+static void
+test_console(void)
+{
+	make_flood();
+	if (flood == 0) {
+		fail("kill_console_write", "no memory for the 2 MB buffer");
+		return;
+	}
+	kill_and_check_within(
+	    "kill_console_write", in_console_write, 2, KILL_CONSOLE_WAIT);
+	write(1, "\n", 1);
+	test_console_lock_wait();
 }
 
 static void
@@ -209,6 +311,7 @@ main(void)
 	int st;
 
 	test_blocked();
+	test_console();
 	st = child_status(kill_self, 0);
 	check(st == -1, "kill_self", "child %s (status %d)", status_word(st), st);
 	test_preemption();
