@@ -29,11 +29,11 @@
 #define KILL_CONSOLE_WAIT 10 /* ... when it writes to the console (a second) */
 
 /*
- * Start child body fn, give it `settle` ticks to block, kill it and check
- * that it exits with -1 within `within` ticks.
+ * Start child body fn, give it time to block, kill it and check that it
+ * exits with -1 within KILL_WAIT ticks.
  */
 static void
-kill_and_check_within(const char *name, void (*fn)(void), int settle, int within)
+kill_and_check(const char *name, void (*fn)(void))
 {
 	int pid, st = 99, r;
 
@@ -46,7 +46,7 @@ kill_and_check_within(const char *name, void (*fn)(void), int settle, int within
 		fn();
 		exit(ST_RETURNED);
 	}
-	sleep(settle);
+	sleep(5);
 	r = kill(pid);
 	if (r != 0) {
 		fail(name, "kill(%d) returned %d", pid, r);
@@ -54,17 +54,11 @@ kill_and_check_within(const char *name, void (*fn)(void), int settle, int within
 		wait_pid(pid, 0);
 		return;
 	}
-	if (wait_timeout(pid, within, &st) < 0)
-		fail(name, "still running %d ticks after kill", within);
+	if (wait_timeout(pid, KILL_WAIT, &st) < 0)
+		fail(name, "still running %d ticks after kill", KILL_WAIT);
 	else
 		check(st == -1, name, "child %s (status %d), want killed (-1)",
 		    status_word(st), st);
-}
-
-static void
-kill_and_check(const char *name, void (*fn)(void))
-{
-	kill_and_check_within(name, fn, 5, KILL_WAIT);
 }
 
 static void
@@ -148,56 +142,73 @@ make_flood(void)
 		flood[i] = filler[i % n];
 }
 
-static void
-in_console_write(void)
+/* A child that writes the whole flood in one write(); its pid. */
+static int
+start_flood(void)
 {
-	write(1, flood, FLOOD_BYTES);
+	int pid = fork();
+
+	if (pid == 0) {
+		write(1, flood, FLOOD_BYTES);
+		exit(ST_RETURNED);
+	}
+	return pid;
+}
+
+/* Report how a killed child ended: late, or its status. */
+static void
+report_killed(const char *name, int late, int st)
+{
+	if (late)
+		fail(name, "still running %d ticks after kill",
+		    KILL_CONSOLE_WAIT);
+	else
+		check(st == -1, name, "child %s (status %d), want killed (-1)",
+		    status_word(st), st);
+}
+
+static void
+test_console_write(void)
+{
+	int pid, late, st = 99;
+
+	pid = start_flood();
+	sleep(2);
+	kill(pid);
+	late = wait_timeout(pid, KILL_CONSOLE_WAIT, &st) < 0;
+	write(1, "\n", 1); /* ends the line the kill cut short */
+	report_killed("kill_console_write", late, st);
 }
 
 /*
- * A second writer waits for the console behind a 2 MB write and is killed
+ * A second writer waits for the console behind the flood and is killed
  * meanwhile: it must leave at once, and never print its line, which would
- * show up as a failure.
+ * show up as a failure.  The parent prints nothing until it has killed
+ * the flood too: it would wait for the console like anyone else.
  */
-static void
-in_console_lock_wait(void)
-{
-	static const char line[] = "\nFAIL kill_console_lock_wait: a killed "
-				   "process wrote to the console\n";
-
-	write(1, line, sizeof(line) - 1);
-}
-
 static void
 test_console_lock_wait(void)
 {
-	const char *name = "kill_console_lock_wait";
-	int writer, waiter, st = 99;
+	static const char line[] = "\nFAIL kill_console_lock_wait: a killed "
+				   "process wrote to the console\n";
+	int writer, waiter, late, st = 99, wst = 99;
 
-	writer = fork();
-	if (writer == 0) {
-		in_console_write();
-		exit(ST_RETURNED);
-	}
+	writer = start_flood();
 	sleep(2);
 	waiter = fork();
 	if (waiter == 0) {
-		in_console_lock_wait();
+		write(1, line, sizeof(line) - 1);
 		exit(ST_RETURNED);
 	}
 	sleep(3);
 	kill(waiter);
-	if (wait_timeout(waiter, KILL_CONSOLE_WAIT, &st) < 0)
-		fail(name, "still waiting %d ticks after kill",
-		    KILL_CONSOLE_WAIT);
-	else
-		check(st == -1, name, "waiter %s (status %d), want killed (-1)",
-		    status_word(st), st);
+	late = wait_timeout(waiter, KILL_CONSOLE_WAIT, &st) < 0;
 	kill(writer);
-	wait_pid(writer, &st);
+	wait_pid(writer, &wst);
 	write(1, "\n", 1);
-	check(st == -1, "kill_console_writer_after_wait",
-	    "writer %s (status %d), want killed (-1)", status_word(st), st);
+	report_killed("kill_console_lock_wait", late, st);
+	check(wst == -1, "kill_console_writer_after_wait",
+	    "writer %s (status %d), want killed (-1)", status_word(wst), wst);
 }
 
 static void
@@ -208,9 +219,7 @@ test_console(void)
 		fail("kill_console_write", "no memory for the 2 MB buffer");
 		return;
 	}
-	kill_and_check_within(
-	    "kill_console_write", in_console_write, 2, KILL_CONSOLE_WAIT);
-	write(1, "\n", 1);
+	test_console_write();
 	test_console_lock_wait();
 }
 
