@@ -11,7 +11,8 @@ Ctrl-C (byte 3) while the shell runs
   - nothing (at the prompt): a new prompt;
 and after each checks with ps that the shell is the same process (Ctrl-C
 never kills it), that what Ctrl-C killed is gone and that the background
-job is still there.  Last, the builtin exit: init starts a new shell.
+job is still there.  Then Ctrl-L, which must not land in the line, and
+last the builtin exit: init starts a new shell.
 """
 import re
 import time
@@ -142,6 +143,14 @@ def run(vm, res, run_command):
     # At the prompt: a new prompt, the shell stays.
     if not s.broken and s.interrupt("idle", ""):
         s.check_after("idle", shell, set(), survivor)
+
+    # Ctrl-L is not part of the line.
+    if not s.broken:
+        out, problem = run_command(vm, "echo left\x0cright", 30)
+        if problem or "leftright" not in out.split("\n"):
+            s.fail("ctrl-l-ignored", problem or f"echo printed {out!r}", vm.tail())
+        else:
+            s.ok("ctrl-l-ignored")
 
     # exit: the shell ends and init starts another.
     if not s.broken:

@@ -332,6 +332,8 @@ static void __attribute__((noreturn)) run(struct node *n)
 		wait_for(left);
 		exit(wait_for(right));
 	case N_LIST:
+		if (is_builtin(n->left, "exit")) /* ends this subshell */
+			exit_builtin(n->left->argv);
 		if ((left = fork_or_die()) == 0)
 			run(n->left);
 		wait_for(left);
