@@ -91,7 +91,7 @@ class Session:
             return
         left = [n for _, _, n in rows if n in gone]
         extra_sh = [pid for pid, _, n in rows if n == "sh" and pid != shell]
-        if self.shell_pid(rows) != shell:
+        if not any(pid == shell and n == "sh" for pid, _, n in rows):
             self.fail(name + "-shell-kept", f"the shell (pid {shell}) is gone: {rows}")
         elif left or extra_sh:
             self.fail(name + "-killed", f"still running: {left} and sh {extra_sh}: {rows}")

@@ -18,7 +18,8 @@
  *    parent still gets to run: its sleep(1) returns and uptime advances;
  *    then it kills them all;
  *  - kill of an exited (zombie) child does not change its exit status;
- *  - kill of a pid that does not exist returns -1.
+ *  - kill of a pid that does not exist returns -1;
+ *  - setfg (Ctrl-C's foreground) takes only the caller's own family.
  */
 #include "kernel/types.h"
 #include "user/user.h"
@@ -314,6 +315,38 @@ test_zombie(void)
 	    "status %d after kill of an exited child, want 5", st);
 }
 
+/*
+ * setfg, which puts a process in front of Ctrl-C, takes only the caller
+ * and its descendants: never init, its parent or a pid that is not there.
+ * It returns the foreground it replaced, so the caller can put that back.
+ */
+static void
+test_setfg(void)
+{
+	int parent = getpid(), child, prev, back, st = 99;
+
+	check(setfg(1) == -1 && setfg(99999) == -1 && setfg(-3) == -1,
+	    "setfg_outsiders_refused", "setfg of init, 99999 or -3 succeeded");
+	child = fork();
+	if (child == 0) {
+		sleep(1000);
+		exit(0);
+	}
+	prev = setfg(child);
+	back = prev >= 0 ? setfg(prev) : -1;
+	check(prev >= 0 && back == child, "setfg_child_and_back",
+	    "setfg(child) returned %d, putting that back returned %d (want %d)",
+	    prev, back, child);
+	kill(child);
+	wait_pid(child, 0);
+	child = fork();
+	if (child == 0)
+		exit(setfg(parent) == -1 ? ST_GOOD : ST_BAD);
+	wait_pid(child, &st);
+	check(st == ST_GOOD, "setfg_parent_refused",
+	    "a child could put its parent in front: %s", status_word(st));
+}
+
 int
 main(void)
 {
@@ -328,6 +361,7 @@ main(void)
 	check(kill(99999) == -1, "kill_nopid", "kill(99999) did not return -1");
 	/* Killing init would halt the system: the kernel refuses. */
 	check(kill(1) == -1, "kill_init_refused", "kill(1) did not return -1");
+	test_setfg();
 	finish();
 	return 0;
 }
