@@ -263,9 +263,8 @@ static void
 end_empty_line(void)
 {
 	spin_lock(&in.lock);
-	if (in.nready < INPUT_SIZE) {
-		in.line[0] = '\n';
-		in.linelen = 1;
+	if (in.nready + in.linelen < INPUT_SIZE) {
+		in.line[in.linelen++] = '\n';
 		finish_line();
 	}
 	spin_unlock(&in.lock);
@@ -283,7 +282,7 @@ console_intr(int c)
 	else if (c == KEY_INTR)
 		job = interrupt_front();
 	else if (c == KEY_CLEAR)
-		; /* ignored: there is no screen to redraw the prompt on */
+		; /* ignored: clearing would lose the prompt, which only the shell knows */
 	else if (c == KEY_KILL_LINE)
 		while (erase_one())
 			;
