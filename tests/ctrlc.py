@@ -53,14 +53,14 @@ class Session:
         shells = [pid for pid, ppid, name in rows if name == "sh" and ppid == 1]
         return shells[0] if len(shells) == 1 else None
 
-    def settled_ps(self, gone):
-        """ps, once none of the names in gone is listed (killed processes
-        may take a moment to exit), or after 10 s."""
+    def settled_ps(self, gone, shell):
+        """ps, once no name in gone and no sh but the shell is listed
+        (killed processes may take a moment to exit), or after 10 s."""
         deadline = time.monotonic() + 10
         while True:
             rows = self.ps()
-            if rows is None or not any(n in gone for _, _, n in rows) \
-                    or time.monotonic() > deadline:
+            if rows is None or time.monotonic() > deadline or not any(
+                    n in gone or (n == "sh" and pid != shell) for pid, _, n in rows):
                 return rows
             time.sleep(0.5)
 
@@ -86,7 +86,7 @@ class Session:
         return True
 
     def check_after(self, name, shell, gone, survivor):
-        rows = self.settled_ps(gone)
+        rows = self.settled_ps(gone, shell)
         if rows is None:
             return
         left = [n for _, _, n in rows if n in gone]
@@ -106,7 +106,14 @@ def run(vm, res, run_command):
     """Returns False if the machine must be rebooted."""
     s = Session(vm, res, run_command)
     out, problem = run_command(vm, "t_sleep 3000 &", 30)
-    rows = s.ps() if not problem else None
+    rows, deadline = None, time.monotonic() + 10
+    while not problem:
+        # Until the job has exec'd, it is a second "sh" whose parent is init.
+        rows = s.ps()
+        if rows is None or any(n == "t_sleep" for _, _, n in rows) \
+                or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     if rows is None:
         res.add("FAIL", "ctrlc/start", problem or "ps failed", vm.tail())
         return False
