@@ -25,5 +25,6 @@
 #define SYS_close  21
 #define SYS_vmstat 22 /* cowbird: VM counters and self-check */
 #define SYS_pmap   23 /* cowbird: one process's memory (kernel/pmap.h) */
+#define SYS_setfg  24 /* cowbird: the console's foreground job, for Ctrl-C */
 
 #endif

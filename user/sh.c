@@ -2,10 +2,17 @@
  * sh: the shell.  Each input line is cut into tokens, parsed by recursive
  * descent into a small tree of commands (program runs, redirections,
  * pipes, sequences, background jobs) and then run by forking.  The shell
- * itself walks ';' lists and runs the builtin cd, so "cd dir; ls" works;
- * everything else runs in a child, which the shell waits for.  A job with
- * '&' runs in a grandchild that init adopts, so the shell never has to
- * reap it.  Grammar:
+ * itself walks ';' lists and runs the builtins cd and exit, so "cd dir; ls"
+ * works; everything else runs in a child, which the shell waits for.  A
+ * job with '&' runs in a grandchild that init adopts, so the shell never
+ * has to reap it.
+ *
+ * Ctrl-C: while a child runs, a shell reading the console names it the
+ * console's foreground job (setfg), so Ctrl-C kills it and everything it
+ * started, but not the shell or a '&' job (init's by then).  The kernel
+ * takes a job it killed out of the foreground, so when setting the old
+ * foreground back does not return the child's pid, Ctrl-C interrupted
+ * the line and the shell drops the rest of it.  Grammar:
  *
  *   line     = pipeline { '&' } [ (';' | '&') line ]
  *   pipeline = command [ '|' pipeline ]
@@ -44,6 +51,7 @@ static int nnodes;
 static char *argv_pool[MAX_TOKENS + MAX_NODES];
 static int nargv;
 static char *syntax_error;
+static int interactive; /* standard input is the console: Ctrl-C works */
 
 static const char symbols[] = "<>|&;()";
 
@@ -264,6 +272,19 @@ move_fd(int from, int fd)
 	close(from);
 }
 
+/* The builtin exit [STATUS], run by the shell or one of its children. */
+static void
+exit_builtin(char **argv)
+{
+	exit(argv[1] ? atoi(argv[1]) : 0);
+}
+
+static int
+is_builtin(struct node *n, const char *name)
+{
+	return n->kind == N_EXEC && strcmp(n->argv[0], name) == 0;
+}
+
 /* Runs the tree in this (child) process; never returns. */
 static void __attribute__((noreturn)) run(struct node *n)
 {
@@ -272,6 +293,8 @@ static void __attribute__((noreturn)) run(struct node *n)
 
 	switch (n->kind) {
 	case N_EXEC:
+		if (is_builtin(n, "exit"))
+			exit_builtin(n->argv);
 		exec(n->argv[0], n->argv);
 		/* Programs live in "/", so they still run after a cd. */
 		if (strchr(n->argv[0], '/') == 0 &&
@@ -309,6 +332,8 @@ static void __attribute__((noreturn)) run(struct node *n)
 		wait_for(left);
 		exit(wait_for(right));
 	case N_LIST:
+		if (is_builtin(n->left, "exit")) /* ends this subshell */
+			exit_builtin(n->left->argv);
 		if ((left = fork_or_die()) == 0)
 			run(n->left);
 		wait_for(left);
@@ -332,28 +357,52 @@ change_dir(char **argv)
 		fprintf(2, "cannot cd %s\n", argv[1]);
 }
 
-/* Runs a parsed line from the shell process itself. */
-static void
-run_top(struct node *n)
+/*
+ * Runs n in a child in the console's foreground and waits for it; returns
+ * 1 if Ctrl-C killed it (the kernel then took it out of the foreground).
+ */
+static int
+run_in_front(struct node *n)
 {
-	int pid;
+	int pid, prev = -1;
 
-	if (n->kind == N_LIST) {
-		run_top(n->left);
-		run_top(n->right);
-		return;
-	}
-	if (n->kind == N_EXEC && strcmp(n->argv[0], "cd") == 0) {
-		change_dir(n->argv);
-		return;
-	}
 	if ((pid = fork()) < 0) {
 		fprintf(2, "sh: fork failed\n");
-		return;
+		return 0;
 	}
 	if (pid == 0)
 		run(n);
+	if (interactive)
+		prev = setfg(pid);
 	wait_for(pid);
+	return prev >= 0 && setfg(prev) != pid;
+}
+
+/*
+ * Runs a parsed line from the shell process itself; returns 1 if Ctrl-C
+ * interrupted it, and then runs nothing more of it.
+ */
+static int
+run_top(struct node *n)
+{
+	if (n->kind == N_LIST)
+		return run_top(n->left) || run_top(n->right);
+	if (is_builtin(n, "cd")) {
+		change_dir(n->argv);
+		return 0;
+	}
+	if (is_builtin(n, "exit"))
+		exit_builtin(n->argv);
+	return run_in_front(n);
+}
+
+/* Is standard input the console (a device), not a file or a pipe? */
+static int
+reads_console(void)
+{
+	struct stat st;
+
+	return fstat(0, &st) == 0 && st.type == T_DEVICE;
 }
 
 /*
@@ -400,6 +449,7 @@ main(void)
 			break;
 		}
 	}
+	interactive = reads_console();
 
 	while (read_line())
 		if ((tree = parse()) != 0)

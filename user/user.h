@@ -36,6 +36,7 @@ int sleep(int);
 int uptime(void);
 int vmstat(int mode, struct vmstat *st);
 int pmap(int pid, int flags, struct pmap *out);
+int setfg(int pid); /* Ctrl-C kills pid and its descendants; returns the previous */
 
 /* The user library. */
 int stat(const char *, struct stat *);

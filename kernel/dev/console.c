@@ -21,6 +21,18 @@
  * when it has something and the queue is empty (a line that filled all the
  * room).  It sleeps only while it has nothing; a kill ends the wait with -1.
  *
+ * Ctrl-C kills the foreground job: the process a shell named with
+ * setfg(pid) and every process descended from it (proc_kill_tree), so a
+ * whole pipeline goes, while background jobs, which init adopted, and
+ * the shell, their ancestor, stay.  It also drops the input not yet read,
+ * which was meant for the job, and takes the job out of the foreground,
+ * which is how the shell learns that the rest of its command line is to
+ * be dropped too.  With nothing in front (a shell at its prompt), Ctrl-C
+ * drops the line being typed and ends an empty line instead, so the shell
+ * prompts again.  A program that never calls setfg is never in front of
+ * anyone's Ctrl-C but its shell's.  Ctrl-L is ignored (it used to land in
+ * the line as an invisible character).
+ *
  * Locking: in.lock guards both buffers.  console_intr() runs in interrupt
  * context and takes it; readers hold it while copying out (no sleep
  * there).  ^P runs proc_dump() after the lock is dropped, so the dump never
@@ -31,7 +43,10 @@
  * uart_putc().  One write() reaches the screen in one piece: writers take
  * turns under out_lock (a sleep lock: uart_putc may wait for room), so a
  * background job's line and the shell's prompt, written on two harts at
- * once, do not come out interleaved character by character.
+ * once, do not come out interleaved character by character.  A kill ends
+ * every wait on the way: for out_lock, for room in the UART's ring, and
+ * between two chunks; the write then returns the bytes it passed on, and
+ * the next writer gets the console at once.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -43,6 +58,8 @@
 
 #define KEY_EOF       CTRL('D')
 #define KEY_DUMP      CTRL('P')
+#define KEY_INTR      CTRL('C')
+#define KEY_CLEAR     CTRL('L')
 #define KEY_KILL_LINE CTRL('U')
 #define KEY_BACKSPACE '\b'
 #define KEY_DELETE    0x7f
@@ -63,6 +80,8 @@ static struct {
 	char ready[INPUT_SIZE]; /* finished: ring of nready bytes from head */
 	uint head;
 	int nready;
+	struct waitq readers; /* waiting for nready > 0 */
+	int front;            /* pid of the foreground job (setfg), or 0 */
 } in;
 
 void
@@ -78,26 +97,33 @@ console_putc(int c)
 	}
 }
 
+/*
+ * The bytes passed on to the UART: all n, or fewer if src stops being
+ * readable or the writer is killed (-1 if that happens before the first).
+ */
 static int
 console_write(int user_src, uint64 src, int n)
 {
+	struct proc *p = myproc();
 	char chunk[CHUNK];
-	int done, len, i, faulted = 0;
+	int done = 0, len, i;
 
-	sleep_lock(&out_lock);
-	for (done = 0; done < n; done += len) {
+	if (sleep_lock_killable(&out_lock) < 0)
+		return -1;
+	while (done < n && !proc_is_killed(p)) {
 		len = n - done;
 		if (len > CHUNK)
 			len = CHUNK;
-		if (either_copyin(chunk, user_src, src + done, len) < 0) {
-			faulted = 1;
+		if (either_copyin(chunk, user_src, src + done, len) < 0)
 			break;
-		}
-		for (i = 0; i < len; i++)
-			uart_putc(chunk[i]);
+		for (i = 0; i < len && uart_putc(chunk[i]) == 0; i++)
+			;
+		done += i;
+		if (i < len)
+			break;
 	}
 	sleep_unlock(&out_lock);
-	return faulted && done == 0 ? -1 : done;
+	return done > 0 || n == 0 ? done : -1;
 }
 
 /*
@@ -145,11 +171,10 @@ console_read(int user_dst, uint64 dst, int n)
 		return 0;
 	spin_lock(&in.lock);
 	while (in.nready == 0) {
-		if (proc_is_killed(myproc())) {
+		if (waitq_sleep_killable(&in.readers, &in.lock) < 0) {
 			spin_unlock(&in.lock);
 			return -1;
 		}
-		proc_sleep(&in, &in.lock);
 	}
 	if (at_eof()) {
 		consume_ready(1); /* this read is the end of file */
@@ -184,7 +209,7 @@ finish_line(void)
 		in.ready[(in.head + in.nready + i) % INPUT_SIZE] = in.line[i];
 	in.nready += in.linelen;
 	in.linelen = 0;
-	proc_wakeup(&in);
+	waitq_wake_all(&in.readers);
 }
 
 /* Erase the last typed character, on screen too; 0 if there is none. */
@@ -212,15 +237,52 @@ type_char(int c)
 		finish_line();
 }
 
+/*
+ * Ctrl-C: the line being typed goes; returns the foreground job to kill
+ * (taken out of the foreground, with the input meant for it), or 0.
+ * in.lock is held.
+ */
+static int
+interrupt_front(void)
+{
+	int job = in.front;
+
+	in.linelen = 0;
+	console_putc('^');
+	console_putc('C');
+	console_putc('\n');
+	if (job != 0) {
+		in.front = 0;
+		consume_ready(in.nready);
+	}
+	return job;
+}
+
+/* Ctrl-C with nothing in front: an empty line, so the reader prompts again. */
+static void
+end_empty_line(void)
+{
+	spin_lock(&in.lock);
+	if (in.nready + in.linelen < INPUT_SIZE) {
+		in.line[in.linelen++] = '\n';
+		finish_line();
+	}
+	spin_unlock(&in.lock);
+}
+
 /* A character arrived from the UART (interrupt context). */
 void
 console_intr(int c)
 {
-	int dump = 0;
+	int dump = 0, job = -1;
 
 	spin_lock(&in.lock);
 	if (c == KEY_DUMP)
 		dump = 1;
+	else if (c == KEY_INTR)
+		job = interrupt_front();
+	else if (c == KEY_CLEAR)
+		; /* ignored: clearing would lose the prompt, which only the shell knows */
 	else if (c == KEY_KILL_LINE)
 		while (erase_one())
 			;
@@ -230,14 +292,39 @@ console_intr(int c)
 		type_char(c);
 	spin_unlock(&in.lock);
 
+	/* Like ^P, outside in.lock: killing takes the process locks. */
 	if (dump)
 		proc_dump();
+	if (job == 0 || (job > 0 && proc_kill_tree(job) < 0))
+		end_empty_line();
+}
+
+/*
+ * setfg(pid): make pid's job the console's foreground, the one Ctrl-C
+ * kills; 0: nothing in front.  pid must be the caller or one of its
+ * descendants (never init), so no process can expose its shell or
+ * anyone else to Ctrl-C.  Returns the previous foreground pid (0 if
+ * none), or -1.  A shell calls it around each command line it runs.
+ */
+uint64
+sys_setfg(void)
+{
+	int pid = arg_int(0), prev;
+
+	if (pid != 0 && !proc_is_in_family(pid, myproc()))
+		return -1;
+	spin_lock(&in.lock);
+	prev = in.front;
+	in.front = pid;
+	spin_unlock(&in.lock);
+	return prev;
 }
 
 void
 console_init(void)
 {
 	spin_init(&in.lock, "console");
+	waitq_init(&in.readers, "console readers");
 	sleep_lock_init(&out_lock, "console output");
 	uart_init();
 	devsw[CONSOLE].read = console_read;

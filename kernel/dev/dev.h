@@ -11,7 +11,7 @@
 /* uart.c: 16550 at UART0 */
 void uart_init(void);
 void uart_putc_sync(int c); /* polls; usable with interrupts off and in panic */
-void uart_putc(int c);      /* buffered, interrupt-driven; may sleep */
+int uart_putc(int c); /* buffered, interrupt-driven; may sleep; -1 if killed */
 void uart_intr(void);
 
 /* console.c: line discipline on top of the UART */

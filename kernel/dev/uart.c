@@ -6,7 +6,8 @@
  *   writes one byte with interrupts off; kprintf, console echo and panic use
  *   it, so it works in any context, including after a panic.
  *   uart_putc() is for user writes: it appends to a ring buffer and returns,
- *   sleeping only while the ring is full.  The transmitter drains the ring
+ *   sleeping only while the ring is full; a kill ends that sleep (the
+ *   transmitter might never drain, and the writer must still go).  The transmitter drains the ring
  *   from uart_intr() each time the chip reports its transmit FIFO empty.
  * - When the chip says "transmit holding register empty" with FIFOs on, the
  *   whole 16-byte transmit FIFO is free, so tx_push() refills it in a burst
@@ -82,6 +83,7 @@ static struct {
 	uint head;
 	uint tail;
 	char ring[TX_RING_SIZE];
+	struct waitq room; /* writers waiting for a free place in ring */
 } tx;
 
 void
@@ -125,6 +127,7 @@ uart_init(void)
 		(void)uart_read(UART_RHR);
 
 	spin_init(&tx.lock, "uart_tx");
+	waitq_init(&tx.room, "uart_tx room");
 	uart_write(UART_IER, IER_RX_READY | IER_TX_EMPTY);
 
 	for (i = 0; i < nearly; i++)
@@ -158,10 +161,11 @@ tx_push(void)
 		uart_write(UART_THR, tx.ring[tx.tail % TX_RING_SIZE]);
 		tx.tail++;
 	}
-	proc_wakeup(&tx);
+	waitq_wake_all(&tx.room);
 }
 
-void
+/* 0 once c is queued; -1 if the caller was killed while it waited for room. */
+int
 uart_putc(int c)
 {
 	spin_lock(&tx.lock);
@@ -172,12 +176,16 @@ uart_putc(int c)
 		if (tx.head - tx.tail < TX_RING_SIZE)
 			break;
 		tx_push();
-		proc_sleep(&tx, &tx.lock);
+		if (waitq_sleep_killable(&tx.room, &tx.lock) < 0) {
+			spin_unlock(&tx.lock);
+			return -1;
+		}
 	}
 	tx.ring[tx.head % TX_RING_SIZE] = c;
 	tx.head++;
 	tx_push();
 	spin_unlock(&tx.lock);
+	return 0;
 }
 
 /* IRQ 10: input arrived and/or the transmitter ran dry. */

@@ -81,6 +81,7 @@ struct request {
 	volatile uchar status;  /* device writes this */
 	int busy;               /* a caller owns the slot */
 	int done;               /* the device has finished it */
+	struct waitq finished;  /* its caller waits here for done */
 };
 
 static struct {
@@ -92,6 +93,7 @@ static struct {
 	int nfree;        /* slots not busy */
 	struct request req[NREQ];
 	struct disk_stats stats;
+	struct waitq slot_freed; /* callers waiting for nfree > 0 */
 } disk;
 
 static inline uint32
@@ -230,6 +232,9 @@ virtio_disk_init(void)
 	int i;
 
 	spin_init(&disk.lock, "virtio_disk");
+	waitq_init(&disk.slot_freed, "disk slot");
+	for (i = 0; i < NREQ; i++)
+		waitq_init(&disk.req[i].finished, "disk request");
 
 	if (vio_read(VIO_MAGIC) != VIO_MAGIC_VALUE)
 		panic("virtio_disk: no virtio device at %p", (void *)VIRTIO0);
@@ -302,7 +307,7 @@ slot_give(int s)
 {
 	disk.req[s].busy = 0;
 	disk.nfree++;
-	proc_wakeup(&disk.nfree);
+	waitq_wake_all(&disk.slot_freed);
 }
 
 /* A free slot, owned by the caller; sleeps while every slot is busy. */
@@ -312,7 +317,7 @@ slot_take_wait(void)
 	int s;
 
 	while ((s = slot_take()) < 0)
-		proc_sleep(&disk.nfree, &disk.lock);
+		waitq_sleep(&disk.slot_freed, &disk.lock);
 	return s;
 }
 
@@ -360,7 +365,7 @@ finish(int s)
 	struct request *r = &disk.req[s];
 
 	while (!r->done)
-		proc_sleep(r, &disk.lock);
+		waitq_sleep(&r->finished, &disk.lock);
 	if (r->status != VIO_BLK_S_OK)
 		panic("virtio_disk: request type %u sector %lu: device status %d",
 		    r->hdr.type, r->hdr.sector, r->status);
@@ -475,7 +480,7 @@ request_done(uint32 id)
 	}
 	crashpoint_disk_done(r->hdr.type == VIO_BLK_T_OUT);
 	r->done = 1;
-	proc_wakeup(r);
+	waitq_wake_all(&r->finished);
 }
 
 /* The head of the next chain the device has finished, or -1 if none. */

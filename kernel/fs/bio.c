@@ -48,6 +48,7 @@
 
 static struct {
 	struct spinlock lock;
+	struct waitq idle_wait; /* bget waits here for an idle buffer */
 	struct buf bufs[NBUF];
 	struct buf *bucket[NBUCKET]; /* hash chains, linked through hnext */
 	struct buf idle;             /* sentinel: idle.next is the oldest */
@@ -95,7 +96,7 @@ idle_add(struct buf *b, int at_front)
 	after->next = b;
 	cache.nidle++;
 	if (cache.nwaiting > 0)
-		proc_wakeup(&cache.idle);
+		waitq_wake_all(&cache.idle_wait);
 }
 
 static void
@@ -144,6 +145,7 @@ bio_init(void)
 	struct buf *b;
 
 	spin_init(&cache.lock, "bcache");
+	waitq_init(&cache.idle_wait, "idle buffer");
 	cache.idle.next = cache.idle.prev = &cache.idle;
 	for (b = cache.bufs; b < cache.bufs + NBUF; b++) {
 		sleep_lock_init(&b->lock, "buffer");
@@ -193,7 +195,7 @@ bget(uint dev, uint blockno)
 		}
 		/* Every buffer is held: wait for a brelse (see the top). */
 		cache.nwaiting++;
-		proc_sleep(&cache.idle, &cache.lock);
+		waitq_sleep(&cache.idle_wait, &cache.lock);
 		cache.nwaiting--;
 	}
 	bio_check(b);

@@ -75,6 +75,8 @@ static struct {
 	int clear_unflushed; /* step 8 is owed */
 	uint n;              /* blocks the open transaction changed */
 	uint home[LOGBLOCKS];
+	struct waitq admit;   /* op_begin: waiting to join a transaction */
+	struct waitq durable; /* op_end: waiting for durable_seq to advance */
 } wal;
 
 /* Write the header: home[0..n-1] (step 3), or empty (n == 0, step 7). */
@@ -151,7 +153,7 @@ commit(void)
 
 	spin_lock(&wal.lock);
 	wal.durable_seq = wal.open_seq;
-	proc_wakeup(&wal.durable_seq);
+	waitq_wake_all(&wal.durable);
 	spin_unlock(&wal.lock);
 
 	install();
@@ -206,6 +208,8 @@ log_init(int dev, struct superblock *sb)
 	if (sb->nlog < MAXOPBLOCKS + 1)
 		panic("log_init: log of %u blocks is too small", sb->nlog);
 	spin_init(&wal.lock, "log");
+	waitq_init(&wal.admit, "log admission");
+	waitq_init(&wal.durable, "log commit");
 	wal.dev = dev;
 	wal.header = sb->logstart;
 	wal.nslots = sb->nlog - 1;
@@ -233,7 +237,7 @@ op_begin(void)
 {
 	spin_lock(&wal.lock);
 	while (wal.committing || wal.closing || !room_for_one_more())
-		proc_sleep(&wal, &wal.lock);
+		waitq_sleep(&wal.admit, &wal.lock);
 	wal.active++;
 	spin_unlock(&wal.lock);
 }
@@ -250,7 +254,7 @@ op_end(void)
 	seq = wal.open_seq;
 	if (wal.active > 0) {
 		/* Our share of the log is free again: a waiter may fit. */
-		proc_wakeup(&wal);
+		waitq_wake_all(&wal.admit);
 		/*
 		 * If the transaction holds anything, we may have written it:
 		 * return when the last operation's commit made it durable.
@@ -260,14 +264,14 @@ op_end(void)
 		if (wal.n > 0) {
 			wal.closing = 1;
 			while (wal.durable_seq < seq)
-				proc_sleep(&wal.durable_seq, &wal.lock);
+				waitq_sleep(&wal.durable, &wal.lock);
 		}
 		spin_unlock(&wal.lock);
 		return;
 	}
 	if (wal.n == 0) {
 		/* Nobody wrote: nothing to commit, the transaction stays open. */
-		proc_wakeup(&wal);
+		waitq_wake_all(&wal.admit);
 		spin_unlock(&wal.lock);
 		return;
 	}
@@ -280,7 +284,7 @@ op_end(void)
 	wal.committing = 0;
 	wal.closing = 0;
 	wal.open_seq++;
-	proc_wakeup(&wal);
+	waitq_wake_all(&wal.admit);
 	spin_unlock(&wal.lock);
 }
 

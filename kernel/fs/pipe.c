@@ -7,8 +7,9 @@
  *   grow and wrap together modulo 2^32, which PIPESIZE divides, so
  *   nwrite - nread is the number of bytes buffered (0 .. PIPESIZE) and
  *   byte k lives at data[k % PIPESIZE].
- * - Readers sleep on &nread waiting for data, writers on &nwrite waiting
- *   for room; each side wakes the other after making progress.
+ * - Readers sleep on the readers queue waiting for data, writers on the
+ *   writers queue waiting for room; each side wakes the other after
+ *   making progress.  Both sleeps end with -1 or a short count on a kill.
  * - The page is freed when both ends are closed.
  * Data moves between the ring and user memory under the spinlock:
  * copyin/copyout do not sleep.
@@ -29,6 +30,8 @@ struct pipe {
 	uint nwrite;
 	int readopen;
 	int writeopen;
+	struct waitq readers; /* waiting for data or the end of file */
+	struct waitq writers; /* waiting for room or the read end's close */
 	char data[PIPESIZE];
 };
 
@@ -61,6 +64,8 @@ pipe_alloc(struct file **rf, struct file **wf)
 		return -1;
 	}
 	spin_init(&pi->lock, "pipe");
+	waitq_init(&pi->readers, "pipe readers");
+	waitq_init(&pi->writers, "pipe writers");
 	pi->nread = 0;
 	pi->nwrite = 0;
 	pi->readopen = 1;
@@ -85,10 +90,10 @@ pipe_close(struct pipe *pi, int writable)
 	spin_lock(&pi->lock);
 	if (writable) {
 		pi->writeopen = 0;
-		proc_wakeup(&pi->nread); /* readers see end of file */
+		waitq_wake_all(&pi->readers); /* they see end of file */
 	} else {
 		pi->readopen = 0;
-		proc_wakeup(&pi->nwrite); /* writers see the error */
+		waitq_wake_all(&pi->writers); /* they see the error */
 	}
 	unused = !pi->readopen && !pi->writeopen;
 	spin_unlock(&pi->lock);
@@ -116,8 +121,9 @@ pipe_write(struct pipe *pi, uint64 addr, int n)
 			break;
 		room = PIPESIZE - (pi->nwrite - pi->nread);
 		if (room == 0) {
-			proc_wakeup(&pi->nread);
-			proc_sleep(&pi->nwrite, &pi->lock);
+			waitq_wake_all(&pi->readers);
+			if (waitq_sleep_killable(&pi->writers, &pi->lock) < 0)
+				break;
 			continue;
 		}
 		chunk = min3(n - done, room, PIPESIZE - pi->nwrite % PIPESIZE);
@@ -128,7 +134,7 @@ pipe_write(struct pipe *pi, uint64 addr, int n)
 		if (got < chunk)
 			break;
 	}
-	proc_wakeup(&pi->nread);
+	waitq_wake_all(&pi->readers);
 	spin_unlock(&pi->lock);
 	return done > 0 || n == 0 ? (int)done : -1;
 }
@@ -143,7 +149,6 @@ pipe_write(struct pipe *pi, uint64 addr, int n)
 int
 pipe_read(struct pipe *pi, uint64 addr, int n)
 {
-	struct proc *p = myproc();
 	uint done = 0, chunk, got;
 	int fault = 0;
 
@@ -153,11 +158,10 @@ pipe_read(struct pipe *pi, uint64 addr, int n)
 		return 0;
 	spin_lock(&pi->lock);
 	while (pi->nread == pi->nwrite && pi->writeopen) {
-		if (proc_is_killed(p)) {
+		if (waitq_sleep_killable(&pi->readers, &pi->lock) < 0) {
 			spin_unlock(&pi->lock);
 			return -1;
 		}
-		proc_sleep(&pi->nread, &pi->lock);
 	}
 	while (done < (uint)n && pi->nread != pi->nwrite) {
 		chunk = min3(n - done, pi->nwrite - pi->nread,
@@ -172,7 +176,7 @@ pipe_read(struct pipe *pi, uint64 addr, int n)
 		}
 	}
 	if (done > 0)
-		proc_wakeup(&pi->nwrite);
+		waitq_wake_all(&pi->writers);
 	spin_unlock(&pi->lock);
 	return done == 0 && fault ? -1 : (int)done;
 }

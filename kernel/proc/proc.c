@@ -16,7 +16,8 @@
  *   slot_lock     the free list and the pid hash (and hash_next).
  *   p->lock       p's scheduling state (see proc.h), then wait-queue and
  *                 run-queue locks inside it.
- * (family_lock and slot_lock are never held together.)  One family lock
+ * (Only Ctrl-C's tree kill and setfg's family check hold family_lock and
+ * slot_lock together, to look up the pid they start from.)  One family lock
  * for the whole tree keeps reparenting simple (exit moves children from
  * one list to init's); it is held only for O(family) list work and is
  * released while wait() sleeps, so it is not where harts queue up.
@@ -58,7 +59,7 @@ proc_init(void)
 
 	spin_init(&slot_lock, "slots");
 	spin_init(&family_lock, "family");
-	waitq_init_channels();
+	waitq_init_timed();
 	sched_init();
 	/* Push in reverse, so slots are handed out from the lowest. */
 	for (i = NPROC - 1; i >= 0; i--) {
@@ -269,6 +270,9 @@ proc_fork(void)
 	spin_lock(&family_lock);
 	c->parent = p;
 	sibling_push(&p->children, c);
+	/* A tree kill that got p before c joined it must get c too. */
+	if (proc_is_killed(p))
+		proc_set_killed(c);
 	spin_unlock(&family_lock);
 	return c;
 }
@@ -343,11 +347,11 @@ proc_wait(uint64 status_addr)
 
 	spin_lock(&family_lock);
 	while ((c = p->zombies) == 0) {
-		if (p->children == 0 || proc_is_killed(p)) {
+		if (p->children == 0 ||
+		    waitq_sleep_killable(&p->child_exit, &family_lock) < 0) {
 			spin_unlock(&family_lock);
 			return -1;
 		}
-		waitq_sleep(&p->child_exit, &family_lock);
 	}
 	pid = c->pid;
 	status = c->xstate;
@@ -369,22 +373,15 @@ proc_wait(uint64 status_addr)
 }
 
 /*
- * Mark pid killed; it exits the next time it would return to user mode,
- * and a sleep is interrupted so it notices.  init cannot be killed: its
- * exit would take the system down, and nothing a user program does may.
+ * Mark p killed: it exits the next time it would return to user mode, and
+ * a sleep is interrupted so it notices (see sleep_on in wait.c for why no
+ * kill is lost).  p->lock is held on entry and released.
  */
-int
-proc_kill(int pid)
+static void
+kill_locked(struct proc *p)
 {
-	struct proc *p;
 	struct waitq *wq = 0;
 
-	if ((p = proc_lookup_locked(pid)) == 0)
-		return -1;
-	if (p == initproc) {
-		spin_unlock(&p->lock);
-		return -1;
-	}
 	p->killed = 1;
 	if (p->state == SLEEPING)
 		wq = p->waitq;
@@ -392,7 +389,90 @@ proc_kill(int pid)
 	/* p may have woken meanwhile; waitq_wake_proc checks. */
 	if (wq)
 		waitq_wake_proc(wq, p);
+}
+
+/*
+ * kill(pid).  init cannot be killed: its exit would take the system down,
+ * and nothing a user program does may.
+ */
+int
+proc_kill(int pid)
+{
+	struct proc *p;
+
+	if ((p = proc_lookup_locked(pid)) == 0)
+		return -1;
+	if (p == initproc) {
+		spin_unlock(&p->lock);
+		return -1;
+	}
+	kill_locked(p);
 	return 0;
+}
+
+/*
+ * Ctrl-C: kill pid and every live process descended from it, walking the
+ * children lists depth first without a stack (down to the first child,
+ * on to the next sibling, back up through parent).  family_lock is held
+ * throughout, so the tree cannot change under the walk; a process that
+ * forks after the walk passed it has killed set, and fork passes that on.
+ * A process that was handed to init (a background job whose parent
+ * exited) is no longer in the tree.  -1 if pid is not alive, or is init.
+ */
+int
+proc_kill_tree(int pid)
+{
+	struct proc *root, *q;
+
+	spin_lock(&family_lock);
+	root = proc_lookup_locked(pid);
+	/* A zombie being reaped has no parent: it is as good as gone. */
+	if (root == 0 || root == initproc || root->parent == 0) {
+		if (root)
+			spin_unlock(&root->lock);
+		spin_unlock(&family_lock);
+		return -1;
+	}
+	kill_locked(root);
+	for (q = root;;) {
+		if (q->children != 0) {
+			q = q->children;
+		} else {
+			while (q != root && q->sibling_next == 0)
+				q = q->parent;
+			if (q == root)
+				break;
+			q = q->sibling_next;
+		}
+		spin_lock(&q->lock);
+		kill_locked(q);
+	}
+	spin_unlock(&family_lock);
+	return 0;
+}
+
+/*
+ * Is pid ancestor itself or one of its descendants (and not init)?  Only
+ * such a process may be put in front of Ctrl-C (setfg).
+ */
+int
+proc_is_in_family(int pid, struct proc *ancestor)
+{
+	struct proc *p;
+	int found = 0;
+
+	spin_lock(&family_lock);
+	/* Under family_lock, the parent links stay as they are. */
+	if ((p = proc_lookup_locked(pid)) != 0)
+		spin_unlock(&p->lock);
+	for (; p != 0 && p != initproc; p = p->parent) {
+		if (p == ancestor) {
+			found = 1;
+			break;
+		}
+	}
+	spin_unlock(&family_lock);
+	return found;
 }
 
 void

@@ -19,7 +19,7 @@ enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 /*
  * A process.  Which lock guards what:
- *   p->lock        state, killed, xstate, chan/waitq and the wait-queue
+ *   p->lock        state, killed, xstate, waitq and the wait-queue
  *                  links (with the queue's lock), and replacing pagetable;
  *                  held across a context switch (sched.c).
  *   run queue lock rq_next.
@@ -34,7 +34,6 @@ struct proc {
 	int xstate;          /* exit status for the parent */
 	int pid;             /* fixed from allocation to free */
 	struct waitq *waitq; /* the queue it sleeps on, or 0 */
-	void *chan;          /* the channel it sleeps on (proc_sleep), or 0 */
 	uint wake_tick;      /* when a timed sleep ends (waitq_sleep_until) */
 	struct proc *wq_next;
 	struct proc *wq_prev;
@@ -73,6 +72,8 @@ void proc_exit(int status) __attribute__((noreturn));
 void usertrap_return(void) __attribute__((noreturn)); /* back to user mode */
 int proc_wait(uint64 status_addr);
 int proc_kill(int pid);
+int proc_kill_tree(int pid); /* pid and its descendants (Ctrl-C) */
+int proc_is_in_family(int pid, struct proc *ancestor);
 void proc_set_killed(struct proc *p);
 int proc_is_killed(struct proc *p);
 int proc_grow(int n);
@@ -92,9 +93,10 @@ void yield(void);
 void make_runnable(struct proc *p); /* p->lock held */
 
 /* wait.c (the rest is in sync.h) */
-void waitq_init_channels(void);
-void waitq_sleep_until(struct spinlock *lk, uint tick); /* lk: tick_lock */
-void waitq_wake_due(uint now);                          /* tick_lock held */
+void waitq_init_timed(void);
+int waitq_sleep_until(
+    struct spinlock *lk, uint tick); /* lk: tick_lock; -1 if killed */
+void waitq_wake_due(uint now);       /* tick_lock held */
 void waitq_wake_proc(struct waitq *wq, struct proc *p);
 
 #endif

@@ -17,8 +17,13 @@ sleep_lock_init(struct sleeplock *lk, const char *name)
 	lk->name = name;
 }
 
-void
-sleep_lock(struct sleeplock *lk)
+/*
+ * Take lk; if killable, give up with -1 once the caller is killed (a kill
+ * wakes it from lk's queue), so a lock held across a long wait for a
+ * device, like the console's, never keeps a killed process.
+ */
+static int
+acquire(struct sleeplock *lk, int killable)
 {
 	struct proc *p = myproc();
 
@@ -28,12 +33,31 @@ sleep_lock(struct sleeplock *lk)
 	if (lk->locked && lk->pid == p->pid)
 		panic("sleep_lock: '%s' already held by pid %d (%s)", lk->name,
 		    p->pid, p->name);
-	while (lk->locked)
-		waitq_sleep(&lk->waiters, &lk->guard);
+	while (lk->locked) {
+		if (!killable) {
+			waitq_sleep(&lk->waiters, &lk->guard);
+		} else if (waitq_sleep_killable(&lk->waiters, &lk->guard) < 0) {
+			spin_unlock(&lk->guard);
+			return -1;
+		}
+	}
 	lk->locked = 1;
 	lk->pid = p->pid;
 	strlcpy_k(lk->holder, p->name, sizeof(lk->holder));
 	spin_unlock(&lk->guard);
+	return 0;
+}
+
+void
+sleep_lock(struct sleeplock *lk)
+{
+	acquire(lk, 0);
+}
+
+int
+sleep_lock_killable(struct sleeplock *lk)
+{
+	return acquire(lk, 1);
 }
 
 void

@@ -12,8 +12,16 @@ struct proc;
 
 /*
  * A wait queue: the processes sleeping until one event.  A wakeup touches
- * only them.  Must live at least as long as anyone may sleep on it (all
- * of cowbird's are in static tables or in struct proc).
+ * only them.  It is the kernel's one way to sleep: whatever can be waited
+ * for (a pipe's data, a disk request, room in the UART's ring) keeps a
+ * queue next to the condition.  Must live at least as long as anyone may
+ * sleep on it (cowbird's are in static tables, struct proc, or the object
+ * the condition belongs to, such as a pipe).
+ *
+ * A kill wakes its victim from any queue (proc_kill).  A wait that other
+ * processes or devices end (a pipe, the console, sleep, wait, the console's
+ * sleep lock) is killable and gives up; one the kernel itself ends soon (a
+ * disk request, the log, a buffer) ignores kills.
  */
 struct waitq {
 	struct spinlock lock;
@@ -24,16 +32,9 @@ struct waitq {
 void waitq_init(struct waitq *wq, const char *name);
 /* Atomically release lk and sleep on wq; hold lk again on return. */
 void waitq_sleep(struct waitq *wq, struct spinlock *lk);
+/* The same, but -1 (lk held, perhaps without sleeping) once killed. */
+int waitq_sleep_killable(struct waitq *wq, struct spinlock *lk);
 void waitq_wake_all(struct waitq *wq);
-
-/*
- * Sleeping on an address ("channel"), for code that has no queue of its
- * own: the channel is hashed to one of a fixed set of wait queues, and a
- * wakeup wakes the sleepers on that queue whose channel matches.  As with
- * any sleep, the caller re-checks its condition in a loop.
- */
-void proc_sleep(void *chan, struct spinlock *lk);
-void proc_wakeup(void *chan);
 
 /*
  * Sleep locks: for long critical sections (disk I/O, inode updates).  A
@@ -52,6 +53,7 @@ struct sleeplock {
 
 void sleep_lock_init(struct sleeplock *lk, const char *name);
 void sleep_lock(struct sleeplock *lk);
+int sleep_lock_killable(struct sleeplock *lk); /* 0, or -1 if killed first */
 void sleep_unlock(struct sleeplock *lk);
 int sleep_holding(struct sleeplock *lk);
 

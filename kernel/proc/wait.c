@@ -17,6 +17,10 @@
  * p->waitq names the queue p is on (0 when none).  A kill (proc.c) takes
  * wq->lock after reading p->waitq, so a process can get one spurious
  * wakeup; every sleeper re-checks its condition in a loop anyway.
+ *
+ * There are no anonymous "channels": every queue belongs to the thing
+ * waited for, so a wakeup never looks at a sleeper waiting for something
+ * else.
  */
 #include "kernel/types.h"
 #include "kernel/lib/lib.h"
@@ -57,7 +61,6 @@ unlink_sleeper(struct waitq *wq, struct proc *p)
 		wq->last = p->wq_prev;
 	p->wq_next = p->wq_prev = 0;
 	p->waitq = 0;
-	p->chan = 0;
 }
 
 /* Link p in order of wake_tick, after everyone due no later. */
@@ -83,18 +86,29 @@ link_sleeper_by_tick(struct waitq *wq, struct proc *p)
 	p->waitq = wq;
 }
 
-static void
-sleep_on(struct waitq *wq, struct spinlock *lk, void *chan, uint tick,
-    void (*link)(struct waitq *, struct proc *))
+/*
+ * The one way to sleep.  A killable sleep checks p->killed under p->lock
+ * once p is on the queue: proc_kill sets killed under that lock and then
+ * wakes p if it finds it SLEEPING, so either the sleeper sees the kill
+ * here or the killer sees the sleeper; no kill is lost in between.
+ */
+static int
+sleep_on(struct waitq *wq, struct spinlock *lk, uint tick,
+    void (*link)(struct waitq *, struct proc *), int killable)
 {
 	struct proc *p = myproc();
+	int killed;
 
 	if (lk == &wq->lock)
 		panic("waitq_sleep: condition lock '%s' is the queue's own",
 		    lk->name);
 	spin_lock(&wq->lock);
 	spin_lock(&p->lock);
-	p->chan = chan;
+	if (killable && p->killed) {
+		spin_unlock(&p->lock);
+		spin_unlock(&wq->lock);
+		return -1;
+	}
 	p->wake_tick = tick;
 	link(wq, p);
 	p->state = SLEEPING;
@@ -103,14 +117,22 @@ sleep_on(struct waitq *wq, struct spinlock *lk, void *chan, uint tick,
 
 	sched(); /* back here once a waker unlinked us and we were picked */
 
+	killed = p->killed;
 	spin_unlock(&p->lock);
 	spin_lock(lk);
+	return killable && killed ? -1 : 0;
 }
 
 void
 waitq_sleep(struct waitq *wq, struct spinlock *lk)
 {
-	sleep_on(wq, lk, 0, 0, link_sleeper);
+	sleep_on(wq, lk, 0, link_sleeper, 0);
+}
+
+int
+waitq_sleep_killable(struct waitq *wq, struct spinlock *lk)
+{
+	return sleep_on(wq, lk, 0, link_sleeper, 1);
 }
 
 /* Wake p, which is on wq.  wq->lock and p->lock are held. */
@@ -122,28 +144,18 @@ wake_one(struct waitq *wq, struct proc *p)
 	make_runnable(p);
 }
 
-/* Wake the sleepers on wq waiting for chan (any of them if chan is 0). */
-static void
-wake(struct waitq *wq, void *chan)
+void
+waitq_wake_all(struct waitq *wq)
 {
-	struct proc *p, *next;
+	struct proc *p;
 
 	spin_lock(&wq->lock);
-	for (p = wq->first; p != 0; p = next) {
-		next = p->wq_next;
-		if (chan != 0 && p->chan != chan)
-			continue;
+	while ((p = wq->first) != 0) {
 		spin_lock(&p->lock);
 		wake_one(wq, p);
 		spin_unlock(&p->lock);
 	}
 	spin_unlock(&wq->lock);
-}
-
-void
-waitq_wake_all(struct waitq *wq)
-{
-	wake(wq, 0);
 }
 
 /* For kill: wake p if it is still asleep on wq. */
@@ -166,10 +178,10 @@ waitq_wake_proc(struct waitq *wq, struct proc *p)
  */
 static struct waitq timed;
 
-void
+int
 waitq_sleep_until(struct spinlock *lk, uint tick)
 {
-	sleep_on(&timed, lk, 0, tick, link_sleeper_by_tick);
+	return sleep_on(&timed, lk, tick, link_sleeper_by_tick, 1);
 }
 
 void
@@ -186,39 +198,8 @@ waitq_wake_due(uint now)
 	spin_unlock(&timed.lock);
 }
 
-/*
- * Channels.  64 queues for everything that sleeps on an address: with a
- * few dozen processes, a queue rarely holds sleepers for two channels.
- */
-#define NCHANQ 64
-static struct waitq chan_queues[NCHANQ];
-
-static struct waitq *
-chan_queue(void *chan)
-{
-	uint64 h = (uint64)chan * 0x9e3779b97f4a7c15UL; /* Fibonacci hashing */
-
-	return &chan_queues[h >> 58];
-}
-
 void
-waitq_init_channels(void)
+waitq_init_timed(void)
 {
-	int i;
-
-	for (i = 0; i < NCHANQ; i++)
-		waitq_init(&chan_queues[i], "channel");
 	waitq_init(&timed, "timed sleep");
-}
-
-void
-proc_sleep(void *chan, struct spinlock *lk)
-{
-	sleep_on(chan_queue(chan), lk, chan, 0, link_sleeper);
-}
-
-void
-proc_wakeup(void *chan)
-{
-	wake(chan_queue(chan), chan);
 }

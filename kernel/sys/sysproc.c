@@ -130,11 +130,10 @@ sys_sleep(void)
 	spin_lock(&tick_lock);
 	start = ticks;
 	while (n > 0 && ticks - start < (uint)n) {
-		if (proc_is_killed(myproc())) {
+		if (waitq_sleep_until(&tick_lock, start + n) < 0) {
 			spin_unlock(&tick_lock);
 			return -1;
 		}
-		waitq_sleep_until(&tick_lock, start + n);
 	}
 	spin_unlock(&tick_lock);
 	return 0;

@@ -19,7 +19,9 @@
  * descriptors 0-2 are a scratch file, never the console (a read there
  * would wait for a keyboard); it never holds both ends of a pipe (a read
  * or write could then wait forever); mknod never makes a console device;
- * exec only ever names things that are not programs.
+ * exec only ever names things that are not programs; setfg only ever
+ * names processes outside its own family, which the kernel must refuse
+ * (one it accepted would take Ctrl-C's foreground from the shell).
  *
  * Every call must return; none may panic the kernel.  A worker that dies
  * other than by its own exit, a call that breaks a promise the ABI makes
@@ -39,6 +41,7 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
+#define LAST_CALL     SYS_setfg /* the highest number in kernel/syscall.h */
 #define MAXWORKERS    8
 #define MAXKIDS       6 /* live children per process */
 #define KID_CALLS     8 /* calls a forked child makes before it exits */
@@ -46,6 +49,7 @@
 #define NPATHS        20
 #define BUFSZ         8192
 /* A worker's exit status when something is wrong (its stdout is a file). */
+#define ST_SETFG      95 /* setfg accepted a process outside the family */
 #define ST_AUDIT      96 /* the refcount audit found a mismatch */
 #define ST_SETUP      97 /* could not set itself up */
 #define ST_SBRK_MOVED 98 /* a failed sbrk moved the break */
@@ -406,14 +410,35 @@ do_vmstat(void)
 		exit(ST_AUDIT);
 }
 
+/*
+ * setfg of init, of no process, or of a negative pid: all outside the
+ * caller's family, so each must fail and leave the foreground alone.
+ */
+static void
+do_setfg(void)
+{
+	long pid = 1;
+
+	switch (pick(3)) {
+	case 0:
+		pid = 100000 + pick(1000);
+		break;
+	case 1:
+		pid = -1 - (long)pick(1L << 31);
+		break;
+	}
+	if (raw_syscall(SYS_setfg, pid, 0, 0, 0, 0, 0) != -1)
+		exit(ST_SETFG);
+}
+
 static void
 one_call(void)
 {
-	long num = 1 + pick(SYS_pmap);
+	long num = 1 + pick(LAST_CALL);
 	int pid;
 
 	if (pick(2000) == 0)
-		num = pick(2) ? 0 : SYS_pmap + 1 + pick(1000); /* no such call */
+		num = pick(2) ? 0 : LAST_CALL + 1 + pick(1000); /* no such call */
 	/*
 	 * A call that changes the file system commits a transaction of some
 	 * ten disk writes: most of the time, make a cheap call instead, or
@@ -481,6 +506,9 @@ one_call(void)
 		    pick(3) ? kill_target() : (long)pick(2 * NPROC),
 		    pick(2) ? (long)pick(4) : (long)next(),
 		    pick(2) ? (long)buf : (long)any_ptr(), 0, 0, 0);
+		return;
+	case SYS_setfg:
+		do_setfg();
 		return;
 	case SYS_read:
 	case SYS_write:
@@ -591,6 +619,8 @@ why(int status)
 		return "killed (by the kernel: a fault, or a kill it did not send)";
 	case ST_AUDIT:
 		return "the refcount audit (vmstat -c) found a mismatch";
+	case ST_SETFG:
+		return "setfg accepted a process outside the caller's family";
 	case ST_SETUP:
 		return "could not set up its directory and descriptors";
 	case ST_SBRK_MOVED:
