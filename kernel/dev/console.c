@@ -300,19 +300,15 @@ console_intr(int c)
 }
 
 /*
- * setfg(pid): make pid's job the console's foreground, the one Ctrl-C
- * kills; 0: nothing in front.  pid must be the caller or one of its
- * descendants (never init), so no process can expose its shell or
- * anyone else to Ctrl-C.  Returns the previous foreground pid (0 if
- * none), or -1.  A shell calls it around each command line it runs.
+ * Make pid's job the console's foreground, the one Ctrl-C kills; 0:
+ * nothing in front.  The caller (sys_setfg) has checked that pid may be
+ * put there.  Returns the previous foreground pid, 0 if none.
  */
-uint64
-sys_setfg(void)
+int
+console_set_front(int pid)
 {
-	int pid = arg_int(0), prev;
+	int prev;
 
-	if (pid != 0 && !proc_is_in_family(pid, myproc()))
-		return -1;
 	spin_lock(&in.lock);
 	prev = in.front;
 	in.front = pid;

@@ -19,6 +19,7 @@ void uart_intr(void);
 void console_init(void);
 void console_putc(int c); /* kernel output (kprintf) */
 void console_intr(int c); /* a character arrived */
+int console_set_front(int pid); /* the job Ctrl-C kills (setfg) */
 
 /* Device switch, indexed by major number. */
 struct devsw {

@@ -6,6 +6,7 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
+#include "kernel/dev/dev.h"
 #include "kernel/fs/fsys.h"
 #include "kernel/sys/sys.h"
 
@@ -185,6 +186,23 @@ out:
 }
 
 /* vmstat(mode, struct vmstat *): counters, and in check modes the refcount audit. */
+/*
+ * setfg(pid): make pid's job the console's foreground, the one Ctrl-C
+ * kills; 0: nothing in front.  pid must be the caller or one of its
+ * descendants (never init), so no process can expose its shell or
+ * anyone else to Ctrl-C.  Returns the previous foreground pid (0 if
+ * none), or -1.  A shell calls it around each command line it runs.
+ */
+uint64
+sys_setfg(void)
+{
+	int pid = arg_int(0);
+
+	if (pid != 0 && !proc_is_in_family(pid, myproc()))
+		return -1;
+	return console_set_front(pid);
+}
+
 uint64
 sys_vmstat(void)
 {
