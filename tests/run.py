@@ -112,8 +112,10 @@ def die_with_parent():
 class Machine:
     """One QEMU boot: a fresh disk copy and a console on pipes."""
 
-    def __init__(self, args, tmpdir, append=None, bench=False, disk=None):
-        """Boots on a fresh copy of args.fs, or on disk as it is."""
+    def __init__(self, args, tmpdir, append=None, bench=False, disk=None,
+                 disk_filter=None):
+        """Boots on a fresh copy of args.fs, or on disk as it is; with
+        disk_filter, through a QEMU block filter (see tools/qemu-cmd)."""
         if disk is None:
             disk = os.path.join(tmpdir, "fs.img")
             shutil.copyfile(args.fs, disk)
@@ -121,6 +123,8 @@ class Machine:
         # tools/qemu-cmd is the one QEMU command line (the Makefile's too).
         cmd = [QEMU_CMD, args.kernel, disk, str(args.cpus)]
         env = dict(os.environ, QEMU=args.qemu_cmd) if args.qemu_cmd else None
+        if disk_filter:
+            env = dict(env or os.environ, DISK_FILTER=disk_filter)
         if append:
             cmd += ["-append", append]
         if bench:
