@@ -3,6 +3,7 @@
 #   make qemu         boot to a shell on this terminal (Ctrl-A x quits)
 #   make check        build and run every test headless
 #   make crashtest    crash the machine mid-write, reboot, check recovery
+#   make faulttest    fail disk requests under a workload: no panic, nothing committed lost
 #   make stress       a million fuzzed system calls and a long soak
 #   make mutants      break the kernel on purpose (tests/mutants.txt): the tests must fail
 #   make bench        run the benchmarks (deterministic instruction counts)
@@ -239,6 +240,15 @@ crashtest: all $(B)/fsck
 	@tools/check-qemu $(QEMU)
 	python3 tools/crashtest.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) \
 		--fsck $(B)/fsck $(if $(CRASH_SEED),--seed $(CRASH_SEED))
+
+# Fail one disk request per run (QEMU's blkdebug), reads and writes spread
+# over a file workload; no panic, a failed write makes the file system
+# read-only, and a reboot without the error loses nothing committed.
+.PHONY: faulttest
+faulttest: all $(B)/fsck
+	@tools/check-qemu $(QEMU)
+	python3 tools/faulttest.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) \
+		--fsck $(B)/fsck
 
 # The system-call fuzzer for a million calls, then a long mixed soak;
 # the frame count, the refcount audit and fsck must come out clean.
