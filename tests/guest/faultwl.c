@@ -155,7 +155,8 @@ main(int argc, char *argv[])
 		run(n);
 	} else if (strcmp(argv[1], "check") == 0) {
 		for (k = 0; k < n; k++)
-			printf("fw %s %d\n", file_state(k) == 1 ? "have" : "lost", k);
+			printf("fw %s %d\n",
+			    file_state(k) == 1 ? "have" : "lost", k);
 	} else {
 		fprintf(2, "usage: faultwl run|check N\n");
 		exit(1);
