@@ -241,7 +241,7 @@ crashtest: all $(B)/fsck
 	python3 tools/crashtest.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) \
 		--fsck $(B)/fsck $(if $(CRASH_SEED),--seed $(CRASH_SEED))
 
-# Fail one disk request per run (QEMU's blkdebug), reads and writes spread
+# Fail one disk request per run (QEMU's blkdebug), reads, writes and flushes spread
 # over a file workload; no panic, a failed write makes the file system
 # read-only, and a reboot without the error loses nothing committed.
 .PHONY: faulttest

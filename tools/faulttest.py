@@ -6,7 +6,7 @@
 
 Each run boots a fresh copy of IMG through QEMU's blkdebug filter
 (tools/qemu-cmd, DISK_FILTER), which fails one disk request with EIO: the
-K-th read, or the K-th write, counted from boot (a chain of blkdebug
+K-th read, write or flush, counted from boot (a chain of blkdebug
 set-state rules counts the requests; the inject-error rule fires once in
 the last state).  The guest runs `faultwl run` (tests/guest/faultwl.c),
 which makes files and reads them back and goes on whatever fails.  Then
@@ -29,8 +29,9 @@ A run passes when:
 A calibration run without errors first counts the requests before and
 after the workload (faultwl prints the kernel's diskstat counters), so
 that every K lands inside the workload.  The errors are spread evenly
-over it: half of them on reads, half on writes (QEMU merges adjacent
-writes into one request, so the writes are aimed at the first half).
+over it: half of them on reads, a third on writes and a sixth on flushes
+(QEMU merges adjacent writes into one request, so the writes and flushes
+are aimed at the first half).
 
 Prints one PASS/FAIL line per run, then "N injected disk errors, P panics,
 L committed files lost", then "P passed, F failed" (the last line).
@@ -52,7 +53,7 @@ FILES = 24
 QEMU_READS = 1   # QEMU reads sector 0 once at start-up (the disk geometry guess)
 BOOT_TIMEOUT = 90
 RUN_TIMEOUT = 240
-DISK_RE = re.compile(r"(?m)^fw disk (\d+) (\d+)$")
+DISK_RE = re.compile(r"(?m)^fw disk (\d+) (\d+) (\d+)$")
 FINISHED_RE = re.compile(r"(?m)^fw finished$")
 FILE_RE = re.compile(r"(?m)^fw (ok|err|rerr|bad|have|lost) (\d+|mkdir)$")
 INJECTED_RE = re.compile(r"(?m)^virtio_disk: .* failed: I/O error$")
@@ -69,8 +70,8 @@ def say(*lines):
 
 
 def blkdebug_config(event, k):
-    """A blkdebug configuration failing the k-th event (read_aio or
-    write_aio) since boot, once, with EIO."""
+    """A blkdebug configuration failing the k-th event (read_aio,
+    write_aio or flush_to_disk) since boot, once, with EIO."""
     rules = []
     for state in range(1, k):
         rules.append(f'[set-state]\nstate = "{state}"\nevent = "{event}"\n'
@@ -102,7 +103,8 @@ def run_workload(vm):
 
 
 def calibrate(args):
-    """Requests before and after the workload: (reads0, writes0, reads1, writes1)."""
+    """Requests before and after the workload: ((reads, writes, flushes)
+    before, (reads, writes, flushes) after)."""
     with tempfile.TemporaryDirectory(prefix="cowbird-fault-") as tmpdir:
         vm, problem, out = boot(args, tmpdir)
         if problem:
@@ -116,8 +118,7 @@ def calibrate(args):
     if problem or len(counts) != 2 or bad:
         raise RuntimeError(f"calibration run: {problem or 'unexpected output'}\n"
                            + "\n".join(harness.last_lines(out)))
-    (r0, w0), (r1, w1) = [(int(r), int(w)) for r, w in counts]
-    return r0, w0, r1, w1
+    return [tuple(int(x) for x in c) for c in counts]
 
 
 class Outcome:
@@ -156,13 +157,13 @@ def fault_once(args, name, event, k):
             out.problem = "no error was injected (the workload ended first?)"
         elif any(what == "bad" for what, _ in files):
             out.problem = "a read returned wrong bytes"
-        elif event == "write_aio" and len(readonly) != 1:
+        elif event != "read_aio" and len(readonly) != 1:
             out.problem = f"a failed write gave {len(readonly)} read-only lines, not 1"
         elif ro_at and [what for what, _ in after_ro if what == "ok"] > \
                 (["ok"] if "after the commit point" in ro_at.group(0) else []):
             # Only the call whose commit point was durable may succeed.
             out.problem = "a file was made after the file system went read-only"
-        elif event == "write_aio" and any(what == "rerr" for what, _ in after_ro):
+        elif event != "read_aio" and any(what == "rerr" for what, _ in after_ro):
             out.problem = "reads failed after the file system went read-only"
         elif event == "read_aio" and not failed_calls:
             out.problem = "the failed read reached no system call as -1"
@@ -214,15 +215,19 @@ def main():
 
     totals = dict(passed=0, failed=0, injected=0, panics=0, lost=0)
     try:
-        r0, w0, r1, w1 = calibrate(args)
-        say(f"# workload: reads {r0}..{r1}, writes {w0}..{w1} (kernel requests since boot)")
-        nread = args.errors // 2
-        nwrite = args.errors - nread
-        runs = [("read_aio", QEMU_READS + r0 + 1 + i * (r1 - r0 - 1) // max(nread, 1))
+        (r0, w0, f0), (r1, w1, f1) = calibrate(args)
+        say(f"# workload: reads {r0}..{r1}, writes {w0}..{w1}, flushes {f0}..{f1} "
+            "(kernel requests since boot)")
+        nread, nflush = args.errors // 2, args.errors // 6
+        nwrite = args.errors - nread - nflush
+        runs = [("read", QEMU_READS + r0 + 1 + i * (r1 - r0 - 1) // max(nread, 1))
                 for i in range(nread)]
-        runs += [("write_aio", w0 + 1 + i * ((w1 - w0) // 2) // max(nwrite, 1))
+        runs += [("write", w0 + 1 + i * ((w1 - w0) // 2) // max(nwrite, 1))
                  for i in range(nwrite)]
-        runs = [(f"fault/{event[:-4]}-{k}", event, k) for event, k in runs]
+        runs += [("flush", f0 + 1 + i * ((f1 - f0) // 2) // max(nflush, 1))
+                 for i in range(nflush)]
+        events = dict(read="read_aio", write="write_aio", flush="flush_to_disk")
+        runs = [(f"fault/{what}-{k}", events[what], k) for what, k in runs]
         if args.only:
             runs = [r for r in runs if r[0] == args.only]
 

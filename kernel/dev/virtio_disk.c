@@ -380,9 +380,7 @@ finish(int s)
 static const char *
 type_name(uint32 type)
 {
-	return type == VIO_BLK_T_IN ? "read"
-	    : type == VIO_BLK_T_OUT ? "write"
-				    : "flush";
+	return type == VIO_BLK_T_IN ? "read" : "write";
 }
 
 /* Say on the console that a request failed; returns -1 for the caller. */

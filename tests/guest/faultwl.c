@@ -12,7 +12,7 @@
  * and for each read-back of a committed file J:
  *   fw rerr J      a read failed (-1): allowed, the disk failed a request
  *   fw bad J       a read succeeded with the wrong bytes: never allowed
- * It starts and ends with "fw disk R W", the disk requests so far (the
+ * It starts and ends with "fw disk R W F", the disk requests so far (the
  * diskstat device), so the test can aim errors inside the workload, and
  * the last line is "fw finished".
  *
@@ -91,12 +91,12 @@ make_file(int k)
 	return close(fd) == 0 && ok;
 }
 
-/* "fw disk READS WRITES" from the diskstat device, if it can be had. */
+/* "fw disk READS WRITES FLUSHES" from the diskstat device, if it can be had. */
 static void
 disk_counts(void)
 {
 	char text[160], *p;
-	uint64 v[2] = { 0, 0 };
+	uint64 v[3] = { 0, 0, 0 };
 	int fd, n, i;
 
 	mknod(STAT_PATH, DISKSTAT, 0); /* fails if it exists: fine */
@@ -108,13 +108,13 @@ disk_counts(void)
 		return;
 	text[n] = 0;
 	p = text;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		while (*p && (*p < '0' || *p > '9'))
 			p++;
 		while (*p >= '0' && *p <= '9')
 			v[i] = v[i] * 10 + (*p++ - '0');
 	}
-	printf("fw disk %lu %lu\n", v[0], v[1]);
+	printf("fw disk %lu %lu %lu\n", v[0], v[1], v[2]);
 }
 
 static void
