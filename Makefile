@@ -7,6 +7,7 @@
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
 #   make check        build and run every test headless (ONLY=a,b runs just those)
 #   make crashtest    crash the machine mid-write, reboot, check recovery
+#   make faulttest    fail disk requests under a workload: no panic, nothing committed lost
 #   make stress       a million fuzzed system calls and a long soak
 #   make mutants      break the kernel on purpose (tests/mutants.txt): the tests must fail
 #   make bench        run the benchmarks (instruction counts); rewrites README's table
@@ -267,6 +268,15 @@ crashtest: all $(B)/fsck
 	@tools/check-qemu $(QEMU)
 	python3 tools/crashtest.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) \
 		--fsck $(B)/fsck $(if $(CRASH_SEED),--seed $(CRASH_SEED))
+
+# Fail one disk request per run (QEMU's blkdebug), reads, writes and flushes spread
+# over a file workload; no panic, a failed write makes the file system
+# read-only, and a reboot without the error loses nothing committed.
+.PHONY: faulttest
+faulttest: all $(B)/fsck
+	@tools/check-qemu $(QEMU)
+	python3 tools/faulttest.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) \
+		--fsck $(B)/fsck
 
 # The system-call fuzzer for a million calls, then a long mixed soak;
 # the frame count, the refcount audit and fsck must come out clean.

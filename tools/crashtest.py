@@ -3,6 +3,7 @@
 
     python3 tools/crashtest.py --kernel K --fs IMG --fsck FSCK [--cpus N]
         [--jobs J] [--random R] [--seed S] [--only-k K] [--max-k K]
+        [--reordered N] [--only-reordered]
 
 Every crash runs the guest program crashwl (tests/guest/crashwl.c) on a
 fresh copy of IMG, stops the machine dead, boots again on the same disk
@@ -24,15 +25,38 @@ Two kinds of crash:
 - random: `crashwl run` and QEMU killed (SIGKILL) after a delay drawn from
   the seed (--seed, or CRASH_SEED in the environment; printed, so a run can
   be replayed; the moment the delay lands on depends on the host's speed).
+- reordered: the two kinds above crash a disk that completes writes in
+  the order they were issued.  A real disk may complete the writes
+  between two flushes in any order, and a power cut loses whichever of
+  them are not yet durable.  So `crashwl run short step` runs once with
+  QEMU's blklogwrites filter recording every write and flush
+  (tools/qemu-cmd, DISK_FILTER), and crashwl waiting after each operation
+  so the log's length then tells which writes each operation made.  The
+  flushes cut the stream into epochs; a crash state is the image with
+  every write of the earlier epochs plus a subset of the epoch's own
+  writes, split into file-system blocks (all subsets of small epochs;
+  each single write, each write left out and seeded random subsets of
+  larger ones; at most --reordered states, deduplicated by content).
+  Within a subset the writes keep their issue order: writes to different
+  blocks commute, and the kernel issues a write to a block only after the
+  previous one to it completed, so no order puts the older contents last.
+  Each state boots (the log replays), and must be fsck-clean and in the
+  state after J operations with J at least the operations whose commit
+  point was durable (written before the epoch's opening flush) and at
+  most the operations that had started writing.  --only-reordered runs
+  only these (the caught-by kind `crashtest` of tests/mutants.txt).
 
 Prints one PASS/FAIL line per crash, then "N crashes, N recovered, M
-inconsistent", then "P passed, F failed" (the last line, as tests/run.py).
+inconsistent" and "N reordered crashes, N recovered, M inconsistent",
+then "P passed, F failed" (the last line, as tests/run.py).
 """
 import argparse
 import concurrent.futures
 import os
 import random
 import re
+import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -46,12 +70,19 @@ import machine  # noqa: E402  (tools/machine.py: the QEMU driver)
 BOOT_TIMEOUT = 90
 RUN_TIMEOUT = 300
 DONE_RE = re.compile(r"(?m)^cw done (\d+) ([0-9a-f]+)$")
+DONE_LINE_RE = re.compile(r"(?m)^cw done (\d+) ([0-9a-f]+)\n")   # whole: the hash ended
 STATE_RE = re.compile(r"(?m)^cw state ([0-9a-f]+)$")
 FINISHED_RE = re.compile(r"(?m)^cw finished (\d+) operations, (\d+) failed$")
 POWEROFF_RE = re.compile(r"crashpoint: power off after disk write (\d+)")
 
 print_lock = threading.Lock()
 
+
+
+def boot(args, tmpdir, append=None, disk=None, disk_filter=None):
+    """Starts a machine on a fresh copy of args.fs, or on disk as it is."""
+    return machine.Machine(args.kernel, args.fs, args.cpus, tmpdir, disk=disk,
+                           append=append, qemu=args.qemu_cmd, disk_filter=disk_filter)
 
 def say(*lines):
     with print_lock:
@@ -61,19 +92,14 @@ def say(*lines):
 
 
 class Outcome:
-    def __init__(self, name):
+    def __init__(self, name, kind="crash"):
         self.name = name
+        self.kind = kind           # "crash" or "reordered": which counters
         self.crashed = False       # the machine stopped before the workload ended
         self.recovered = False
         self.problem = None        # why it is inconsistent (or did not run)
         self.detail = []
         self.finished = False      # the workload ended before the crash point
-
-
-def boot(args, tmpdir, append=None, disk=None):
-    """Starts a machine on a fresh copy of args.fs, or on disk as it is."""
-    return machine.Machine(args.kernel, args.fs, args.cpus, tmpdir, disk=disk,
-                           append=append, qemu=args.qemu_cmd)
 
 
 def wait_prompt(vm, deadline):
@@ -164,47 +190,53 @@ def crash_once(args, name, command, states, append=None, kill_after=None):
             return out
         if out.finished and not out.crashed:
             return out
-        seen = last_done(first)
-
-        # Second boot: recovery, then the state of /cw.
-        vm = boot(args, tmpdir, disk=os.path.join(tmpdir, "fs.img"))
-        try:
-            why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
-            if why:
-                out.problem = f"no recovery: reboot ended in {why}"
-                out.detail = harness.last_lines(vm.out)
-                return out
-            text, problem = harness.run_command(vm, "crashwl sum", 60)
-            if problem:
-                out.problem = f"crashwl sum: {problem}"
-                out.detail = harness.last_lines(vm.out)
-                return out
-            out.recovered = True
-            second = vm.out
-        finally:
-            vm.close()
-        p = subprocess.run([args.fsck, os.path.join(tmpdir, "fs.img")],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        m = STATE_RE.search(text)
-        if p.returncode != 0:
-            out.problem = "fsck after recovery"
-            out.detail = p.stdout.strip().split("\n")[-20:]
-        elif m is None:
-            out.problem = "crashwl sum printed no state"
-            out.detail = harness.last_lines(second)
-        else:
-            h = m.group(1)
-            matches = [j for j, s in enumerate(states) if s == h]
-            if not any(j >= seen for j in matches):
-                out.problem = (f"state {h} after recovery is not the state after any "
-                               f"J >= {seen} operations (the last reported done)"
-                               + (f"; it is the state after {matches}" if matches else ""))
-                out.detail = harness.last_lines(first)[-12:] + ["-- reboot:"] + \
-                    harness.last_lines(second)[-12:]
-            else:
-                out.detail = [f"recovered to the state after {max(matches)} "
-                              f"operations; {seen} reported done"]
+        check_recovery(args, tmpdir, out, states, last_done(first), None,
+                       harness.last_lines(first)[-12:])
     return out
+
+
+def check_recovery(args, tmpdir, out, states, low, high, before):
+    """Boots tmpdir/fs.img (the log replays), asks crashwl for the state of
+    /cw and runs fsck; the state must be states[J] for low <= J <= high
+    (no upper bound if high is None).  Fills in out."""
+    disk = os.path.join(tmpdir, "fs.img")
+    vm = boot(args, tmpdir, disk=disk)
+    try:
+        why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
+        if why:
+            out.problem = f"no recovery: reboot ended in {why}"
+            out.detail = harness.last_lines(vm.out)
+            return
+        text, problem = harness.run_command(vm, "crashwl sum", 60)
+        if problem:
+            out.problem = f"crashwl sum: {problem}"
+            out.detail = harness.last_lines(vm.out)
+            return
+        out.recovered = True
+        second = vm.out
+    finally:
+        vm.close()
+    p = subprocess.run([args.fsck, disk], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    m = STATE_RE.search(text)
+    want = f"{low} <= J" + (f" <= {high}" if high is not None else "")
+    if p.returncode != 0:
+        out.problem = "fsck after recovery"
+        out.detail = p.stdout.strip().split("\n")[-20:]
+    elif m is None:
+        out.problem = "crashwl sum printed no state"
+        out.detail = harness.last_lines(second)
+    else:
+        h = m.group(1)
+        matches = [j for j, s in enumerate(states) if s == h]
+        if not any(j >= low and (high is None or j <= high) for j in matches):
+            out.problem = (f"state {h} after recovery is not the state after any "
+                           f"{want} operations (committed <= J <= begun)"
+                           + (f"; it is the state after {matches}" if matches else ""))
+            out.detail = before + ["-- reboot:"] + harness.last_lines(second)[-12:]
+        else:
+            out.detail = [f"recovered to the state after {max(matches)} "
+                          f"operations; {want}"]
 
 
 def report(out, results):
@@ -217,9 +249,10 @@ def report(out, results):
         say(*lines)
         results["fail"] += 1
     if out.crashed:
-        results["crashes"] += 1
-        results["recovered"] += out.recovered
-        results["inconsistent"] += out.recovered and out.problem is not None
+        count = results[out.kind]
+        count["crashes"] += 1
+        count["recovered"] += out.recovered
+        count["inconsistent"] += out.recovered and out.problem is not None
 
 
 def exhaustive(args, states, results):
@@ -281,6 +314,164 @@ def random_crashes(args, states, duration, results):
             report(out, results)
 
 
+# ---- reordered crashes ----
+
+BSIZE = 1024                  # kernel/fs.h
+LOG_MAGIC = 0x6a736677736872  # blklogwrites' format is dm-log-writes'
+LOG_FLUSH = 1
+LOG_SECTOR = 512              # log-sector-size in tools/qemu-cmd
+SMALL_EPOCH = 4               # epochs of up to this many writes: every subset
+RANDOM_SUBSETS = 4            # more random subsets of each larger epoch
+
+
+def parse_write_log(path):
+    """A blklogwrites log as a list of units, ("W", block, data) for each
+    file-system block written and ("F",) for a flush, in issue order, and
+    the byte offset in the file where each unit's record ends."""
+    with open(path, "rb") as f:
+        d = f.read()
+    magic, _, _, sectorsize = struct.unpack_from("<QQQI", d, 0)
+    if magic != LOG_MAGIC or sectorsize != LOG_SECTOR:
+        raise RuntimeError(f"{path} is not a blklogwrites log of {LOG_SECTOR}-byte sectors")
+    units, ends, off = [], [], sectorsize
+    while off + 32 <= len(d):
+        sector, nsec, flags, _ = struct.unpack_from("<QQQQ", d, off)
+        start, end = off + sectorsize, off + sectorsize * (1 + nsec)
+        if end > len(d):
+            break
+        if flags & LOG_FLUSH:
+            units.append(("F",))
+            ends.append(end)
+        elif nsec:
+            first, nbytes = sector * sectorsize, nsec * sectorsize
+            if first % BSIZE or nbytes % BSIZE:
+                raise RuntimeError(f"write of {nbytes} bytes at {first}: not whole blocks")
+            for k in range(nbytes // BSIZE):
+                units.append(("W", first // BSIZE + k, d[start + k * BSIZE:start + (k + 1) * BSIZE]))
+                ends.append(end)
+        off = end
+    return units, ends
+
+
+def record(args, tmpdir):
+    """Runs the short workload once, recording its writes; returns the
+    state hashes after each operation, the units, and for each J the
+    number of units issued before "cw done J"."""
+    log = os.path.join(tmpdir, "writes.log")
+    vm = boot(args, tmpdir, disk_filter="blklogwrites:" + log)
+    states, marks = [], []
+    try:
+        why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
+        if why:
+            raise RuntimeError(f"recording boot: {why}\n" + "\n".join(vm.tail()))
+        pos = len(vm.out)
+        deadline = time.monotonic() + RUN_TIMEOUT
+        vm.type("crashwl run short step")
+        while True:
+            i, m = vm.expect([DONE_LINE_RE, FINISHED_RE, harness.PANIC_RE], pos, deadline)
+            if i == 0 and int(m.group(1)) == len(states):
+                # crashwl waits for our line: its writes are all in the log.
+                states.append(m.group(2))
+                marks.append(os.path.getsize(log))
+                pos = m.end()
+                vm.type("")
+            elif i == 1 and m.group(2) == "0":
+                break
+            else:
+                raise RuntimeError("recording run of crashwl failed\n" + "\n".join(vm.tail()))
+    finally:
+        vm.close()
+    units, ends = parse_write_log(log)
+    return states, units, [sum(1 for e in ends if e <= size) for size in marks]
+
+
+def commit_flushes(units, idx, logstart):
+    """For each J, the index of the flush after which the first J
+    operations were committed (-1: nothing to commit)."""
+    flushes = [i for i, u in enumerate(units) if u[0] == "F"]
+    done = [-1]
+    for j in range(1, len(idx)):
+        headers = [i for i in range(idx[j - 1], idx[j]) if units[i][0] == "W" and
+                   units[i][1] == logstart and struct.unpack_from("<I", units[i][2])[0] > 0]
+        if headers:
+            done.append(min((f for f in flushes if f > headers[-1]), default=len(units)))
+        else:
+            done.append(done[-1])
+    return done
+
+
+def epoch_subsets(n, rng):
+    """The subsets (tuples of indices, in order) of an epoch of n writes to try."""
+    if n <= SMALL_EPOCH:
+        return [tuple(i for i in range(n) if mask >> i & 1) for mask in range(1, 1 << n)]
+    picks = [(i,) for i in range(n)]
+    picks += [tuple(k for k in range(n) if k != i) for i in range(n)]
+    picks += [tuple(sorted(rng.sample(range(n), rng.randint(2, n - 2))))
+              for _ in range(RANDOM_SUBSETS)]
+    return picks
+
+
+def reordered_states(args, units, idx, logstart, limit):
+    """The crash states: (name, overlay {block: data}, low, high)."""
+    done = commit_flushes(units, idx, logstart)
+    rng = random.Random(1)          # fixed: the same states every run
+    flushes = [i for i, u in enumerate(units) if u[0] == "F"]
+    durable, seen, found = {}, set(), []
+    for e, (start, end) in enumerate(zip([-1] + flushes, flushes + [len(units)])):
+        writes = units[start + 1:end]
+        low = max(j for j in range(len(done)) if done[j] <= start)
+        high = max(j for j in range(len(idx)) if j == 0 or idx[j - 1] < end)
+        high = max(high, low)       # low counts the operations that wrote nothing
+        for subset in epoch_subsets(len(writes), rng):
+            overlay = dict(durable)
+            for k in subset:
+                overlay[writes[k][1]] = writes[k][2]
+            key = tuple(sorted((b, hash(d)) for b, d in overlay.items()))
+            if key in seen:
+                continue
+            seen.add(key)
+            name = (f"reordered/epoch-{e}/" +
+                    "+".join(str(writes[k][1]) for k in subset))
+            found.append((name, overlay, low, high))
+        for w in writes:
+            durable[w[1]] = w[2]
+    if len(found) > limit:
+        found = sorted(rng.sample(found, limit), key=lambda s: found.index(s))
+    return found
+
+
+def reordered_once(args, state, states):
+    name, overlay, low, high = state
+    out = Outcome(name, "reordered")
+    out.crashed = True
+    with tempfile.TemporaryDirectory(prefix="cowbird-reorder-") as tmpdir:
+        disk = os.path.join(tmpdir, "fs.img")
+        shutil.copyfile(args.fs, disk)
+        with open(disk, "r+b") as f:
+            for block, data in sorted(overlay.items()):
+                f.seek(block * BSIZE)
+                f.write(data)
+        check_recovery(args, tmpdir, out, states, low, high,
+                       [f"the image: every write before epoch {name.split('/')[1][6:]}'s "
+                        f"opening flush, then blocks {name.split('/')[2]}"])
+    return out
+
+
+def reordered(args, results):
+    with tempfile.TemporaryDirectory(prefix="cowbird-record-") as tmp:
+        states, units, idx = record(args, tmp)
+    with open(args.fs, "rb") as f:
+        f.seek(BSIZE)
+        logstart = struct.unpack_from("<8I", f.read(32))[5]
+    found = reordered_states(args, units, idx, logstart, args.reordered)
+    nflush = sum(1 for u in units if u[0] == "F")
+    say(f"# recorded {len(units) - nflush} block writes and {nflush} flushes; "
+        f"{len(found)} reordered crash states")
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        for out in pool.map(lambda s: reordered_once(args, s, states), found):
+            report(out, results)
+
+
 def main():
     ap = argparse.ArgumentParser(description="Crash and recover the file system.")
     ap.add_argument("--kernel", required=True)
@@ -293,20 +484,28 @@ def main():
                     default=int(os.environ.get("CRASH_SEED") or time.time_ns() % 1000000))
     ap.add_argument("--only-k", type=int, help="only the exhaustive crash after write K")
     ap.add_argument("--max-k", type=int, default=2000)
+    ap.add_argument("--reordered", type=int, default=240,
+                    help="at most this many reordered crash states (default 240)")
+    ap.add_argument("--only-reordered", action="store_true",
+                    help="only the reordered crashes")
     ap.add_argument("--qemu-cmd", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    results = dict(crashes=0, recovered=0, inconsistent=0, fail=0)
-    results["pass"] = 0
+    results = {kind: dict(crashes=0, recovered=0, inconsistent=0)
+               for kind in ("crash", "reordered")}
+    results["pass"] = results["fail"] = 0
     try:
-        with tempfile.TemporaryDirectory(prefix="cowbird-crashref-") as tmp:
-            short, _ = reference(args, tmp, "crashwl run short")
-            full, duration = reference(args, tmp, "crashwl run")
-        say(f"# reference: {len(short) - 1} operations (short), {len(full) - 1} (full, "
-            f"{duration:.1f} s)")
-        exhaustive(args, short, results)
-        if args.random and not args.only_k:
-            random_crashes(args, full, duration, results)
+        if not args.only_reordered:
+            with tempfile.TemporaryDirectory(prefix="cowbird-crashref-") as tmp:
+                short, _ = reference(args, tmp, "crashwl run short")
+                full, duration = reference(args, tmp, "crashwl run")
+            say(f"# reference: {len(short) - 1} operations (short), {len(full) - 1} "
+                f"(full, {duration:.1f} s)")
+            exhaustive(args, short, results)
+            if args.random and not args.only_k:
+                random_crashes(args, full, duration, results)
+        if args.reordered and not args.only_k:
+            reordered(args, results)
     except RuntimeError as e:
         say(f"FAIL crash/reference: {e}")
         results["fail"] += 1
@@ -315,8 +514,10 @@ def main():
         results["fail"] += 1
     finally:
         machine.close_all()
-    say(f"{results['crashes']} crashes, {results['recovered']} recovered, "
-        f"{results['inconsistent']} inconsistent")
+    for kind, what in (("crash", "crashes"), ("reordered", "reordered crashes")):
+        c = results[kind]
+        say(f"{c['crashes']} {what}, {c['recovered']} recovered, "
+            f"{c['inconsistent']} inconsistent")
     say(f"{results['pass']} passed, {results['fail']} failed")
     return 1 if results["fail"] else 0
 

@@ -17,7 +17,9 @@
    stale entry fails loudly, it never passes); the tree is rebuilt (make
    rebuilds only what changed) and tests/run.py runs each entry the
    mutant names, on one hart unless the mutant says otherwise, stopping at
-   its first failure.  The mutant is CAUGHT if every one of those runs
+   its first failure (the entry `crashtest` instead runs the reordered
+   crashes of tools/crashtest.py, which no suite entry can see: a lost
+   flush).  The mutant is CAUGHT if every one of those runs
    fails (any FAIL, a panic, a timeout) and SURVIVED if one passes.  The original is put back before the next mutant.
 3. Every `shell` test of tests/suite.txt is run once more for each of its
    expectations, with that expectation altered by one character: each
@@ -50,6 +52,8 @@ import run as runner      # tests/run.py: the suite parser  # noqa: E402
 SUITE = os.path.join(ROOT, "tests", "suite.txt")   # the scratch tree's, once copied
 RUN_SLACK = 300           # seconds on top of the entries' own timeouts
 MUTANT_TIMEOUT = 90       # cap of an entry's timeout under a mutant: a hang is a catch
+CRASHTEST = "crashtest"   # the caught-by entry that runs tools/crashtest.py --only-reordered
+CRASHTEST_TIMEOUT = 900
 FAIL_LINE_RE = re.compile(r"^FAIL (\S+?):")
 
 
@@ -164,6 +168,19 @@ class Tree:
             cmd += ["--max-timeout", str(max_timeout)]
         for n in names:
             cmd += ["--only", n]
+        return self.watch(cmd, timeout, first_fail)
+
+    def crashtest(self, timeout, first_fail=False):
+        """Runs the reordered crashes of tools/crashtest.py on the build."""
+        cmd = [sys.executable, os.path.join(self.path, "tools", "crashtest.py"),
+               "--kernel", os.path.join(self.bdir, "kernel.elf"),
+               "--fs", os.path.join(self.bdir, "fs.img"),
+               "--fsck", os.path.join(self.bdir, "fsck"), "--cpus", "1",
+               "--only-reordered"]
+        return self.watch(cmd, timeout, first_fail)
+
+    def watch(self, cmd, timeout, first_fail):
+        """Runs cmd (a test driver) in the tree; returns (ok, its output)."""
         # A session of its own: stopping it stops its QEMUs too.
         p = subprocess.Popen(cmd, cwd=self.path, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, start_new_session=True)
@@ -235,8 +252,11 @@ def run_mutant(tree, m):
             return "BROKEN", "the mutant does not build: " + " | ".join(tail[-4:])
         caught, missed = [], []
         for name in m.caught_by:      # each one must fail
-            passed, out = tree.run([name], m.cpus, entry_timeouts([name]),
-                                   first_fail=True, max_timeout=MUTANT_TIMEOUT)
+            if name == CRASHTEST:
+                passed, out = tree.crashtest(CRASHTEST_TIMEOUT, first_fail=True)
+            else:
+                passed, out = tree.run([name], m.cpus, entry_timeouts([name]),
+                                       first_fail=True, max_timeout=MUTANT_TIMEOUT)
             if passed:
                 missed.append(name)
             else:
@@ -348,8 +368,13 @@ def main():
         names = sorted({n for m in mutants for n in m.caught_by} |
                        (set() if args.no_expect else {"shell"}))
         print(f"== baseline: {' '.join(names)}", flush=True)
+        crash = CRASHTEST in names
+        names = [n for n in names if n != CRASHTEST]
         ok, out = (True, "") if args.no_baseline else \
-            tree.run(names, 1, entry_timeouts(names))
+            tree.run(names, 1, entry_timeouts(names)) if names else (True, "")
+        if ok and crash and not args.no_baseline:
+            ok, crash_out = tree.crashtest(CRASHTEST_TIMEOUT)
+            out += crash_out
         if args.no_baseline:
             print("(baseline skipped)")
         elif ok:

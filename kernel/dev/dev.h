@@ -28,22 +28,32 @@ struct devsw {
 };
 extern struct devsw devsw[NDEV];
 
-/* virtio_disk.c: whole BSIZE blocks; each call sleeps until the device is done */
+/*
+ * virtio_disk.c: the disk as an array of DISK_BLOCK-byte blocks.  A request
+ * moves one whole block between memory and the disk; the calls sleep until
+ * the device is done and return 0, or -1 if a request failed (I/O error,
+ * or a block past the end of the disk).
+ */
+#define DISK_BLOCK 1024 /* bytes per block number */
+enum disk_op { DISK_READ, DISK_WRITE };
+struct disk_req {
+	uint blockno;
+	void *data; /* DISK_BLOCK bytes, read into or written from */
+	enum disk_op op;
+};
 struct disk_stats {
 	uint64 reads;
 	uint64 writes;
 	uint64 flushes;
+	uint64 errors; /* requests that failed */
 };
 void virtio_disk_init(void);
-void virtio_disk_read(uint blockno, void *data);
-void virtio_disk_write(uint blockno, const void *data);
-void virtio_disk_write_many(
-    int n, const uint *blockno, void *const *data); /* unordered */
-void virtio_disk_flush(void); /* completed writes become durable */
+int virtio_disk_rw(const struct disk_req *rq, int n); /* in no order */
+int virtio_disk_flush(void); /* completed writes become durable */
 void virtio_disk_stats(struct disk_stats *st);
 void virtio_disk_intr(void);
 
-/* diskstat.c: device DISKSTAT reads as "reads N\nwrites N\nflushes N\n" */
+/* diskstat.c: device DISKSTAT reads as "reads N\nwrites N\nflushes N\nerrors N\n" */
 #define DISKSTAT 2 /* device major number */
 void diskstat_init(void);
 

@@ -5,6 +5,7 @@
  *     reads N
  *     writes N
  *     flushes N
+ *     errors N        (requests that failed)
  *
  * A read returns the whole text (cut to the caller's count) every time:
  * device files have no offset.  Writing is refused.  fsbench uses it to
@@ -17,7 +18,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/dev/dev.h"
 
-#define TEXT_MAX 96
+#define TEXT_MAX 128
 
 /* Append "name value\n" to buf at *len. */
 static void
@@ -49,6 +50,7 @@ diskstat_read(int user_dst, uint64 dst, int n)
 	put_counter(text, &len, "reads", st.reads);
 	put_counter(text, &len, "writes", st.writes);
 	put_counter(text, &len, "flushes", st.flushes);
+	put_counter(text, &len, "errors", st.errors);
 	if (n > len)
 		n = len;
 	if (n < 0 || either_copyout(user_dst, dst, text, n) < 0)

@@ -24,6 +24,9 @@
  *   Without FLUSH a device writes through, and a flush is a no-op.
  *
  * Requests:
+ * - The interface is the block request of dev.h: a block number, DISK_BLOCK
+ *   bytes of memory and a direction.  What the blocks hold, and who caches
+ *   them, is the file system's business; this file knows only blocks.
  * - The descriptors are divided once, at init, into NREQ request slots of
  *   three: slot s owns descriptors 3s (header), 3s+1 (data) and 3s+2
  *   (status), and the header and status descriptors always point at
@@ -34,7 +37,7 @@
  *   posts it in the available ring (post), notifies the device (kick), and
  *   sleeps until the interrupt handler marks it done; then it checks the
  *   status and frees the slot (finish).  Each request has exactly one
- *   waiter, its caller.  virtio_disk_write_many() posts up to NREQ writes
+ *   waiter, its caller.  virtio_disk_rw() posts up to NREQ requests
  *   before one kick and waits for them together, so the log's commit waits
  *   for one round trip per NREQ blocks instead of one per block.
  * - request_done() is the one place where the device's completion of a
@@ -43,20 +46,22 @@
  *   the counters.  Fences order the writes the device must see in order:
  *   the ring entry before the index that publishes it, the index before
  *   the notify; and on completion, the used index before the entries.
- * - A status other than OK, an unknown completed descriptor or a block past
- *   the end of the disk is a kernel or emulator bug, not a user error, so
- *   they panic.
+ * - Errors: a request the device answers with a status other than OK
+ *   (an I/O error: a bad sector, or QEMU's blkdebug injecting one), or a
+ *   block past the end of the disk (a damaged file system names it), fails:
+ *   the call returns -1 and the console says which block.  The caller
+ *   decides what a failure means (fs/log.c, docs/durability.md).  Only an
+ *   unknown completed descriptor, a driver or emulator bug, panics.
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
-#include "kernel/fs.h"
 #include "kernel/lib/lib.h"
 #include "kernel/proc/proc.h"
 #include "kernel/dev/dev.h"
 #include "kernel/dev/virtio.h"
 
-#define SECTORS_PER_BLOCK (BSIZE / VIO_BLK_SECTOR)
+#define SECTORS_PER_BLOCK (DISK_BLOCK / VIO_BLK_SECTOR)
 #define CHAIN_LEN         3
 
 /* The queue memory the device reads and writes. */
@@ -339,7 +344,7 @@ post(int s, uint32 type, uint64 sector, void *data)
 	if (data != 0) {
 		d[0].next = s * DESC_PER_REQ + 1;
 		d[1].addr = (uint64)data;
-		d[1].len = BSIZE;
+		d[1].len = DISK_BLOCK;
 		d[1].flags =
 		    VQ_DESC_NEXT | (type == VIO_BLK_T_IN ? VQ_DESC_WRITE : 0);
 	} else {
@@ -358,99 +363,121 @@ kick(void)
 	vio_write(VIO_QUEUE_NOTIFY, 0);
 }
 
-/* Sleep until the device has finished slot s's request; free the slot. */
-static void
+/*
+ * Sleep until the device has finished slot s's request; free the slot.
+ * Returns the device's status.
+ */
+static int
 finish(int s)
 {
 	struct request *r = &disk.req[s];
+	int status;
 
 	while (!r->done)
 		waitq_sleep(&r->finished, &disk.lock);
-	if (r->status != VIO_BLK_S_OK)
-		panic("virtio_disk: request type %u sector %lu: device status %d",
-		    r->hdr.type, r->hdr.sector, r->status);
+	status = r->status;
+	if (status != VIO_BLK_S_OK)
+		disk.stats.errors++;
 	slot_give(s);
+	return status;
 }
 
-/* Issue one request and sleep until the device has finished it. */
-static void
-request(uint32 type, uint64 sector, void *data)
+static const char *
+type_name(uint32 type)
 {
-	int s;
-
-	spin_lock(&disk.lock);
-	s = slot_take_wait();
-	post(s, type, sector, data);
-	kick();
-	finish(s);
-	spin_unlock(&disk.lock);
+	return type == VIO_BLK_T_IN ? "read" : "write";
 }
 
-static uint64
-block_sector(uint blockno)
+/* Say on the console that a request failed; returns -1 for the caller. */
+static int
+report_failure(uint32 type, uint blockno, const char *why)
 {
-	uint64 sector = (uint64)blockno * SECTORS_PER_BLOCK;
+	if (type == VIO_BLK_T_FLUSH)
+		kprintf("virtio_disk: flush failed: %s\n", why);
+	else
+		kprintf("virtio_disk: %s of block %u failed: %s\n",
+		    type_name(type), blockno, why);
+	return -1;
+}
 
+/* Does block blockno exist on the disk? */
+static int
+block_on_disk(uint blockno)
+{
 	if (disk.version == 0)
 		panic("virtio_disk: not initialised");
-	if (sector + SECTORS_PER_BLOCK > disk.capacity)
-		panic("virtio_disk: block %u past the end of the disk", blockno);
-	return sector;
+	return (uint64)blockno * SECTORS_PER_BLOCK + SECTORS_PER_BLOCK <=
+	    disk.capacity;
 }
 
-void
-virtio_disk_read(uint blockno, void *data)
+static uint32
+req_type(const struct disk_req *rq)
 {
-	request(VIO_BLK_T_IN, block_sector(blockno), data);
-}
-
-void
-virtio_disk_write(uint blockno, const void *data)
-{
-	request(VIO_BLK_T_OUT, block_sector(blockno), (void *)data);
+	return rq->op == DISK_READ ? VIO_BLK_T_IN : VIO_BLK_T_OUT;
 }
 
 /*
- * Write n blocks, data[i] to blockno[i], keeping up to NREQ requests in
- * flight at once, and return when all are done.  The order in which they
- * reach the disk is not defined: a caller that needs order flushes.
- * Waits for a free slot only while it owns none, so two callers cannot
- * starve each other.
+ * Carry out the n requests rq[0..n-1], keeping up to NREQ of them in
+ * flight at once, and return when all are done: 0 if every one
+ * succeeded, -1 if any failed (each failure is reported on the console;
+ * the others took place).  The order in which writes reach the disk is
+ * not defined: a caller that needs order flushes between them.  Waits
+ * for a free slot only while it owns none, so two callers cannot starve
+ * each other.
  */
-void
-virtio_disk_write_many(int n, const uint *blockno, void *const *data)
+int
+virtio_disk_rw(const struct disk_req *rq, int n)
 {
-	int slot[NREQ], k, j, i;
+	int slot[NREQ], status[NREQ], k, j, i, failed = 0;
 
 	for (i = 0; i < n; i++)
-		(void)block_sector(blockno[i]); /* panics before anything is sent */
-	spin_lock(&disk.lock);
+		if (!block_on_disk(rq[i].blockno))
+			return report_failure(req_type(&rq[i]), rq[i].blockno,
+			    "past the end of the disk");
 	for (i = 0; i < n; i += k) {
+		spin_lock(&disk.lock);
 		slot[0] = slot_take_wait();
 		for (k = 1; k < NREQ && i + k < n; k++)
 			if ((slot[k] = slot_take()) < 0)
 				break;
 		for (j = 0; j < k; j++)
-			post(slot[j], VIO_BLK_T_OUT,
-			    (uint64)blockno[i + j] * SECTORS_PER_BLOCK,
-			    data[i + j]);
+			post(slot[j], req_type(&rq[i + j]),
+			    (uint64)rq[i + j].blockno * SECTORS_PER_BLOCK,
+			    rq[i + j].data);
 		kick();
 		for (j = 0; j < k; j++)
-			finish(slot[j]);
+			status[j] = finish(slot[j]);
+		spin_unlock(&disk.lock);
+		/* Outside the lock: the console is slow. */
+		for (j = 0; j < k; j++)
+			if (status[j] != VIO_BLK_S_OK)
+				failed = report_failure(req_type(&rq[i + j]),
+				    rq[i + j].blockno, "I/O error");
 	}
-	spin_unlock(&disk.lock);
+	return failed;
 }
 
 /*
- * Returns when every write completed before the call is durable.  A device
- * without the FLUSH feature has no volatile cache to empty.
+ * Returns when every write completed before the call is durable: 0, or
+ * -1 if the device could not make them so.  A device without the FLUSH
+ * feature has no volatile cache to empty.
  */
-void
+int
 virtio_disk_flush(void)
 {
+	int s, status;
+
 	if (!disk.can_flush)
-		return;
-	request(VIO_BLK_T_FLUSH, 0, 0);
+		return 0;
+	spin_lock(&disk.lock);
+	s = slot_take_wait();
+	post(s, VIO_BLK_T_FLUSH, 0, 0);
+	kick();
+	status = finish(s);
+	spin_unlock(&disk.lock);
+	if (status != VIO_BLK_S_OK)
+		return report_failure(VIO_BLK_T_FLUSH, 0, "I/O error");
+	return 0;
 }
 
 /*

@@ -28,6 +28,10 @@
  *   one copy and its sleep lock serializes them.
  * - A buffer is on the idle list if and only if refs == 0.
  *
+ * Disk errors: a read that fails leaves the buffer invalid and bread()
+ * returns 0 (the caller's system call fails); the write calls return -1
+ * and leave the buffer as it was, so the log decides (fs/log.c).
+ *
  * When every buffer is held, bread() sleeps until one goes idle.  That
  * cannot deadlock: a commit needs no buffers beyond those it pinned, and
  * no process holds one buffer while waiting for a free one except inside a
@@ -42,6 +46,8 @@
 #include "kernel/proc/proc.h"
 #include "kernel/dev/dev.h"
 #include "kernel/fs/fsys.h"
+
+_Static_assert(BSIZE == DISK_BLOCK, "a file-system block is one disk block");
 
 #define NBUCKET 31 /* prime: block numbers in strides spread evenly */
 #define NODEV   ((uint)-1)
@@ -204,6 +210,22 @@ bget(uint dev, uint blockno)
 	return b;
 }
 
+static void unhold(struct buf *b, int forget);
+
+/* Move b's data to or from block blockno: 0, or -1 if the disk failed. */
+static int
+disk_io(struct buf *b, uint blockno, enum disk_op op)
+{
+	struct disk_req rq = { .blockno = blockno, .data = b->data, .op = op };
+
+	return virtio_disk_rw(&rq, 1);
+}
+
+/*
+ * The buffer for (dev, blockno) with the block's contents, locked; 0 if
+ * the disk could not read it (the buffer goes back, invalid, to be
+ * recycled first).
+ */
 struct buf *
 bread(uint dev, uint blockno)
 {
@@ -211,9 +233,28 @@ bread(uint dev, uint blockno)
 
 	b = bget(dev, blockno);
 	if (!b->valid) {
-		virtio_disk_read(b->blockno, b->data);
+		if (disk_io(b, b->blockno, DISK_READ) < 0) {
+			sleep_unlock(&b->lock);
+			unhold(b, 1);
+			log_read_failed();
+			return 0;
+		}
 		b->valid = 1;
 	}
+	return b;
+}
+
+/*
+ * The buffer for a block whose old contents do not matter (a block just
+ * allocated): locked, zero-filled and valid, without reading the disk.
+ */
+struct buf *
+bclaim(uint dev, uint blockno)
+{
+	struct buf *b = bget(dev, blockno);
+
+	memset(b->data, 0, BSIZE);
+	b->valid = 1;
 	return b;
 }
 
@@ -224,12 +265,12 @@ require_locked(struct buf *b, const char *who)
 		panic("%s: buffer for block %u not locked", who, b->blockno);
 }
 
-/* Write b's data to its block now.  The caller holds b's lock. */
-void
+/* Write b's data to its block now: 0, or -1.  The caller holds b's lock. */
+int
 bwrite(struct buf *b)
 {
 	require_locked(b, "bwrite");
-	virtio_disk_write(b->blockno, b->data);
+	return disk_io(b, b->blockno, DISK_WRITE);
 }
 
 /*
@@ -238,39 +279,41 @@ bwrite(struct buf *b)
  * copy of blockno itself is not updated, so the caller must know that
  * nobody reads blockno through the cache.
  */
-void
+int
 bwrite_to(struct buf *b, uint blockno)
 {
 	require_locked(b, "bwrite_to");
-	virtio_disk_write(blockno, b->data);
+	return disk_io(b, blockno, DISK_WRITE);
 }
 
 /*
  * Write bs[i]'s data to block dst[i], for i < n, all at once: the disk
  * gets them in no particular order.  The caller holds every bs[i]'s lock;
  * as for bwrite_to, a cached copy of a dst[i] other than bs[i] itself is
- * not updated.
+ * not updated.  Returns 0, or -1 if any write failed.
  */
-void
+int
 bwrite_many(struct buf **bs, const uint *dst, int n)
 {
-	void *data[LOGBLOCKS];
+	struct disk_req rq[LOGBLOCKS];
 	int i;
 
 	if (n > LOGBLOCKS)
 		panic("bwrite_many: %d blocks", n);
 	for (i = 0; i < n; i++) {
 		require_locked(bs[i], "bwrite_many");
-		data[i] = bs[i]->data;
+		rq[i] = (struct disk_req){
+			.blockno = dst[i], .data = bs[i]->data, .op = DISK_WRITE
+		};
 	}
-	virtio_disk_write_many(n, dst, data);
+	return virtio_disk_rw(rq, n);
 }
 
-/* Make every block written so far durable on the disk. */
-void
+/* Make every block written so far durable on the disk: 0, or -1. */
+int
 bflush(void)
 {
-	virtio_disk_flush();
+	return virtio_disk_flush();
 }
 
 /* Drop one reference; the last one makes b idle, the newest or the oldest. */

@@ -64,6 +64,7 @@ struct dirscan {
 	uint inum;     /* ... naming this inode */
 	uint free_off; /* the first free slot, or the end of the directory */
 	int others;    /* entries seen other than "." and ".." */
+	int failed;    /* a block could not be read: nothing above holds */
 };
 
 /*
@@ -83,7 +84,12 @@ dir_scan(struct inode *dp, const char *name, struct dirscan *ds)
 		panic("dir_scan: inode %u is not a directory", dp->inum);
 	for (off = 0; off < dp->size; off += got * sizeof(struct dirent)) {
 		n = readi(dp, 0, (uint64)batch, off, sizeof(batch));
-		got = n > 0 ? n / sizeof(struct dirent) : 0;
+		if (n < 0) {
+			/* Never take an unreadable block for the end. */
+			ds->failed = 1;
+			return;
+		}
+		got = n / sizeof(struct dirent);
 		if (got == 0) {
 			ds->free_off = off;
 			return;
@@ -128,7 +134,7 @@ dir_add(struct inode *dp, const char *name, uint inum)
 	struct dirscan ds;
 
 	dir_scan(dp, name, &ds);
-	if (ds.found)
+	if (ds.found || ds.failed)
 		return -1;
 	return dir_put(dp, ds.free_off, name, inum);
 }
@@ -201,12 +207,19 @@ path_resolve(char *path, struct pathres *pr)
 		return -1;
 	}
 	for (;;) {
-		ilock(dp);
+		if (ilock(dp) < 0) {
+			iput(dp);
+			return -1;
+		}
 		if (!searchable(dp)) {
 			iunlockput(dp);
 			return -1;
 		}
 		dir_scan(dp, pr->name, &ds);
+		if (ds.failed) {
+			iunlockput(dp);
+			return -1;
+		}
 		next = ds.found ? iget(dp->dev, ds.inum) : 0;
 		if (*path == '\0')
 			break;
@@ -268,7 +281,11 @@ inode_new(struct inode *parent, short type, short major, short minor)
 
 	if ((ip = ialloc(parent->dev, type)) == 0)
 		return 0;
-	ilock(ip);
+	if (ilock(ip) < 0) {
+		log_poison(); /* allocated and unnamed: only iput frees it */
+		iput(ip);
+		return 0;
+	}
 	ip->major = major;
 	ip->minor = minor;
 	if (type == T_DIR &&
@@ -296,7 +313,10 @@ path_create(char *path, short type, short major, short minor)
 	if ((ip = pr.ip) != 0) {
 		pr.ip = 0;
 		path_release(&pr); /* before locking ip: it may be ".." */
-		ilock(ip);
+		if (ilock(ip) < 0) {
+			iput(ip);
+			return 0;
+		}
 		if (type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE))
 			return ip;
 		iunlockput(ip);
@@ -336,16 +356,16 @@ path_unlink(char *path)
 
 	if (path_resolve(path, &pr) < 0)
 		return -1;
-	if ((ip = pr.ip) == 0 || is_dot_or_dotdot(pr.name))
+	if ((ip = pr.ip) == 0 || is_dot_or_dotdot(pr.name) || ilock(ip) < 0)
 		goto out;
-	ilock(ip);
 	if (ip->type == T_DIR) {
 		dir_scan(ip, 0, &ds);
-		if (ds.others > 0)
+		if (ds.others > 0 || ds.failed)
 			goto out_unlock;
 	}
+	/* Only the disk can fail this (the block was just read). */
 	if (dir_put(pr.dir, pr.off, 0, 0) < 0)
-		panic("unlink: clearing an existing entry failed");
+		goto out_unlock;
 	if (ip->type == T_DIR && pr.dir->nlink > 0) {
 		pr.dir->nlink--; /* ip's ".." no longer counts */
 		iupdate(pr.dir);
@@ -376,7 +396,10 @@ path_link(char *old, char *new)
 
 	if ((ip = namei(old)) == 0)
 		return -1;
-	ilock(ip);
+	if (ilock(ip) < 0) {
+		iput(ip);
+		return -1;
+	}
 	type = ip->type;
 	iunlock(ip);
 	/*
@@ -388,7 +411,11 @@ path_link(char *old, char *new)
 		iput(ip);
 		return -1;
 	}
-	ilock(ip);
+	if (ilock(ip) < 0) {
+		path_release(&pr);
+		iput(ip);
+		return -1;
+	}
 	/* nlink 0: old was unlinked meanwhile; 32767: nlink is a short. */
 	if (pr.ip == 0 && pr.dir->dev == ip->dev && ip->nlink > 0 &&
 	    ip->nlink < 32767 && dir_add(pr.dir, pr.name, ip->inum) == 0) {

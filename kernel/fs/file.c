@@ -121,7 +121,8 @@ file_stat(struct file *f, uint64 addr)
 
 	if (f->type != FD_INODE && f->type != FD_DEVICE)
 		return -1;
-	ilock(f->ip);
+	if (ilock(f->ip) < 0)
+		return -1;
 	stati(f->ip, &st);
 	iunlock(f->ip);
 	if (copyout(myproc()->pagetable, addr, &st, sizeof(st)) < 0)
@@ -154,7 +155,8 @@ file_read(struct file *f, uint64 addr, int n)
 			return -1;
 		return dev->read(1, addr, n);
 	case FD_INODE:
-		ilock(f->ip);
+		if (ilock(f->ip) < 0)
+			return -1;
 		r = readi(f->ip, 1, addr, f->off, n);
 		if (r > 0)
 			f->off += r;
@@ -168,7 +170,8 @@ file_read(struct file *f, uint64 addr, int n)
 /*
  * Write to an inode file in log-sized chunks.  Returns the bytes written,
  * which is fewer than n if the file reached MAXFILE, the disk filled or
- * the user buffer stopped being readable; -1 if none were.  The size and
+ * failed (or the file system is read-only) or the user buffer stopped
+ * being readable; -1 if none were.  The size and
  * the offset grow by exactly what is returned.
  */
 static int
@@ -180,13 +183,18 @@ inode_write(struct file *f, uint64 addr, int n)
 		chunk = n - done;
 		if (chunk > WRITE_CHUNK)
 			chunk = WRITE_CHUNK;
+		if (log_readonly())
+			break;
 		op_begin();
-		ilock(f->ip);
-		r = writei(f->ip, 1, addr + done, f->off, chunk);
-		if (r > 0)
-			f->off += r;
-		iunlock(f->ip);
-		op_end();
+		r = -1;
+		if (ilock(f->ip) == 0) {
+			r = writei(f->ip, 1, addr + done, f->off, chunk);
+			if (r > 0)
+				f->off += r;
+			iunlock(f->ip);
+		}
+		if (op_end() < 0)
+			break; /* not durable: these bytes are not counted */
 		if (r > 0)
 			done += r;
 		if (r != chunk)

@@ -28,11 +28,13 @@ struct buf {
 };
 
 void bio_init(void);
-struct buf *bread(uint dev, uint blockno); /* returns it locked */
-void bwrite(struct buf *b);
-void bwrite_to(struct buf *b, uint blockno);
-void bwrite_many(struct buf **bs, const uint *dst, int n);
-void bflush(void);
+/* Disk errors: bread() returns 0, the others -1. */
+struct buf *bread(uint dev, uint blockno);  /* returns it locked */
+struct buf *bclaim(uint dev, uint blockno); /* zeroed, locked, not read */
+int bwrite(struct buf *b);
+int bwrite_to(struct buf *b, uint blockno);
+int bwrite_many(struct buf **bs, const uint *dst, int n);
+int bflush(void);
 void brelse(struct buf *b);
 void bforget(struct buf *b);
 void bpin(struct buf *b);
@@ -44,8 +46,11 @@ void bunpin(struct buf *b);
  */
 void log_init(int dev, struct superblock *sb);
 void op_begin(void);
-void op_end(void);
+int op_end(void); /* -1: its changes failed to commit (disk error) */
 void log_write(struct buf *b);
+int log_readonly(void);     /* a disk error stopped all changes */
+void log_poison(void);      /* a change was left half done: don't commit */
+void log_read_failed(void); /* bread() could not read a block */
 
 /* ---- inodes (inode.c) ---- */
 struct inode {
@@ -73,7 +78,7 @@ void fs_init(int dev); /* reads the superblock, recovers the log; needs a proces
 struct inode *ialloc(uint dev, short type);
 struct inode *iget(uint dev, uint inum);
 struct inode *idup(struct inode *ip);
-void ilock(struct inode *ip);
+int ilock(struct inode *ip); /* -1: unreadable, not locked */
 void iunlock(struct inode *ip);
 void iput(struct inode *ip);
 int iput_if_not_last(

@@ -43,6 +43,12 @@
  * block of NINDIRECT more.  0 means "no block" (block 0 is the boot block).
  * Running out of blocks or inodes is an ordinary failure (a short write,
  * a 0 return), never a panic.
+ *
+ * Disk errors: a block that cannot be read fails the call that needed it
+ * (bread() returns 0; readi() -1, ilock() -1, bmap() 0).  Where a change
+ * is already half made, log_poison() keeps the transaction from
+ * committing (fs/log.c).  When the log has gone read-only, iput() leaves
+ * an unlinked inode allocated: the next boot frees it as an orphan.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -73,7 +79,8 @@ fs_init(int dev)
 	struct buf *b;
 
 	icache_init();
-	b = bread(dev, 1);
+	if ((b = bread(dev, 1)) == 0)
+		panic("fs_init: cannot read the superblock of device %d", dev);
 	memmove(&sb, b->data, sizeof(sb));
 	brelse(b);
 	if (sb.magic != FSMAGIC)
@@ -97,7 +104,8 @@ balloc(uint dev)
 
 	for (bno = 0; bno < sb.size; bno = last) {
 		last = bno + BPB < sb.size ? bno + BPB : sb.size;
-		map = bread(dev, BBLOCK(bno, sb));
+		if ((map = bread(dev, BBLOCK(bno, sb))) == 0)
+			return 0;
 		for (; bno < last; bno++) {
 			i = bno % BPB;
 			if (map->data[i / 8] == 0xff) {
@@ -112,8 +120,7 @@ balloc(uint dev)
 			map->data[i / 8] |= 1 << (i % 8);
 			log_write(map);
 			brelse(map);
-			b = bread(dev, bno);
-			memset(b->data, 0, BSIZE);
+			b = bclaim(dev, bno);
 			log_write(b);
 			brelse(b);
 			return bno;
@@ -133,7 +140,10 @@ bfree(uint dev, uint bno)
 
 	if (bno == 0 || bno >= sb.size)
 		panic("bfree: block %u out of range", bno);
-	map = bread(dev, BBLOCK(bno, sb));
+	if ((map = bread(dev, BBLOCK(bno, sb))) == 0) {
+		log_poison(); /* the block would stay allocated, unused */
+		return;
+	}
 	if ((map->data[i / 8] & bit) == 0)
 		panic("bfree: block %u already free", bno);
 	map->data[i / 8] &= ~bit;
@@ -284,7 +294,8 @@ ialloc(uint dev, short type)
 	uint inum;
 
 	for (inum = 1; inum < sb.ninodes; inum++) {
-		b = bread(dev, IBLOCK(inum, sb));
+		if ((b = bread(dev, IBLOCK(inum, sb))) == 0)
+			return 0;
 		dip = dinode_in(b, inum);
 		if (dip->type != 0) {
 			brelse(b);
@@ -310,7 +321,10 @@ iupdate(struct inode *ip)
 	struct buf *b;
 	struct dinode *dip;
 
-	b = bread(ip->dev, IBLOCK(ip->inum, sb));
+	if ((b = bread(ip->dev, IBLOCK(ip->inum, sb))) == 0) {
+		log_poison(); /* the change to ip cannot reach the disk */
+		return;
+	}
 	dip = dinode_in(b, ip->inum);
 	dip->type = ip->type;
 	dip->major = ip->major;
@@ -322,8 +336,11 @@ iupdate(struct inode *ip)
 	brelse(b);
 }
 
-/* Lock ip, reading it from disk if this cache entry has not yet. */
-void
+/*
+ * Lock ip, reading it from disk if this cache entry has not yet.  0, or
+ * -1 (and not locked) if the disk could not read it.
+ */
+int
 ilock(struct inode *ip)
 {
 	struct buf *b;
@@ -333,8 +350,11 @@ ilock(struct inode *ip)
 		panic("ilock: inode without a reference");
 	sleep_lock(&ip->lock);
 	if (ip->valid)
-		return;
-	b = bread(ip->dev, IBLOCK(ip->inum, sb));
+		return 0;
+	if ((b = bread(ip->dev, IBLOCK(ip->inum, sb))) == 0) {
+		sleep_unlock(&ip->lock);
+		return -1;
+	}
 	dip = dinode_in(b, ip->inum);
 	ip->type = dip->type;
 	ip->major = dip->major;
@@ -347,6 +367,7 @@ ilock(struct inode *ip)
 	if (ip->type == 0)
 		panic("ilock: inode %u is free on disk", ip->inum);
 	ip->valid = 1;
+	return 0;
 }
 
 void
@@ -367,7 +388,7 @@ iput(struct inode *ip)
 	spin_lock(&icache.lock);
 	if (ip->ref < 1)
 		panic("iput: inode %u has no reference", ip->inum);
-	if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
+	if (ip->ref == 1 && ip->valid && ip->nlink == 0 && !log_readonly()) {
 		/*
 		 * Unnamed and unreferenced but for us: nobody can find it
 		 * once it leaves the hash, and nobody else can hold or wait
@@ -412,7 +433,8 @@ reclaim_orphans(uint dev)
 	int orphan;
 
 	for (inum = 1; inum < sb.ninodes; inum++) {
-		b = bread(dev, IBLOCK(inum, sb));
+		if ((b = bread(dev, IBLOCK(inum, sb))) == 0)
+			continue;
 		dip = dinode_in(b, inum);
 		orphan = dip->type != 0 && dip->nlink == 0;
 		brelse(b);
@@ -423,8 +445,9 @@ reclaim_orphans(uint dev)
 			panic("reclaim_orphans: inode cache full at boot");
 		kprintf("fs: freeing orphaned inode %u\n", inum);
 		op_begin();
-		ilock(ip); /* reads nlink 0: the iput() frees it */
-		iunlockput(ip);
+		if (ilock(ip) == 0) /* reads nlink 0: the iput() frees it */
+			iunlock(ip);
+		iput(ip);
 		op_end();
 	}
 }
@@ -439,7 +462,8 @@ table_get(uint dev, uint table, uint bn, int alloc)
 	uint *slot;
 	uint addr;
 
-	b = bread(dev, table);
+	if ((b = bread(dev, table)) == 0)
+		return 0;
 	slot = (uint *)b->data + bn;
 	addr = *slot;
 	if (addr == 0 && alloc && (addr = balloc(dev)) != 0) {
@@ -477,7 +501,10 @@ free_table(uint dev, uint table)
 	struct buf *b;
 	uint *slot;
 
-	b = bread(dev, table);
+	if ((b = bread(dev, table)) == 0) {
+		log_poison(); /* its blocks would stay allocated, unused */
+		return;
+	}
 	for (slot = (uint *)b->data; slot < (uint *)(b->data + BSIZE); slot++) {
 		if (*slot != 0)
 			bfree(dev, *slot);
@@ -561,7 +588,8 @@ copy_in_prefix(void *dst, int user_src, uint64 src, uint n)
 /*
  * Read up to n bytes at off into dst (a user address if user_dst).
  * Returns the bytes read: 0 at or past the end, fewer than asked if dst
- * stops being writable (-1 if not even the first byte is).  Locked.
+ * stops being writable or a block cannot be read (-1 if not even the
+ * first byte could be read).  Locked.
  */
 int
 readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
@@ -574,10 +602,10 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 	n = min_uint(n, ip->size - off);
 	for (done = 0; done < n; done += got) {
 		bno = bmap(ip, (off + done) / BSIZE, 0);
-		if (bno == 0)
-			break; /* damaged inode: stop at the hole */
 		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
-		b = bread(ip->dev, bno);
+		/* A hole (a damaged inode) or a disk error: stop there. */
+		if (bno == 0 || (b = bread(ip->dev, bno)) == 0)
+			return done > 0 ? (int)done : -1;
 		got = copy_out_prefix(
 		    user_dst, dst + done, b->data + (off + done) % BSIZE, want);
 		brelse(b);
@@ -591,7 +619,7 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
  * Write n bytes from src (a user address if user_src) at off (at most the
  * size), growing the file.  Returns the bytes written, which are exactly
  * the bytes that changed: fewer than n if the file reaches MAXFILE
- * blocks, the disk fills up, or src stops being readable.  -1 when none
+ * blocks, the disk fills up or fails, or src stops being readable.  -1 when none
  * could be written.  Locked, in an op.
  */
 int
@@ -614,7 +642,8 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 		if (bno == 0)
 			break; /* disk full */
 		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
-		b = bread(ip->dev, bno);
+		if ((b = bread(ip->dev, bno)) == 0)
+			break; /* disk error */
 		got = copy_in_prefix(
 		    b->data + (off + done) % BSIZE, user_src, src + done, want);
 		if (got > 0)

@@ -40,6 +40,22 @@
  *   committer alone reads wal.home[] and wal.n, and the pinned buffers
  *   keep the contents that were logged.
  *
+ * Disk errors: the file system turns read-only, for good until the next
+ * boot, when the disk fails a write or a flush of the log (any step
+ * above), or when a read fails in the middle of a change (log_poison():
+ * the change cannot be finished, and half of it must not commit).  The
+ * console says so in one line.  Then:
+ * - The failed transaction never commits, or if its commit point was
+ *   durable already (a failure in 5-8), the header keeps naming it and
+ *   the next boot installs it.  Either way the disk holds every
+ *   transaction committed before, whole.
+ * - Its blocks stay pinned in the buffer cache: the disk may hold older
+ *   contents for them, which a reader must not see.  (Until the reboot,
+ *   readers see the changes of the failed transaction too.)
+ * - op_end() returns -1 to every operation of the failed transaction
+ *   whose commit was not durable; changes are refused up front
+ *   (log_readonly()).  Reads go on.
+ *
  * op_end() of an operation that wrote returns only once its transaction's
  * commit is durable (after 4); while such an operation waits, the
  * transaction admits no newcomers, so the wait is bounded by the operations
@@ -77,87 +93,184 @@ static struct {
 	uint home[LOGBLOCKS];
 	struct waitq admit;   /* op_begin: waiting to join a transaction */
 	struct waitq durable; /* op_end: waiting for durable_seq to advance */
+	int poisoned; /* a change in the open transaction is half done */
+	int readonly; /* a disk error stopped all commits until reboot */
 } wal;
 
-/* Write the header: home[0..n-1] (step 3), or empty (n == 0, step 7). */
+/* Stop committing, for good; say why, once. */
 static void
+go_readonly(const char *why)
+{
+	int first;
+
+	spin_lock(&wal.lock);
+	first = !wal.readonly;
+	wal.readonly = 1;
+	spin_unlock(&wal.lock);
+	if (first)
+		kprintf(
+		    "fs: %s: the file system is read-only until reboot\n", why);
+}
+
+/* Has a disk error made the file system read-only? */
+int
+log_readonly(void)
+{
+	int r;
+
+	spin_lock(&wal.lock);
+	r = wal.readonly;
+	spin_unlock(&wal.lock);
+	return r;
+}
+
+/*
+ * A read failed in the middle of a change the caller could not finish:
+ * the open transaction must not commit.
+ */
+void
+log_poison(void)
+{
+	spin_lock(&wal.lock);
+	wal.poisoned = 1;
+	spin_unlock(&wal.lock);
+}
+
+/*
+ * bread() could not read a block.  If the open transaction has changed
+ * anything, an operation may be half way through a change that needed
+ * the block: the transaction must not commit.  (Outside of changes a
+ * failed read only fails its system call.)
+ */
+void
+log_read_failed(void)
+{
+	spin_lock(&wal.lock);
+	if (wal.active > 0 && wal.n > 0)
+		wal.poisoned = 1;
+	spin_unlock(&wal.lock);
+}
+
+/* The pinned buffer of a block the log holds; never needs the disk. */
+static struct buf *
+pinned(uint blockno)
+{
+	struct buf *b = bread(wal.dev, blockno);
+
+	if (b == 0)
+		panic("log: block %u should be pinned in the cache", blockno);
+	return b;
+}
+
+/*
+ * Write the header: home[0..n-1] (step 3), or empty (n == 0, step 7).
+ * 0, or -1 if the disk failed.
+ */
+static int
 header_write(uint n, uint *home)
 {
 	struct log_header *h;
 	struct buf *b;
 	uint i;
+	int r;
 
-	b = bread(wal.dev, wal.header);
+	b = pinned(wal.header);
 	h = (struct log_header *)b->data;
 	memset(b->data, 0, BSIZE);
 	h->n = n;
 	for (i = 0; i < n; i++)
 		h->home[i] = home[i];
-	bwrite(b);
+	r = bwrite(b);
 	brelse(b);
+	return r;
 }
 
 /*
  * Write every recorded block, each block's cached copy (pinned, so the
  * lookups are cache hits) to its log slot (to_home == 0) or its home.
  * The writes go out together; their order on disk is undefined until the
- * flush that follows.
+ * flush that follows.  Once the homes are written the pins go, unless a
+ * write failed (see the top).  0, or -1 if the disk failed.
  */
-static void
+static int
 write_recorded(int to_home)
 {
 	struct buf *bs[LOGBLOCKS];
 	uint dst[LOGBLOCKS];
 	uint i;
+	int r;
 
 	for (i = 0; i < wal.n; i++) {
-		bs[i] = bread(wal.dev, wal.home[i]);
+		bs[i] = pinned(wal.home[i]);
 		dst[i] = to_home ? wal.home[i] : wal.header + 1 + i;
 	}
-	bwrite_many(bs, dst, wal.n);
+	r = bwrite_many(bs, dst, wal.n);
 	for (i = 0; i < wal.n; i++) {
-		if (to_home)
+		if (to_home && r == 0)
 			bunpin(bs[i]);
 		brelse(bs[i]);
 	}
+	return r;
 }
 
-/* Steps 1-4: afterwards the transaction survives any crash. */
-static void
+/* Steps 1-4: afterwards the transaction survives any crash.  0 or -1. */
+static int
 commit_to_log(void)
 {
 	if (wal.clear_unflushed) {
-		bflush(); /* step 8 of the previous transaction */
+		if (bflush() < 0) /* step 8 of the previous transaction */
+			return -1;
 		wal.clear_unflushed = 0;
 	}
-	write_recorded(0);
-	bflush();
-	header_write(wal.n, wal.home);
-	bflush();
+	if (write_recorded(0) < 0 || bflush() < 0)
+		return -1;
+	if (header_write(wal.n, wal.home) < 0 || bflush() < 0)
+		return -1;
+	return 0;
 }
 
-/* Steps 5-7: the homes get the new contents; the pins go. */
-static void
+/* Steps 5-7: the homes get the new contents; the pins go.  0 or -1. */
+static int
 install(void)
 {
-	write_recorded(1);
-	bflush();
-	header_write(0, 0);
+	if (write_recorded(1) < 0 || bflush() < 0)
+		return -1;
+	if (header_write(0, 0) < 0)
+		return -1;
 	wal.clear_unflushed = 1;
+	return 0;
 }
 
-static void
+/* Make the open transaction durable and install it: 0, or -1 if it failed. */
+static int
 commit(void)
 {
-	commit_to_log();
+	const char *why = 0;
+	int durable;
 
 	spin_lock(&wal.lock);
-	wal.durable_seq = wal.open_seq;
+	if (wal.readonly)
+		why = "an earlier disk error";
+	else if (wal.poisoned)
+		why = "a disk read failed in the middle of a change";
+	spin_unlock(&wal.lock);
+	if (why == 0 && commit_to_log() < 0)
+		why = "a disk write failed before the commit point";
+	durable = why == 0;
+	if (!durable)
+		go_readonly(why); /* before the wakeup: waiters look */
+
+	spin_lock(&wal.lock);
+	if (durable)
+		wal.durable_seq = wal.open_seq;
 	waitq_wake_all(&wal.durable);
 	spin_unlock(&wal.lock);
 
-	install();
+	if (durable && install() < 0)
+		go_readonly("a disk write failed after the commit point (the "
+			    "next boot installs it)");
 	wal.n = 0;
+	return durable ? 0 : -1;
 }
 
 /*
@@ -171,8 +284,12 @@ recover(struct superblock *sb)
 	struct buf *hb, *slot;
 	uint home[LOGBLOCKS];
 	uint i, n;
+	int r;
 
-	hb = bread(wal.dev, wal.header);
+	if ((hb = bread(wal.dev, wal.header)) == 0) {
+		go_readonly("cannot read the log header");
+		return;
+	}
 	h = (struct log_header *)hb->data;
 	n = h->n;
 	if (n > wal.nslots)
@@ -191,13 +308,19 @@ recover(struct superblock *sb)
 	kprintf("log: replaying %u blocks\n", n);
 	for (i = 0; i < n; i++) {
 		/* Nothing caches home[i] yet, so writing it directly is safe. */
-		slot = bread(wal.dev, wal.header + 1 + i);
-		bwrite_to(slot, home[i]);
+		if ((slot = bread(wal.dev, wal.header + 1 + i)) == 0) {
+			go_readonly("cannot read the log to recover it");
+			return;
+		}
+		r = bwrite_to(slot, home[i]);
 		bforget(slot);
+		if (r < 0) {
+			go_readonly("cannot install the log's blocks");
+			return;
+		}
 	}
-	bflush();
-	header_write(0, 0);
-	bflush();
+	if (bflush() < 0 || header_write(0, 0) < 0 || bflush() < 0)
+		go_readonly("cannot clear the log after recovery");
 }
 
 void
@@ -218,9 +341,14 @@ log_init(int dev, struct superblock *sb)
 	wal.open_seq = 1;
 	wal.durable_seq = 0;
 	recover(sb);
+	if (log_readonly())
+		return; /* nothing will be committed */
 
 	/* Every commit rewrites the header: keep it cached for good. */
-	b = bread(wal.dev, wal.header);
+	if ((b = bread(wal.dev, wal.header)) == 0) {
+		go_readonly("cannot read the log header");
+		return;
+	}
 	bpin(b);
 	brelse(b);
 }
@@ -242,10 +370,15 @@ op_begin(void)
 	spin_unlock(&wal.lock);
 }
 
-void
+/*
+ * Leave the operation.  Returns 0 if what it changed is durable (or it
+ * changed nothing), -1 if its transaction failed (see the top).
+ */
+int
 op_end(void)
 {
 	uint64 seq;
+	int r = 0;
 
 	spin_lock(&wal.lock);
 	if (wal.active < 1 || wal.committing)
@@ -263,29 +396,32 @@ op_end(void)
 		 */
 		if (wal.n > 0) {
 			wal.closing = 1;
-			while (wal.durable_seq < seq)
+			while (wal.durable_seq < seq && !wal.readonly)
 				waitq_sleep(&wal.durable, &wal.lock);
+			r = wal.durable_seq < seq ? -1 : 0;
 		}
 		spin_unlock(&wal.lock);
-		return;
+		return r;
 	}
 	if (wal.n == 0) {
 		/* Nobody wrote: nothing to commit, the transaction stays open. */
 		waitq_wake_all(&wal.admit);
 		spin_unlock(&wal.lock);
-		return;
+		return 0;
 	}
 	wal.committing = 1;
 	spin_unlock(&wal.lock);
 
-	commit(); /* sleeps on the disk: no spinlock held */
+	r = commit(); /* sleeps on the disk: no spinlock held */
 
 	spin_lock(&wal.lock);
 	wal.committing = 0;
 	wal.closing = 0;
+	wal.poisoned = 0;
 	wal.open_seq++;
 	waitq_wake_all(&wal.admit);
 	spin_unlock(&wal.lock);
+	return r;
 }
 
 /*

@@ -181,7 +181,11 @@ exec(char *path, char **argv)
 		op_end();
 		return -1;
 	}
-	ilock(ip);
+	if (ilock(ip) < 0) {
+		iput(ip);
+		op_end();
+		return -1;
+	}
 	if (ip->type != T_FILE || read_exact(ip, &eh, 0, sizeof(eh)) < 0 ||
 	    !elf_header_ok(&eh))
 		goto bad;

@@ -167,11 +167,15 @@ sys_open(void)
 
 	if (arg_path(0, path) < 0)
 		return -1;
+	if ((omode & (O_CREATE | O_TRUNC)) && log_readonly())
+		return -1;
 	op_begin();
 	if (omode & O_CREATE)
 		ip = path_create(path, T_FILE, 0, 0);
-	else if ((ip = namei(path)) != 0)
-		ilock(ip);
+	else if ((ip = namei(path)) != 0 && ilock(ip) < 0) {
+		iput(ip);
+		ip = 0;
+	}
 	if (ip == 0)
 		goto fail;
 	if (!open_allowed(ip, omode) || (f = file_alloc()) == 0)
@@ -192,7 +196,12 @@ sys_open(void)
 	if ((omode & O_TRUNC) && ip->type == T_FILE)
 		itrunc(ip);
 	iunlock(ip);
-	op_end();
+	if (op_end() < 0 && (omode & (O_CREATE | O_TRUNC))) {
+		/* What it made or emptied may not survive a reboot. */
+		myproc()->ofile[fd] = 0;
+		file_close(f);
+		return -1;
+	}
 	return fd;
 
 fail_put:
@@ -209,13 +218,14 @@ make_node(short type, short major, short minor)
 	char path[MAXPATH];
 	struct inode *ip;
 
-	if (arg_path(0, path) < 0)
+	if (arg_path(0, path) < 0 || log_readonly())
 		return -1;
 	op_begin();
 	ip = path_create(path, type, major, minor);
 	if (ip != 0)
 		iunlockput(ip);
-	op_end();
+	if (op_end() < 0)
+		return -1;
 	return ip != 0 ? 0 : -1;
 }
 
@@ -243,9 +253,10 @@ sys_chdir(void)
 		return -1;
 	op_begin();
 	if ((ip = namei(path)) != 0) {
-		ilock(ip);
-		is_dir = ip->type == T_DIR;
-		iunlock(ip);
+		if (ilock(ip) == 0) {
+			is_dir = ip->type == T_DIR;
+			iunlock(ip);
+		}
 		if (is_dir) {
 			old = p->cwd;
 			p->cwd = ip;
@@ -264,11 +275,12 @@ sys_unlink(void)
 	char path[MAXPATH];
 	int r;
 
-	if (arg_path(0, path) < 0)
+	if (arg_path(0, path) < 0 || log_readonly())
 		return -1;
 	op_begin();
 	r = path_unlink(path);
-	op_end();
+	if (op_end() < 0)
+		return -1;
 	return r;
 }
 
@@ -278,10 +290,11 @@ sys_link(void)
 	char old[MAXPATH], new[MAXPATH];
 	int r;
 
-	if (arg_path(0, old) < 0 || arg_path(1, new) < 0)
+	if (arg_path(0, old) < 0 || arg_path(1, new) < 0 || log_readonly())
 		return -1;
 	op_begin();
 	r = path_link(old, new);
-	op_end();
+	if (op_end() < 0)
+		return -1;
 	return r;
 }

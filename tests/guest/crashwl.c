@@ -1,9 +1,13 @@
 /*
  * crashwl: the file-system workload of the crash tests (tools/crashtest.py).
  *
- *   crashwl run [short]   do the workload in /cw; after each operation
+ *   crashwl run [short] [step]
+ *                         do the workload in /cw; after each operation
  *                         print "cw done J HASH": J operations are complete
- *                         and HASH is the state of /cw after them
+ *                         and HASH is the state of /cw after them; with
+ *                         step, wait for a line on standard input after
+ *                         each, so the crash test can see which disk writes
+ *                         each operation made
  *   crashwl sum           print "cw state HASH" for /cw as it is now
  *
  * The workload is fixed, so the state after J operations is the same in
@@ -126,6 +130,18 @@ state(void)
 
 static int step;
 static int failures;
+static int stepping;
+
+/* Print the state after step operations; in step mode, wait for a line. */
+static void
+report(void)
+{
+	char c;
+
+	printf("cw done %d %lx\n", step, state());
+	while (stepping && read(0, &c, 1) == 1 && c != '\n')
+		;
+}
 
 static void
 done(const char *what, int ok)
@@ -135,7 +151,7 @@ done(const char *what, int ok)
 		printf("cw FAIL %d %s\n", step, what);
 		failures++;
 	}
-	printf("cw done %d %lx\n", step, state());
+	report();
 }
 
 /* Deterministic bytes: file tag, offset. */
@@ -271,10 +287,18 @@ main(int argc, char *argv[])
 		exit(0);
 	}
 	if (argc >= 2 && strcmp(argv[1], "run") == 0) {
-		printf("cw done 0 %lx\n", state());
-		run(!(argc >= 3 && strcmp(argv[2], "short") == 0));
+		int i, full = 1;
+
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "short") == 0)
+				full = 0;
+			else if (strcmp(argv[i], "step") == 0)
+				stepping = 1;
+		}
+		report();
+		run(full);
 		exit(failures != 0);
 	}
-	fprintf(2, "usage: crashwl run [short] | crashwl sum\n");
+	fprintf(2, "usage: crashwl run [short] [step] | crashwl sum\n");
 	exit(1);
 }
