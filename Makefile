@@ -18,7 +18,9 @@
 #        only, copy copies at fork),
 #        DEBUG unset (debug checks, -O2), DEBUG=0 (no checks, -O2),
 #        DEBUG=1 (debug checks, -Og: gdb follows the source line by line),
-#        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere.
+#        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere,
+#        SBI=1 boots under QEMU's OpenSBI firmware in supervisor mode, as
+#        real boards do (docs/boot.md).
 
 CPUS  ?= 3
 FORK  ?= cow
@@ -68,11 +70,14 @@ HOSTCC  ?= cc
 ifneq ($(filter-out 0 1,$(DEBUG)),)
 $(error DEBUG must be unset, 0 or 1, not '$(DEBUG)')
 endif
+ifneq ($(filter-out 1,$(SBI)),)
+$(error SBI must be unset or 1, not '$(SBI)')
+endif
 
 # One build directory per configuration, so that builds never clobber each
 # other: build/$(FORK) for the default, build/$(FORK)-debug0 for DEBUG=0,
-# build/$(FORK)-debug1 for DEBUG=1 (README, "Knobs").
-B := build/$(FORK)$(if $(DEBUG),-debug$(DEBUG))
+# build/$(FORK)-debug1 for DEBUG=1 (README, "Knobs"); SBI=1 adds -sbi.
+B := build/$(FORK)$(if $(DEBUG),-debug$(DEBUG))$(if $(SBI),-sbi)
 
 .DEFAULT_GOAL := all
 
@@ -106,12 +111,24 @@ endif
 ifneq ($(DEBUG),0)
 KCFLAGS += -DDEBUG_CHECKS
 endif
+# SBI=1: the kernel starts in supervisor mode under SBI firmware (sbi.c)
+# at 0x80200000, above the firmware, instead of in machine mode with no
+# firmware (start.c, kickvec.S) at 0x80000000.  tools/qemu-cmd picks the
+# firmware from the kernel's entry address.
+ifeq ($(SBI),1)
+KCFLAGS += -DSBI_BOOT
+KERNEL_LOAD := 0x80200000
+KBOOT_ONLY := kernel/arch/start.c kernel/arch/kickvec.S
+else
+KERNEL_LOAD := 0x80000000
+KBOOT_ONLY := kernel/arch/sbi.c
+endif
 UCFLAGS := $(COMMON)
 
 # ---- kernel ----
 KSRC := $(sort $(wildcard kernel/*.c kernel/*/*.c)) $(sort $(wildcard kernel/*/*.S))
-# entry.S must come first: it is the code at 0x80000000.
-KSRC := kernel/arch/entry.S $(filter-out kernel/arch/entry.S,$(KSRC))
+# entry.S must come first: it is the code at KERNEL_LOAD.
+KSRC := kernel/arch/entry.S $(filter-out kernel/arch/entry.S $(KBOOT_ONLY),$(KSRC))
 KOBJ := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
 
 # Objects depend on the flags they were built with: a change of flags (a new
@@ -132,7 +149,8 @@ $(B)/kernel/%.o: kernel/%.S $(B)/flags.stamp
 
 $(B)/kernel.elf: $(KOBJ) kernel/kernel.ld
 	@echo "  LD      $@"
-	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KOBJ)
+	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments --defsym=KERNEL_LOAD=$(KERNEL_LOAD) \
+		-T kernel/kernel.ld -o $@ $(KOBJ)
 	$(Q)$(OBJDUMP) -S $@ > $(B)/kernel.asm
 	$(Q)tools/kernel-fp-check $(OBJDUMP) $@ || (rm -f $@; false)
 

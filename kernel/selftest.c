@@ -18,7 +18,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/selftest.h"
 
-extern char etext[], end[];
+extern char kernel_start[], etext[], end[];
 extern char boot_stacks[NCPU][2][PGSIZE];
 
 static int failures;
@@ -159,7 +159,10 @@ test_pagetable_edges(void)
 	pass(name);
 }
 
-/* No kernel mapping is writable and executable; guard pages are holes. */
+/*
+ * No kernel mapping is writable and executable; guard pages are holes;
+ * firmware memory below the kernel (SBI=1) is not mapped at all.
+ */
 static void
 test_kernel_mappings(void)
 {
@@ -168,7 +171,12 @@ test_kernel_mappings(void)
 	uint64 va;
 	int i;
 
-	for (va = KERNBASE; va < PHYSTOP; va += PGSIZE) {
+	for (va = KERNBASE; va < (uint64)kernel_start; va += PGSIZE) {
+		pte = pt_walk(kernel_pagetable, va, 0);
+		CHECK(pte == 0 || (*pte & PTE_V) == 0, name,
+		    "firmware page 0x%lx mapped", va);
+	}
+	for (va = (uint64)kernel_start; va < PHYSTOP; va += PGSIZE) {
 		if (va >= (uint64)boot_stacks &&
 		    va < (uint64)boot_stacks + sizeof(boot_stacks))
 			continue;

@@ -10,7 +10,6 @@
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/arch.h"
 #include "kernel/lib/lib.h"
-#include "kernel/memlayout.h"
 
 struct cpu cpus[NCPU];
 
@@ -36,10 +35,4 @@ pop_off(void)
 		panic("pop_off without push_off on hart %d", c->hartid);
 	if (--c->off_depth == 0 && c->on_before)
 		intr_on();
-}
-
-void
-hart_kick(int hartid)
-{
-	*(volatile uint32 *)CLINT_MSIP(hartid) = 1;
 }

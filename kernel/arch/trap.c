@@ -12,12 +12,11 @@
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/arch/fdt.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/dev/dev.h"
-
-#define CSR_STIMECMP 0x14d
 
 struct spinlock tick_lock;
 uint ticks;
@@ -30,7 +29,7 @@ void usertrap(void);
 void
 trap_init_hart(void)
 {
-	if (cpuid() == 0)
+	if (cpuid() == boot_info.boot_hart)
 		spin_init(&tick_lock, "ticks");
 	CSR_WRITE(stvec, (uint64)kernelvec);
 }
@@ -38,9 +37,7 @@ trap_init_hart(void)
 void
 timer_arm(void)
 {
-	asm volatile("csrw %0, %1"
-		     :
-		     : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
+	timer_set(r_time() + TICK_INTERVAL);
 }
 
 static void
@@ -53,7 +50,7 @@ timer_tick(void)
 			asm volatile("wfi");
 	}
 	hart_ticks[cpuid()]++;
-	if (cpuid() == 0) {
+	if (cpuid() == boot_info.boot_hart) {
 		spin_lock(&tick_lock);
 		ticks++;
 		waitq_wake_due(ticks);
