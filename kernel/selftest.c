@@ -13,6 +13,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/arch/fdt.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
@@ -263,6 +264,28 @@ test_ticks_every_hart(void)
 	pass(name);
 }
 
+/*
+ * Every hart the machine has (up to NCPU) checks in within 3 s: QEMU
+ * started them all, or, under SBI firmware, the kernel asked for each one
+ * (HSM).
+ */
+static void
+test_all_harts_up(void)
+{
+	static const char *name = "every-hart-started";
+	int i, n = boot_info.ncpu < NCPU ? boot_info.ncpu : NCPU;
+	uint64 deadline = r_time() + 30 * TICK_INTERVAL;
+
+	CHECK(n >= 1, name, "the device tree lists %d harts", boot_info.ncpu);
+	for (i = 0; i < n; i++) {
+		while (!__atomic_load_n(&cpus[i].started, __ATOMIC_ACQUIRE) &&
+		    r_time() < deadline)
+			;
+		CHECK(cpus[i].started, name, "hart %d of %d never started", i, n);
+	}
+	pass(name);
+}
+
 /* The COW decision, on a hand-built address space. */
 static void
 test_cow_resolve(void)
@@ -385,6 +408,7 @@ selftest_run(void)
 	test_pagetable_edges();
 	test_kernel_mappings();
 	test_lock_nesting();
+	test_all_harts_up();
 	test_ticks_every_hart();
 	test_cow_resolve();
 	test_audit_catches_bugs();
