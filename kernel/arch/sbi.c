@@ -62,7 +62,12 @@ static struct {
 	int harts_started; /* by hart_start, not counting the boot hart */
 } firmware;
 
-static int boot_claimed; /* the first hart to arrive builds the kernel */
+/*
+ * The first hart to arrive builds the kernel: 0 until one claims it, 1
+ * while it learns about the firmware, 2 once boot_info.boot_hart and
+ * firmware are set, which any other hart waits for.
+ */
+static int boot_stage;
 
 void _entry(void);
 
@@ -151,7 +156,7 @@ probe_firmware(void)
 /*
  * Ask the firmware for every other hart the device tree lists.  A hart the
  * firmware released by itself answers "already available" and comes to
- * _entry on its own; sstart's claim keeps it from building the kernel twice.
+ * _entry on its own; boot_stage keeps it from building the kernel twice.
  */
 static void
 start_other_harts(uint64 self)
@@ -186,12 +191,19 @@ say_hello(uint64 hartid)
 void
 sstart(uint64 hartid, uint64 dtb)
 {
-	if (__atomic_exchange_n(&boot_claimed, 1, __ATOMIC_ACQ_REL) == 0) {
+	int nobody = 0;
+
+	if (__atomic_compare_exchange_n(&boot_stage, &nobody, 1, 0,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		say_hello(hartid);
 		fdt_scan(dtb);
 		boot_info.boot_hart = hartid;
 		probe_firmware();
+		__atomic_store_n(&boot_stage, 2, __ATOMIC_RELEASE);
 		start_other_harts(hartid);
+	} else {
+		while (__atomic_load_n(&boot_stage, __ATOMIC_ACQUIRE) != 2)
+			;
 	}
 
 	CSR_WRITE(sie, CSR_READ(sie) | SIE_SEIE | SIE_STIE | SIE_SSIE);
