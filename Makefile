@@ -6,6 +6,7 @@
 #   make qemu         boot to a shell on this terminal (Ctrl-A x quits)
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
 #   make check        build and run every test headless (ONLY=a,b runs just those)
+#   make check-sbi-time  (SBI=1, run by make check) the self-tests on harts without Sstc
 #   make crashtest    crash the machine mid-write, reboot, check recovery
 #   make faulttest    fail disk requests under a workload: no panic, nothing committed lost
 #   make stress       a million fuzzed system calls and a long soak
@@ -31,6 +32,7 @@
 #   WORKLOAD=fork|exec|pipe|write|crowd  make profile: the workload traced
 #   HOSTCC=cc         the compiler for mkfs and fsck
 #   V=1               show full command lines
+#   SBI=1             boot under QEMU's OpenSBI firmware in supervisor mode, as real boards do (docs/boot.md)
 
 CPUS  ?= 3
 FORK  ?= cow
@@ -81,11 +83,14 @@ HOSTCC  ?= cc
 ifneq ($(filter-out 0 1,$(DEBUG)),)
 $(error DEBUG must be unset, 0 or 1, not '$(DEBUG)')
 endif
+ifneq ($(filter-out 1,$(SBI)),)
+$(error SBI must be unset or 1, not '$(SBI)')
+endif
 
 # One build directory per configuration, so that builds never clobber each
 # other: build/$(FORK) for the default, build/$(FORK)-debug0 for DEBUG=0,
-# build/$(FORK)-debug1 for DEBUG=1 (README, "Knobs").
-B := build/$(FORK)$(if $(DEBUG),-debug$(DEBUG))
+# build/$(FORK)-debug1 for DEBUG=1 (README, "Knobs"); SBI=1 adds -sbi.
+B := build/$(FORK)$(if $(DEBUG),-debug$(DEBUG))$(if $(SBI),-sbi)
 
 .DEFAULT_GOAL := all
 
@@ -119,12 +124,24 @@ endif
 ifneq ($(DEBUG),0)
 KCFLAGS += -DDEBUG_CHECKS
 endif
+# SBI=1: the kernel starts in supervisor mode under SBI firmware (sbi.c)
+# at 0x80200000, above the firmware, instead of in machine mode with no
+# firmware (start.c, kickvec.S) at 0x80000000.  tools/qemu-cmd picks the
+# firmware from the kernel's entry address.
+ifeq ($(SBI),1)
+KCFLAGS += -DSBI_BOOT
+KERNEL_LOAD := 0x80200000
+KBOOT_ONLY := kernel/arch/start.c kernel/arch/kickvec.S
+else
+KERNEL_LOAD := 0x80000000
+KBOOT_ONLY := kernel/arch/sbi.c
+endif
 UCFLAGS := $(COMMON)
 
 # ---- kernel ----
 KSRC := $(sort $(wildcard kernel/*.c kernel/*/*.c)) $(sort $(wildcard kernel/*/*.S))
-# entry.S must come first: it is the code at 0x80000000.
-KSRC := kernel/arch/entry.S $(filter-out kernel/arch/entry.S,$(KSRC))
+# entry.S must come first: it is the code at KERNEL_LOAD.
+KSRC := kernel/arch/entry.S $(filter-out kernel/arch/entry.S $(KBOOT_ONLY),$(KSRC))
 KOBJ := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
 
 # Objects depend on the flags they were built with: a change of flags (a new
@@ -145,7 +162,8 @@ $(B)/kernel/%.o: kernel/%.S $(B)/flags.stamp
 
 $(B)/kernel.elf: $(KOBJ) kernel/kernel.ld
 	@echo "  LD      $@"
-	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KOBJ)
+	$(Q)$(LD) -z max-page-size=4096 --no-warn-rwx-segments --defsym=KERNEL_LOAD=$(KERNEL_LOAD) \
+		-T kernel/kernel.ld -o $@ $(KOBJ)
 	$(Q)$(OBJDUMP) -S $@ > $(B)/kernel.asm
 	$(Q)tools/kernel-fp-check $(OBJDUMP) $@ || (rm -f $@; false)
 
@@ -261,6 +279,17 @@ check: all $(B)/fsck
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
 		--fsck $(B)/fsck $(foreach o,$(subst $(comma), ,$(ONLY)),--only $(o))
+
+# SBI=1: make check first runs the self-tests on harts without Sstc, so that
+# the firmware's TIME extension drives the timer (docs/boot.md).
+ifeq ($(SBI),1)
+.PHONY: check-sbi-time
+check: check-sbi-time
+check-sbi-time: all
+	@tools/check-qemu $(QEMU)
+	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
+		--only selftest --qemu-cmd "$(QEMU) -cpu rv64,sstc=off"
+endif
 
 # Crash the machine after each disk write of a workload, and at random
 # moments; reboot; check recovery.  CRASH_SEED=N replays the random ones.

@@ -1,8 +1,10 @@
 /*
- * kmain: every hart arrives here in supervisor mode (from mstart).
+ * kmain: every hart arrives here in supervisor mode (from mstart, or from
+ * sstart under SBI firmware).
  *
- * The first hart to arrive (hart 0: QEMU starts them all, and the others
- * wait for hart 0's go-ahead) builds the shared state, layer by layer
+ * The boot hart (hart 0 without firmware: QEMU starts them all, and the
+ * others wait for its go-ahead; under SBI firmware, the hart the firmware
+ * entered, which starts the others) builds the shared state, layer by layer
  * from the bottom (see docs/overview.md): output, memory, processes,
  * traps and interrupts, the file system's tables, the disk.  Then every
  * hart does its own part (paging, trap vector, interrupt enable), checks
@@ -97,12 +99,15 @@ kmain(void)
 	int hart = cpuid();
 
 	cpus[hart].hartid = hart;
-	if (hart == 0) {
+	if (hart == boot_info.boot_hart) {
 		shared_bringup();
 		hart_bringup();
 		__atomic_store_n(&shared_state_ready, 1, __ATOMIC_RELEASE);
 		wait_for_harts();
 		banner();
+#ifdef SBI_BOOT
+		sbi_report();
+#endif
 		if (boot_arg("selftest"))
 			selftest_run(); /* does not return */
 		user_init(start_init);

@@ -13,13 +13,14 @@
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/arch/fdt.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/sys/sys.h"
 #include "kernel/selftest.h"
 
-extern char etext[], end[];
+extern char kernel_start[], etext[], end[];
 extern char boot_stacks[NCPU][2][PGSIZE];
 
 static int failures;
@@ -160,7 +161,10 @@ test_pagetable_edges(void)
 	pass(name);
 }
 
-/* No kernel mapping is writable and executable; guard pages are holes. */
+/*
+ * No kernel mapping is writable and executable; guard pages are holes;
+ * firmware memory below the kernel (SBI=1) is not mapped at all.
+ */
 static void
 test_kernel_mappings(void)
 {
@@ -169,7 +173,12 @@ test_kernel_mappings(void)
 	uint64 va;
 	int i;
 
-	for (va = KERNBASE; va < PHYSTOP; va += PGSIZE) {
+	for (va = KERNBASE; va < (uint64)kernel_start; va += PGSIZE) {
+		pte = pt_walk(kernel_pagetable, va, 0);
+		CHECK(pte == 0 || (*pte & PTE_V) == 0, name,
+		    "firmware page 0x%lx mapped", va);
+	}
+	for (va = (uint64)kernel_start; va < PHYSTOP; va += PGSIZE) {
 		if (va >= (uint64)boot_stacks &&
 		    va < (uint64)boot_stacks + sizeof(boot_stacks))
 			continue;
@@ -253,6 +262,28 @@ test_ticks_every_hart(void)
 		CHECK(!cpus[i].started || hart_ticks[i] - start[i] >= 3, name,
 		    "hart %d took %u ticks in 3 s", i, hart_ticks[i] - start[i]);
 	CHECK(ticks >= 3, name, "global tick count %u", ticks);
+	pass(name);
+}
+
+/*
+ * Every hart the machine has (up to NCPU) checks in within 3 s: QEMU
+ * started them all, or, under SBI firmware, the kernel asked for each one
+ * (HSM).
+ */
+static void
+test_all_harts_up(void)
+{
+	static const char *name = "every-hart-started";
+	int i, n = boot_info.ncpu < NCPU ? boot_info.ncpu : NCPU;
+	uint64 deadline = r_time() + 30 * TICK_INTERVAL;
+
+	CHECK(n >= 1, name, "the device tree lists %d harts", boot_info.ncpu);
+	for (i = 0; i < n; i++) {
+		while (!__atomic_load_n(&cpus[i].started, __ATOMIC_ACQUIRE) &&
+		    r_time() < deadline)
+			;
+		CHECK(cpus[i].started, name, "hart %d of %d never started", i, n);
+	}
 	pass(name);
 }
 
@@ -378,6 +409,7 @@ selftest_run(void)
 	test_pagetable_edges();
 	test_kernel_mappings();
 	test_lock_nesting();
+	test_all_harts_up();
 	test_ticks_every_hart();
 	test_cow_resolve();
 	test_audit_catches_bugs();

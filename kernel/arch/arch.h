@@ -116,6 +116,19 @@ cpuid(void)
 	return (int)r_tp();
 }
 
+#define CSR_STIMECMP 0x14d      /* Sstc: supervisor timer deadline */
+#define COUNTEREN_TM (1UL << 1) /* [ms]counteren: time */
+#define COUNTEREN_IR (1UL << 2) /* [ms]counteren: instret */
+
+/*
+ * Start-up: start.c (machine mode, no firmware) or, with make SBI=1,
+ * sbi.c (supervisor mode under SBI firmware).  Each hart then runs kmain
+ * (main.c) in supervisor mode, and each start-up provides the timer.
+ */
+void kmain(void);
+void timer_set(uint64 when); /* a timer interrupt once time >= when */
+void sbi_report(void);       /* SBI=1: the banner's line on the firmware */
+
 /*
  * Trap entry and exit (trapentry.c).  The handlers that decide what a
  * trap means are registered from above (kernel/sys/trap.c).

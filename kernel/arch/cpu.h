@@ -45,10 +45,12 @@ mycpu(void)
 }
 
 /*
- * Interrupt another hart, to wake it from wfi: a machine software
- * interrupt through the CLINT, which machine mode (kickvec.S) turns into a
- * supervisor software interrupt; that one does nothing but clear itself
- * (trap.c).
+/*
+ * Interrupt another hart, to wake it from wfi, with a supervisor software
+ * interrupt that does nothing but clear itself (trap.c).  Without firmware
+ * (start.c) it goes through the CLINT as a machine software interrupt,
+ * which machine mode (kickvec.S) passes down; under SBI firmware (sbi.c)
+ * the IPI extension sends it.
  */
 void hart_kick(int hartid);
 

@@ -9,6 +9,7 @@ struct boot_info {
 	int ncpu;          /* cpu@N nodes */
 	uint64 mem_base;   /* first /memory reg */
 	uint64 mem_size;
+	int boot_hart; /* not from the tree: see sbi.c and main.c */
 };
 
 extern struct boot_info boot_info;

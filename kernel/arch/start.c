@@ -1,7 +1,8 @@
 /*
  * Machine-mode start-up, run by every hart before anything else.
  *
- * There is no firmware: each hart arrives here in machine mode.  We say
+ * There is no firmware (-bios none, the default build; make SBI=1 starts
+ * in sbi.c instead): each hart arrives here in machine mode.  We say
  * hello on the UART at once (so a user sees the kernel is alive even if
  * something later hangs), delegate all traps to supervisor mode, open
  * physical memory to supervisor mode, enable the Sstc timer (stimecmp) so
@@ -14,41 +15,22 @@
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/fdt.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/dev/dev.h"
 
-void kmain(void);
 void kickvec(void);
 
 /* kickvec.S's save area, two registers per hart. */
 static uint64 kick_save[NCPU][2];
 
-/* Per-hart boot stacks, each with a guard page below it (see kvm.c). */
-__attribute__((aligned(PGSIZE))) char boot_stacks[NCPU][2][PGSIZE];
-
 #define CSR_MENVCFG  0x30a
-#define CSR_STIMECMP 0x14d
 #define MENVCFG_STCE (1UL << 63)
-#define COUNTEREN_TM (1UL << 1) /* time */
-#define COUNTEREN_IR (1UL << 2) /* instret */
-
-/* Polling output before the console exists; the UART needs no set-up in QEMU. */
-static void
-early_puts(const char *s)
-{
-	volatile uchar *thr = (uchar *)UART0;
-	volatile uchar *lsr = (uchar *)(UART0 + 5);
-
-	for (; *s; s++) {
-		while ((*lsr & 0x20) == 0)
-			;
-		*thr = *s;
-	}
-}
 
 void
 mstart(uint64 hartid, uint64 dtb)
 {
 	if (hartid == 0) {
-		early_puts("cowbird: hart 0 is up, starting the kernel\n");
+		uart_puts_boot("cowbird: hart 0 is up, starting the kernel\n");
 		fdt_scan(dtb);
 	}
 
@@ -81,10 +63,25 @@ mstart(uint64 hartid, uint64 dtb)
 	 */
 	CSR_WRITE(mcounteren, CSR_READ(mcounteren) | COUNTEREN_TM | COUNTEREN_IR);
 	CSR_WRITE(scounteren, CSR_READ(scounteren) | COUNTEREN_TM | COUNTEREN_IR);
-	asm volatile("csrw %0, %1"
-		     :
-		     : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
+	timer_set(r_time() + TICK_INTERVAL);
 
 	w_tp(hartid);
 	asm volatile("mret");
+}
+
+/*
+ * Supervisor mode cannot interrupt another hart itself: it raises that
+ * hart's machine software interrupt, and kickvec.S passes it down.
+ */
+void
+hart_kick(int hartid)
+{
+	*(volatile uint32 *)CLINT_MSIP(hartid) = 1;
+}
+
+/* Sstc, enabled above: supervisor mode sets its own deadline. */
+void
+timer_set(uint64 when)
+{
+	asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(when));
 }

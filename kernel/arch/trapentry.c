@@ -13,8 +13,6 @@
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
 
-#define CSR_STIMECMP 0x14d
-
 extern char trampoline[], uservec[], userret[];
 void kernelvec(void);
 
@@ -37,9 +35,7 @@ trap_init_hart(void)
 void
 timer_arm(void)
 {
-	asm volatile("csrw %0, %1"
-		     :
-		     : "i"(CSR_STIMECMP), "r"(r_time() + TICK_INTERVAL));
+	timer_set(r_time() + TICK_INTERVAL);
 }
 
 /* kernelvec.S calls this with the interrupted code's registers saved. */

@@ -13,6 +13,8 @@ void uart_init(void);
 void uart_putc_sync(int c); /* polls; usable with interrupts off and in panic */
 int uart_putc(int c); /* buffered, interrupt-driven; may sleep; -1 if killed */
 void uart_intr(void);
+/* Polls, before paging, locks and the console exist: the first boot line. */
+void uart_puts_boot(const char *s);
 
 /* console.c: line discipline on top of the UART */
 #define CONSOLE 1 /* device major number */

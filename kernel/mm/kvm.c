@@ -17,7 +17,7 @@
 
 pagetable_t kernel_pagetable;
 
-extern char etext[];
+extern char kernel_start[], etext[]; /* kernel.ld */
 extern char trampoline[];
 extern char boot_stacks[NCPU][2][PGSIZE];
 
@@ -41,8 +41,12 @@ kvm_init(void)
 	kvm_map(VIRT_TEST, VIRT_TEST, PGSIZE, PTE_R | PTE_W); /* power off */
 	kvm_map(VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
 	kvm_map(PLIC, PLIC, 0x400000, PTE_R | PTE_W);
+#ifndef SBI_BOOT
 	kvm_map(CLINT, CLINT, PGSIZE, PTE_R | PTE_W); /* CLINT_MSIP: hart_kick */
-	kvm_map(KERNBASE, KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
+#endif
+	/* Under SBI firmware, RAM below the kernel is the firmware's: unmapped. */
+	kvm_map((uint64)kernel_start, (uint64)kernel_start,
+	    (uint64)etext - (uint64)kernel_start, PTE_R | PTE_X);
 	kvm_map((uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext,
 	    PTE_R | PTE_W);
 	kvm_map(TRAMPOLINE, (uint64)trampoline, PGSIZE, PTE_R | PTE_X);

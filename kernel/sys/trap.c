@@ -15,6 +15,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/arch/fdt.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
@@ -35,7 +36,7 @@ timer_tick(void)
 			asm volatile("wfi");
 	}
 	hart_ticks[cpuid()]++;
-	if (cpuid() == 0) {
+	if (cpuid() == boot_info.boot_hart) {
 		spin_lock(&tick_lock);
 		ticks++;
 		waitq_wake_due(ticks);
