@@ -131,10 +131,10 @@ endif
 ifeq ($(SBI),1)
 KCFLAGS += -DSBI_BOOT
 KERNEL_LOAD := 0x80200000
-KBOOT_ONLY := kernel/arch/start.c kernel/arch/kickvec.S
+KBOOT_ONLY := kernel/arch/start.c kernel/arch/clint.c kernel/arch/kickvec.S
 else
 KERNEL_LOAD := 0x80000000
-KBOOT_ONLY := kernel/arch/sbi.c
+KBOOT_ONLY := kernel/arch/sbi.c kernel/arch/sbicall.c
 endif
 UCFLAGS := $(COMMON)
 

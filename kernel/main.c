@@ -93,6 +93,26 @@ banner(void)
 	    (uint64)(PHYSTOP - KERNBASE) >> 20, frame_free_count());
 }
 
+#ifdef SBI_BOOT
+/* One banner line: which firmware, and how each job is done (sbi.c). */
+static void
+firmware_banner(void)
+{
+	kprintf("cowbird: SBI v%lu.%lu firmware: ", firmware.spec_version >> 24,
+	    firmware.spec_version & 0xffffff);
+	if (firmware.impl_id == SBI_IMPL_OPENSBI)
+		kprintf("OpenSBI v%lu.%lu", firmware.impl_version >> 16,
+		    firmware.impl_version & 0xffff);
+	else
+		kprintf("implementation %lu", firmware.impl_id);
+	kprintf("; timer %s, kicks %s, %d hart%s started by %s\n",
+	    firmware.use_sstc ? "Sstc" : "SBI TIME",
+	    firmware.has_ipi ? "SBI IPI" : "none (timer only)",
+	    firmware.harts_started, firmware.harts_started == 1 ? "" : "s",
+	    firmware.has_hsm ? "SBI HSM" : "none (no HSM)");
+}
+#endif
+
 void
 kmain(void)
 {
@@ -106,7 +126,7 @@ kmain(void)
 		wait_for_harts();
 		banner();
 #ifdef SBI_BOOT
-		sbi_report();
+		firmware_banner();
 #endif
 		if (boot_arg("selftest"))
 			selftest_run(); /* does not return */

@@ -126,8 +126,21 @@ cpuid(void)
  * (main.c) in supervisor mode, and each start-up provides the timer.
  */
 void kmain(void);
-void timer_set(uint64 when); /* a timer interrupt once time >= when */
-void sbi_report(void);       /* SBI=1: the banner's line on the firmware */
+void timer_set(uint64 when);    /* a timer interrupt once time >= when */
+void early_puts(const char *s); /* the UART, polled: before the console exists */
+
+/* SBI=1: what the boot hart learned about the firmware (sbi.c). */
+struct sbi_firmware {
+	uint64 spec_version; /* major << 24 | minor */
+	uint64 impl_id;
+	uint64 impl_version;
+	int has_ipi;
+	int has_hsm;
+	int use_sstc;      /* stimecmp works; else the TIME extension */
+	int harts_started; /* by hart_start, not counting the boot hart */
+};
+extern struct sbi_firmware firmware;
+#define SBI_IMPL_OPENSBI 1
 
 /*
  * Trap entry and exit (trapentry.c).  The handlers that decide what a

@@ -6,5 +6,24 @@
  */
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/arch.h"
+#include "kernel/memlayout.h"
 
 struct cpu cpus[NCPU];
+
+/*
+ * Write to the UART by polling, before the console driver exists (the
+ * first line of the boot, and firmware errors under SBI).  QEMU's 16550
+ * needs no set-up for this.
+ */
+void
+early_puts(const char *s)
+{
+	volatile uchar *thr = (uchar *)UART0;
+	volatile uchar *lsr = (uchar *)(UART0 + 5); /* line status */
+
+	for (; *s; s++) {
+		while ((*lsr & 0x20) == 0) /* transmitter holding register empty */
+			;
+		*thr = *s;
+	}
+}

@@ -45,7 +45,6 @@ mycpu(void)
 }
 
 /*
-/*
  * Interrupt another hart, to wake it from wfi, with a supervisor software
  * interrupt that does nothing but clear itself (trap.c).  Without firmware
  * (start.c) it goes through the CLINT as a machine software interrupt,

@@ -1,6 +1,7 @@
 /*
  * Supervisor-mode start-up under SBI firmware (make SBI=1), as real boards
- * boot, and the SBI calls the kernel makes.
+ * boot.  The calls into the firmware, and the timer and kicks made of
+ * them, are in sbicall.c.
  *
  * The firmware (QEMU's OpenSBI, -bios default) owns machine mode and
  * memory below 0x80200000.  It enters the kernel at 0x80200000 in
@@ -16,51 +17,13 @@
  *   - kicks between harts go through the IPI extension, and arrive as a
  *     supervisor software interrupt, as kickvec.S's do.
  * The console stays on our own UART driver.
- *
- * Calling convention (SBI v0.2 and later): a7 = extension id, a6 =
- * function id, a0..a5 arguments; the firmware returns an error code in a0
- * (0 for success) and a value in a1.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/fdt.h"
-#include "kernel/dev/dev.h"
-#include "kernel/lib/lib.h"
-
-/* Extension ids: the base extension, then ASCII names. */
-#define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494d45 /* "TIME" */
-#define SBI_EXT_IPI  0x735049   /* "sPI" */
-#define SBI_EXT_HSM  0x48534d   /* "HSM" */
-
-/* Function ids. */
-#define SBI_BASE_SPEC_VERSION 0
-#define SBI_BASE_IMPL_ID      1
-#define SBI_BASE_IMPL_VERSION 2
-#define SBI_BASE_PROBE_EXT    3
-#define SBI_TIME_SET_TIMER    0
-#define SBI_IPI_SEND_IPI      0
-#define SBI_HSM_HART_START    0
-
-#define SBI_IMPL_OPENSBI 1
-
-struct sbiret {
-	long error; /* 0: success */
-	long value;
-};
-
-/* What the boot hart learned about the firmware, for the banner. */
-static struct {
-	uint64 spec_version; /* major << 24 | minor */
-	uint64 impl_id;
-	uint64 impl_version;
-	int has_ipi;
-	int has_hsm;
-	int use_sstc;      /* stimecmp works; else the TIME extension */
-	int harts_started; /* by hart_start, not counting the boot hart */
-} firmware;
+#include "kernel/arch/sbi.h"
 
 /*
  * The first hart to arrive builds the kernel: 0 until one claims it, 1
@@ -70,25 +33,6 @@ static struct {
 static int boot_stage;
 
 void _entry(void);
-
-static struct sbiret
-sbi_call(uint64 ext, uint64 fn, uint64 arg0, uint64 arg1, uint64 arg2)
-{
-	register uint64 a0 asm("a0") = arg0;
-	register uint64 a1 asm("a1") = arg1;
-	register uint64 a2 asm("a2") = arg2;
-	register uint64 a6 asm("a6") = fn;
-	register uint64 a7 asm("a7") = ext;
-	struct sbiret ret;
-
-	asm volatile("ecall"
-		     : "+r"(a0), "+r"(a1)
-		     : "r"(a2), "r"(a6), "r"(a7)
-		     : "memory");
-	ret.error = (long)a0;
-	ret.value = (long)a1;
-	return ret;
-}
 
 static int
 sbi_has(uint64 ext)
@@ -126,9 +70,9 @@ stimecmp_works(void)
 static void
 boot_fail(const char *why)
 {
-	uart_puts_boot("cowbird: cannot boot under this SBI firmware: ");
-	uart_puts_boot(why);
-	uart_puts_boot("\n");
+	early_puts("cowbird: cannot boot under this SBI firmware: ");
+	early_puts(why);
+	early_puts("\n");
 	for (;;)
 		asm volatile("wfi");
 }
@@ -184,7 +128,7 @@ say_hello(uint64 hartid)
 		      "starting the kernel\n";
 
 	line[14] = '0' + hartid; /* hartid < NCPU <= 10 */
-	uart_puts_boot(line);
+	early_puts(line);
 }
 
 /* Every hart comes here from entry.S, on its boot stack, paging off. */
@@ -212,39 +156,4 @@ sstart(uint64 hartid, uint64 dtb)
 	w_tp(hartid);
 	timer_set(r_time() + TICK_INTERVAL);
 	kmain();
-}
-
-void
-timer_set(uint64 when)
-{
-	if (firmware.use_sstc)
-		asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(when));
-	else
-		sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, when, 0, 0);
-}
-
-/* Without the IPI extension an idle hart wakes at its next timer tick. */
-void
-hart_kick(int hartid)
-{
-	if (firmware.has_ipi)
-		sbi_call(SBI_EXT_IPI, SBI_IPI_SEND_IPI, 1UL << hartid, 0, 0);
-}
-
-/* One banner line: which firmware, and how each job is done. */
-void
-sbi_report(void)
-{
-	kprintf("cowbird: SBI v%lu.%lu firmware: ", firmware.spec_version >> 24,
-	    firmware.spec_version & 0xffffff);
-	if (firmware.impl_id == SBI_IMPL_OPENSBI)
-		kprintf("OpenSBI v%lu.%lu", firmware.impl_version >> 16,
-		    firmware.impl_version & 0xffff);
-	else
-		kprintf("implementation %lu", firmware.impl_id);
-	kprintf("; timer %s, kicks %s, %d hart%s started by %s\n",
-	    firmware.use_sstc ? "Sstc" : "SBI TIME",
-	    firmware.has_ipi ? "SBI IPI" : "none (timer only)",
-	    firmware.harts_started, firmware.harts_started == 1 ? "" : "s",
-	    firmware.has_hsm ? "SBI HSM" : "none (no HSM)");
 }

@@ -16,7 +16,6 @@
 #include "kernel/arch/arch.h"
 #include "kernel/arch/fdt.h"
 #include "kernel/arch/cpu.h"
-#include "kernel/dev/dev.h"
 
 void kickvec(void);
 
@@ -30,7 +29,7 @@ void
 mstart(uint64 hartid, uint64 dtb)
 {
 	if (hartid == 0) {
-		uart_puts_boot("cowbird: hart 0 is up, starting the kernel\n");
+		early_puts("cowbird: hart 0 is up, starting the kernel\n");
 		fdt_scan(dtb);
 	}
 
@@ -67,21 +66,4 @@ mstart(uint64 hartid, uint64 dtb)
 
 	w_tp(hartid);
 	asm volatile("mret");
-}
-
-/*
- * Supervisor mode cannot interrupt another hart itself: it raises that
- * hart's machine software interrupt, and kickvec.S passes it down.
- */
-void
-hart_kick(int hartid)
-{
-	*(volatile uint32 *)CLINT_MSIP(hartid) = 1;
-}
-
-/* Sstc, enabled above: supervisor mode sets its own deadline. */
-void
-timer_set(uint64 when)
-{
-	asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(when));
 }

@@ -14,13 +14,12 @@ void uart_putc_sync(int c); /* polls; usable with interrupts off and in panic */
 int uart_putc(int c); /* buffered, interrupt-driven; may sleep; -1 if killed */
 void uart_intr(void);
 /* Polls, before paging, locks and the console exist: the first boot line. */
-void uart_puts_boot(const char *s);
 
 /* console.c: line discipline on top of the UART */
 #define CONSOLE 1 /* device major number */
 void console_init(void);
-void console_putc(int c); /* kernel output (kprintf) */
-void console_intr(int c); /* a character arrived */
+void console_putc(int c);       /* kernel output (kprintf) */
+void console_intr(int c);       /* a character arrived */
 int console_set_front(int pid); /* the job Ctrl-C kills (setfg) */
 
 /* Device switch, indexed by major number. */

@@ -134,21 +134,6 @@ uart_init(void)
 		console_intr(early[i]);
 }
 
-/*
- * The first line at boot, before paging, locks or tp exist (machine mode,
- * or supervisor mode under SBI firmware): polls, touches nothing but the
- * chip, which needs no set-up in QEMU.
- */
-void
-uart_puts_boot(const char *s)
-{
-	for (; *s; s++) {
-		while ((uart_read(UART_LSR) & LSR_TX_EMPTY) == 0)
-			;
-		uart_write(UART_THR, *s);
-	}
-}
-
 void
 uart_putc_sync(int c)
 {
