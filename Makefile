@@ -12,6 +12,7 @@
 #   make stress       a million fuzzed system calls and a long soak
 #   make mutants      break the kernel on purpose (tests/mutants.txt): the tests must fail
 #   make bench        run the benchmarks (instruction counts); rewrites README's table
+#   make modelcheck   SPIN checks the COW protocol model (model/cow.pml) and its broken variants
 #   make profile      where every instruction of fork+exit+wait goes
 #   make backtrace    paste a panic backtrace; get file:line for each address
 #   make lint         GCC's -fanalyzer and cppcheck over the kernel
@@ -57,6 +58,9 @@ TOOLS_WANT += clang-format
 endif
 ifneq ($(filter bench,$(MAKECMDGOALS)),)
 TOOLS_WANT += gnuplot
+endif
+ifneq ($(filter modelcheck,$(MAKECMDGOALS)),)
+TOOLS_WANT += spin
 endif
 TOOLS_STATUS := $(shell tools/need-tools $(TOOLS_WANT) >&2; echo $$?)
 ifneq ($(TOOLS_STATUS),0)
@@ -338,6 +342,13 @@ bench:
 profile:
 	@tools/check-qemu $(QEMU)
 	tools/profile --fork $(FORK) --workload $(WORKLOAD)
+
+# The copy-on-write protocol as a SPIN model (docs/cow.md, "The model"):
+# the deliberately broken variants must fail, then the real model is
+# searched exhaustively; the last line is SPIN's "... errors: 0".
+.PHONY: modelcheck
+modelcheck:
+	tools/modelcheck
 
 # Paste a panic backtrace on standard input; get file:line for each address.
 backtrace: $(B)/kernel.elf

@@ -48,10 +48,10 @@
 #define MAXOPS 4 /* operations, all processes together */
 #endif
 #ifndef NTAB
-#define NTAB 5 /* level-0 table frames: 2 at start, copies take more */
+#define NTAB 4 /* level-0 table frames: 2 at start; copies can run out */
 #endif
 #ifndef NPAGE
-#define NPAGE 6 /* page frames: 3 at start */
+#define NPAGE 5 /* page frames: 3 at start; copies can run out */
 #endif
 #define NVA  3 /* user pages 0, 1 (level-1 slot 0) and 2 (slot 1) */
 #define NPTE 2 /* PTEs per level-0 table that the model uses */
@@ -223,7 +223,8 @@ inline audit()
 
 /*
  * Every process loads every page it maps: it must read its own last
- * store (and the frame must not be free).
+ * store (and the frame must not be free).  And a page below its size is
+ * mapped.
  */
 inline check_loads()
 {
@@ -233,6 +234,10 @@ inline check_loads()
 		hi = 0;
 		do
 		:: hi < NVA ->
+			/* a running process maps every page below its size */
+			assert(state[hp] != RUNNING || hi >= sp[hp].sz ||
+			    ((sp[hp].l1[SLOT(hi)] & V) &&
+			     (tab[sp[hp].l1[SLOT(hi)] & FRAME].pte[IDX(hi)] & V)));
 			if
 			:: (sp[hp].l1[SLOT(hi)] & V) &&
 			    (tab[sp[hp].l1[SLOT(hi)] & FRAME].pte[IDX(hi)] & V) ->
@@ -294,7 +299,7 @@ inline page_alloc(f)
 /*
  * frame_free(page): put_shared's compare-and-swap (count - 1 unless it is
  * 1), or for the last reference release_locked under frame_lock.  Only a
- * holder drops, so nobody raises the count between the two: one step.
+ * holder drops, so nobody raises the count between the two.
  * frame_free_problem panics on a frame already free.
  */
 inline page_put(f)
@@ -307,183 +312,186 @@ inline page_put(f)
 }
 
 /*
- * frame_ref_inc_leaves(copy): + 1 (frame_ref_inc, a relaxed atomic add)
- * for each frame a valid PTE maps.  One step for the two: each decision
- * reads one page's count, so no hart can tell in which order it saw them
- * rise.
+ * frame_ref_inc_leaves(copy): + 1 (frame_ref_inc: a relaxed atomic add)
+ * for each frame a valid PTE of the table maps.
  */
 inline ref_inc_leaves(t)
 {
-	d_step {
-		hj = 0;
-		do
-		:: hj < NPTE ->
-			if
-			:: tab[t].pte[hj] & V ->
-				assert(pcount[tab[t].pte[hj] & FRAME] > 0);
-				pcount[tab[t].pte[hj] & FRAME]++
-			:: else -> skip
-			fi;
-			hj++
-		:: else -> break
-		od;
-		hj = 0
-	}
+	hj = 0;
+	do
+	:: hj < NPTE ->
+		if
+		:: tab[t].pte[hj] & V ->
+			assert(pcount[tab[t].pte[hj] & FRAME] > 0);
+			pcount[tab[t].pte[hj] & FRAME]++
+		:: else -> skip
+		fi;
+		hj++
+	:: else -> break
+	od;
+	hj = 0
 }
 
 /* ---- vmlock.c ---- */
 
 /*
- * vm_lock_shared's entry (wait for no writer, readers + 1, re-check) has
- * the net effect of one atomic step; it is folded into the first step
- * after it.  vm_unlock_shared is a step of its own.  The audit holds the
- * lock exclusive: it runs in the states where readers is 0, which are
- * exactly the states an unlock to 0 leads to (or a user store, which
- * changes no count and no mapping): the model audits there.
+ * vm_lock_shared: its entry (wait for no writer, readers + 1, re-check)
+ * has the net effect of one atomic step, folded into the step it starts.
+ */
+inline vm_lock_shared()
+{
+	readers++
+}
+
+/*
+ * vm_unlock_shared, folded into the step it ends.  The audit holds the
+ * lock exclusive: it runs in the states where readers is 0, which are the
+ * states an unlock to 0 leads to (or a user store, which changes no count
+ * and no mapping): the model audits there.  The process's scratch
+ * variables are cleared here so that they do not multiply the states.
  */
 inline vm_unlock_shared()
 {
-	d_step {
-		readers--;
-		if
-		:: readers == 0 -> audit()
-		:: else -> skip
-		fi;
-		t = 0; t2 = 0; pte = 0; old = 0; early = 0; last = 0
-	}
+	readers--;
+	if
+	:: readers == 0 -> audit()
+	:: else -> skip
+	fi;
+	t = 0; t2 = 0; pte = 0; old = 0; early = 0
 }
 
 /* ---- cow.c ---- */
 
 /*
- * cow_put_table(l1pte), first half, after the caller cleared *l1pte (in
- * this same step: its own PTE): frame_put_unless_last(table).  last = 1 if
- * this was the only reference: nothing changed, the caller must release.
+ * NONATOMIC_PUT splits frame_put_unless_last's load and store into two
+ * steps; every cow_put_table below has PUT_SPLIT between its halves.
  */
-inline put_unless_last(t)
-{
-#ifndef NONATOMIC_PUT
-	/* put_shared: acquire load, then CAS c -> c - 1 unless c == 1 */
-	assert(tcount[t] > 0);
-	if
-	:: tcount[t] > 1 -> tcount[t]--; last = 0
-	:: else -> last = 1
-	fi
+#ifdef NONATOMIC_PUT
+#define PUT_SPLIT } atomic {
 #else
-	/* BROKEN: the count is loaded in one step and stored in another. */
-	c = tcount[t];
-	if
-	:: c > 1 -> skip
-	:: else -> last = 1
-	fi
+#define PUT_SPLIT
+#endif
+
+/*
+ * cow_put_table(l1pte), after the caller cleared *l1pte (its own PTE, in
+ * the same step).  First half: frame_put_unless_last(table), put_shared's
+ * acquire load and compare-and-swap, c -> c - 1 unless c is 1.
+ */
+inline put_table_first(t)
+{
+	assert(tcount[t] > 0);
+	c = tcount[t]
+#ifndef NONATOMIC_PUT
+	;
+	put_table_second(t)
 #endif
 }
 
 /*
- * cow_put_table, second half: the last holder's frame_free_leaves(table)
- * (under frame_lock) and frame_free(table).  One step: nobody else holds
- * the table, and each decision reads one page's count.
+ * Second half: the decrement, or for the last holder (nothing changed:
+ * the table is its alone) frame_free_leaves(table) under frame_lock and
+ * frame_free(table).  In the kernel these are several steps; nobody else
+ * holds the table and each count-1 decision reads one page's count, so
+ * the order in which the drops are seen changes nothing.
  */
-inline put_table_rest(t)
+inline put_table_second(t)
 {
-#ifdef NONATOMIC_PUT
 	if
-	:: last == 0 -> tcount[t] = c - 1; c = 0
-	:: else -> skip
+	:: c > 1 -> tcount[t] = c - 1
+	:: else ->
+		hf = tab[t].pte[0];
+		tab[t].pte[0] = 0;
+		if
+		:: hf & V -> page_put(hf & FRAME)
+		:: else -> skip
+		fi;
+		hf = tab[t].pte[1];
+		tab[t].pte[1] = 0;
+		if
+		:: hf & V -> page_put(hf & FRAME)
+		:: else -> skip
+		fi;
+		hf = 0;
+		assert(tcount[t] == 1); /* frame_free(table) */
+		assert_table_unmapped(t);
+		tcount[t] = 0
 	fi;
-#endif
-	if
-	:: last ->
-		d_step {
-			hf = tab[t].pte[0];
-			tab[t].pte[0] = 0;
-			if
-			:: hf & V -> page_put(hf & FRAME)
-			:: else -> skip
-			fi;
-			hf = tab[t].pte[1];
-			tab[t].pte[1] = 0;
-			if
-			:: hf & V -> page_put(hf & FRAME)
-			:: else -> skip
-			fi;
-			hf = 0;
-			assert(tcount[t] == 1); /* frame_free(table) */
-			assert_table_unmapped(t);
-			tcount[t] = 0;
-			last = 0
-		}
-	:: else -> skip
-	fi
+	c = 0
 }
+
+#ifdef NONATOMIC_PUT
+#define PUT_SECOND(t) put_table_second(t)
+#else
+#define PUT_SECOND(t) skip
+#endif
 
 /*
  * cow_private_table(l1pte), first step: if (frame_refcount(table) == 1)
- * return table (an acquire load).  t = the table; t2 = t when private,
- * GO_ON when it must be copied.
+ * return table (an acquire load).  Else copy = frame_alloc(),
+ * page_copy(copy, table), frame_ref_inc_leaves(copy).  t = the table;
+ * t2 = t if private, else the copy or NONE (no frame: return 0).
+ *
+ * The count check, the allocation, the copy and the increments are one
+ * step: the allocation is seen only by other allocators, nobody writes a
+ * shared table, and a hart that reads a page count between the check and
+ * the increments cannot tell it from one that read it before the check.
+ * The drop below is a step of its own: between the two, the other
+ * sharers may exit or copy too.
  */
 inline private_table_check(s)
 {
 	t = sp[me].l1[s] & FRAME; /* table = PTE2PA(*l1pte) */
 	if
 	:: tcount[t] == 1 -> t2 = t
-	:: else -> t2 = GO_ON
+	:: else ->
+		table_alloc(t2);
+		if
+		:: t2 == NONE -> skip
+		:: else ->
+			tab[t2].pte[0] = tab[t].pte[0];
+			tab[t2].pte[1] = tab[t].pte[1]
+#ifndef DROP_TABLE_FIRST
+			;
+			ref_inc_leaves(t2)
+#endif
+		fi
 	fi
 }
 
 /*
- * cow_private_table(l1pte), the copy (t2 == GO_ON): t2 = the private copy,
- * or NONE when no frame was free (the shared table stays as it was).
+ * cow_private_table, then, for a copy: *l1pte = PA2PTE(copy) |
+ * PTE_FLAGS(old); cow_put_table(&old).  One step (two with PUT_SPLIT).
  */
-inline private_table_copy(s)
+inline private_table_switch(s)
 {
 	if
-	:: t2 == GO_ON ->
+	:: t2 != t && t2 != NONE ->
 		atomic {
-			table_alloc(t2); /* copy = frame_alloc() */
-			if
-			:: t2 == NONE -> skip /* if (copy == 0) return 0 */
-			:: else ->
-				/* page_copy(copy, table): nobody writes a shared table */
-				tab[t2].pte[0] = tab[t].pte[0];
-				tab[t2].pte[1] = tab[t].pte[1]
-			fi
+			sp[me].l1[s] = t2 | (sp[me].l1[s] & ~FRAME);
+			put_table_first(t)
+			PUT_SPLIT
+			PUT_SECOND(t)
 		}
-		if
-		:: t2 != NONE ->
-#ifndef DROP_TABLE_FIRST
-			ref_inc_leaves(t2); /* frame_ref_inc_leaves(copy) */
-			atomic {
-				/* *l1pte = PA2PTE(copy) | PTE_FLAGS(old) */
-				sp[me].l1[s] = t2 | (sp[me].l1[s] & ~FRAME);
-				put_unless_last(t) /* cow_put_table(&old) */
-			}
-			put_table_rest(t)
-#else
-			/* BROKEN: the shared table dropped before its pages rise. */
-			atomic {
-				sp[me].l1[s] = t2 | (sp[me].l1[s] & ~FRAME);
-				put_unless_last(t)
-			}
-			put_table_rest(t);
-			ref_inc_leaves(t2)
+#ifdef DROP_TABLE_FIRST
+		/* BROKEN: the copy's pages raised after the shared table's drop. */
+		d_step { ref_inc_leaves(t2) }
 #endif
-		:: else -> skip
-		fi
 	:: else -> skip
 	fi
 }
 
 /*
  * resolve(), second half: the page, in the table cow_private_table gave
- * (t2; NONE when it had no frame for a copy).
+ * (t2; NONE when it had no frame for a copy).  Ends the VM-lock step.
  */
 inline resolve_page(va)
 {
-	if
-	:: t2 == NONE -> res = COW_NO_MEMORY /* if (table == 0) return COW_NO_MEMORY */
-	:: else ->
-		atomic {
+	atomic {
+		if
+		:: t2 == NONE ->
+			res = COW_NO_MEMORY; /* if (table == 0) return COW_NO_MEMORY */
+			vm_unlock_shared()
+		:: else ->
 #ifndef KEEP_TABLE_RO
 			/* *l1pte &= ~PTE_TABLE_RO: it gains a writable leaf */
 			sp[me].l1[SLOT(va)] = sp[me].l1[SLOT(va)] & ~RO;
@@ -496,33 +504,38 @@ inline resolve_page(va)
 				/* reuse: *pte = (*pte | PTE_W) & ~PTE_COW */
 				tab[t2].pte[IDX(va)] = (pte | W) & ~COW;
 				pa = old;
-				res = COW_OK
-			:: else -> res = GO_ON
-			fi
-		}
-		if
-		:: res == GO_ON ->
-			atomic {
-				page_alloc(cp); /* copy = frame_alloc() */
+				res = COW_OK;
+				vm_unlock_shared()
+			:: else ->
+				/*
+				 * copy = frame_alloc(); page_copy(copy, old): in the
+				 * same step, since nobody writes a page whose count is
+				 * above 1 and we hold one of its references.
+				 */
+				page_alloc(cp);
 				if
-				:: cp == NONE -> res = COW_NO_MEMORY
-				:: else -> pdata[cp] = pdata[old] /* page_copy(copy, old) */
+				:: cp == NONE ->
+					res = COW_NO_MEMORY;
+					vm_unlock_shared()
+				:: else ->
+					pdata[cp] = pdata[old];
+					res = GO_ON
 				fi
-			}
-			if
-			:: cp != NONE ->
-				d_step {
-					/* *pte = PA2PTE(copy) | PTE_W ...; frame_free(old) */
-					tab[t2].pte[IDX(va)] = cp | V | W;
-					page_put(old);
-					pa = cp;
-					cp = 0;
-					res = COW_OK
-				}
-			:: else -> cp = 0
 			fi
-		:: else -> skip
 		fi
+	}
+	if
+	:: res == GO_ON ->
+		d_step {
+			/* *pte = PA2PTE(copy) | PTE_W ...; frame_free(old) */
+			tab[t2].pte[IDX(va)] = cp | V | W;
+			page_put(old);
+			pa = cp;
+			cp = 0;
+			res = COW_OK;
+			vm_unlock_shared()
+		}
+	:: else -> cp = 0
 	fi
 }
 
@@ -534,8 +547,26 @@ inline resolve_page(va)
  */
 inline resolve(va, wok)
 {
+#ifdef RELAXED_COUNTS
+	/*
+	 * BROKEN, as frame_refcount's relaxed loads were: nothing orders the
+	 * page-count load after the table-count load, so the hart may perform
+	 * it first (RVWMO), any time after vm_lock_shared's fences; the PTE
+	 * naming the page is in reach.  early = that count + 1, or 0.
+	 */
 	atomic {
-		readers++; /* vm_lock_shared() */
+		vm_lock_shared();
+		pte = tab[sp[me].l1[SLOT(va)] & FRAME].pte[IDX(va)];
+		if
+		:: (pte & (V | COW)) == (V | COW) -> early = pcount[pte & FRAME] + 1
+		:: skip
+		fi
+	}
+#endif
+	atomic {
+#ifndef RELAXED_COUNTS
+		vm_lock_shared();
+#endif
 		/* l1pte = pt_walk_l1(pt, va, 0); if (!(*l1pte & PTE_V)) ... */
 		t = sp[me].l1[SLOT(va)];
 		assert(t & V);
@@ -544,51 +575,42 @@ inline resolve(va, wok)
 		if
 		:: (pte & (V | W)) == (V | W) && wok -> /* writable already */
 			pa = pte & FRAME;
-			res = COW_OK
+			res = COW_OK;
+			vm_unlock_shared()
 		:: !((pte & (V | W)) == (V | W) && wok) &&
 		    (pte & (V | COW)) != (V | COW) ->
-			res = COW_NOT_COW /* !pte_is_cow(*pte) */
-		:: else -> res = GO_ON
-		fi;
-#ifdef RELAXED_COUNTS
-		/*
-		 * BROKEN, as frame_refcount's relaxed load was: nothing orders
-		 * the page-count load after the table-count load, so the hart
-		 * may perform it first (RVWMO).  vm_lock_shared's fences keep it
-		 * after the lock; the PTE naming the page is in reach.
-		 */
-		if
-		:: res == GO_ON -> early = pcount[pte & FRAME] + 1
-		:: skip
-		fi
+			res = COW_NOT_COW; /* !pte_is_cow(*pte) */
+			vm_unlock_shared()
+		:: else ->
+			res = GO_ON;
+#ifndef NO_UNSHARE
+			private_table_check(SLOT(va)) /* cow_private_table(l1pte) */
+#else
+			t2 = t /* BROKEN: the page resolved in its table, shared or not */
 #endif
+		fi
 	}
 	if
 	:: res == GO_ON ->
-#ifndef NO_UNSHARE
-		atomic { /* table = cow_private_table(l1pte) */
-			private_table_check(SLOT(va))
-		}
-		private_table_copy(SLOT(va));
-#else
-		t2 = t; /* BROKEN: the page resolved in its table, shared or not */
-#endif
+		private_table_switch(SLOT(va));
 		resolve_page(va)
 	:: else -> skip
-	fi;
-	vm_unlock_shared()
+	fi
 }
 
-/* fork_share_table(parent_l1, child_l1) for level-1 slot s of child c. */
+/*
+ * fork_share_table(parent_l1, child_l1) for level-1 slot s of child c,
+ * in uvm_fork's VM-lock step: one step.
+ */
 inline fork_share_table(s, c)
 {
+	vm_lock_shared();
 	if
 	:: sp[me].l1[s] & V ->
 		t = sp[me].l1[s] & FRAME;
 		if
 		:: !(sp[me].l1[s] & RO) ->
-			/* the protect pass (its own private table): W -> COW */
-#ifndef NO_PROTECT
+			/* the protect pass, on its own private table: W -> COW */
 			hj = 0;
 			do
 			:: hj < NPTE ->
@@ -601,24 +623,23 @@ inline fork_share_table(s, c)
 			:: else -> break
 			od;
 			hj = 0;
-#endif
 			sp[me].l1[s] = sp[me].l1[s] | RO /* *parent_l1 |= PTE_TABLE_RO */
 		:: else -> skip
 		fi;
 		assert(tcount[t] > 0);
-		tcount[t]++;               /* frame_ref_inc(table) */
-		sp[c].l1[s] = sp[me].l1[s]; /* *child_l1 = *parent_l1 */
-		t = 0
+		tcount[t]++;                /* frame_ref_inc(table) */
+		sp[c].l1[s] = sp[me].l1[s]  /* *child_l1 = *parent_l1 */
 	:: else -> skip
-	fi
+	fi;
+	vm_unlock_shared()
 }
 
 /* ---- the callers: uvm.c, fault.c, usercopy.c, sysproc ---- */
 
 /*
- * fork: allocproc and uvm_create (a slot, a root: the child's own), then
- * uvm_fork: one VM-lock step per level-0 table; the child runs after.
- * Each step is one atomic step: the lock, fork_share_table, the unlock.
+ * fork: allocproc and uvm_create (a process slot c and a root, the
+ * child's own; taken with the operation), then uvm_fork: one VM-lock
+ * step per level-0 table; then the child may run.
  */
 inline fork()
 {
@@ -628,19 +649,11 @@ inline fork()
 		sp[c].expect[0] = sp[me].expect[0];
 		sp[c].expect[1] = sp[me].expect[1];
 		sp[c].expect[2] = sp[me].expect[2];
-		fork_share_table(0, c); /* uvm_fork, first table */
-		if
-		:: readers == 0 -> audit()
-		:: else -> skip
-		fi
+		fork_share_table(0, c) /* uvm_fork, the first table */
 	}
 	d_step {
-		fork_share_table(1, c); /* uvm_fork, second table */
-		if
-		:: readers == 0 -> audit()
-		:: else -> skip
-		fi;
-		state[c] = RUNNING; /* the child is runnable */
+		fork_share_table(1, c); /* uvm_fork, the second table */
+		state[c] = RUNNING;     /* the child is runnable */
 		c = 0
 	}
 }
@@ -705,51 +718,50 @@ inline copyout(va)
 }
 
 /*
- * sbrk(-PGSIZE): uvm_shrink(pt, sz, sz - 1).  Page va is the first of its
- * table: the whole table goes (cow_put_table).  Otherwise the table is
- * made private, then the page unmapped; no memory for the copy: the size
- * stays (return end).
+ * sbrk(-PGSIZE): uvm_shrink(pt, sz, sz - 1).  Page va first of its table:
+ * the whole table goes (cow_put_table).  Otherwise the table is made
+ * private, then the page unmapped; no frame for the copy: the size stays
+ * (return end).
  */
 inline sbrk_shrink()
 {
 	if
 	:: IDX(sp[me].sz - 1) == 0 ->
 		atomic {
-			readers++; /* vm_lock_shared() */
+			vm_lock_shared();
 			va = sp[me].sz - 1;
 			t = sp[me].l1[SLOT(va)] & FRAME;
 			sp[me].l1[SLOT(va)] = 0; /* cow_put_table(l1pte): *l1pte = 0 */
-			put_unless_last(t)
+			put_table_first(t)
+			PUT_SPLIT
+			PUT_SECOND(t);
+			sp[me].sz--;
+			sp[me].expect[va] = 0;
+			va = 0;
+			vm_unlock_shared()
 		}
-		put_table_rest(t);
-		sp[me].sz--;
-		sp[me].expect[va] = 0
 	:: else ->
+		atomic {
+			vm_lock_shared();
+			va = sp[me].sz - 1;
 #ifndef SHRINK_SHARED
-		atomic {
-			readers++; /* vm_lock_shared() */
-			va = sp[me].sz - 1;
-			/* table = cow_private_table(l1pte) */
-			private_table_check(SLOT(va))
-		}
-		private_table_copy(SLOT(va));
+			private_table_check(SLOT(va)) /* table = cow_private_table(l1pte) */
 #else
-		/* BROKEN: the page unmapped in its table as it is, shared or not. */
-		atomic {
-			readers++;
-			va = sp[me].sz - 1;
-			t2 = sp[me].l1[SLOT(va)] & FRAME
-		}
+			/* BROKEN: the page unmapped in its table, shared or not. */
+			t = sp[me].l1[SLOT(va)] & FRAME;
+			t2 = t
 #endif
-		if
-		:: t2 == NONE -> skip /* return end */
-		:: else ->
-			d_step {
+		}
+		private_table_switch(SLOT(va));
+		d_step {
+			if
+			:: t2 == NONE -> skip /* return end */
+			:: else ->
 				/*
-				 * if (*pte & PTE_V) frame_free(pa); *pte = 0.  One
-				 * step (the table is private); the PTE cleared first so
-				 * that the freed-while-mapped check sees what the step
-				 * leaves.
+				 * if (*pte & PTE_V) frame_free(pa); *pte = 0.  The
+				 * table is private: the PTE cleared first, in the same
+				 * step, so the freed-while-mapped check sees what the
+				 * step leaves.
 				 */
 				hf = tab[t2].pte[IDX(va)];
 				tab[t2].pte[IDX(va)] = 0;
@@ -760,15 +772,15 @@ inline sbrk_shrink()
 				hf = 0;
 				sp[me].sz--;
 				sp[me].expect[va] = 0
-			}
-		fi
-	fi;
-	va = 0;
-	vm_unlock_shared()
+			fi;
+			va = 0;
+			vm_unlock_shared()
+		}
+	fi
 }
 
 /*
- * exit (or killed) -> uvm_destroy: per level-0 table one VM-lock step,
+ * exit (or a kill) -> uvm_destroy: per level-0 table one VM-lock step,
  * cow_put_table (*l1pte = 0, then the drop).
  */
 inline destroy_slot(s)
@@ -776,13 +788,14 @@ inline destroy_slot(s)
 	if
 	:: sp[me].l1[s] & V ->
 		atomic {
-			readers++; /* vm_lock_shared() */
+			vm_lock_shared();
 			t = sp[me].l1[s] & FRAME;
 			sp[me].l1[s] = 0;
-			put_unless_last(t)
+			put_table_first(t)
+			PUT_SPLIT
+			PUT_SECOND(t);
+			vm_unlock_shared()
 		}
-		put_table_rest(t);
-		vm_unlock_shared()
 	:: else -> skip
 	fi
 }
@@ -798,14 +811,13 @@ inline pick_page(va)
 }
 
 /*
- * A process: up to MAXOPS of store, copyout, fork, sbrk shrink in any
- * order, then exit.  It loads every page it maps in every state (the
- * auditor below checks what it would read).
+ * A process: store, copyout, fork, sbrk shrink in any order while the
+ * shared budget of operations lasts, then exit.  It loads every page it
+ * maps in every state (the auditor below checks what it would read).
  */
 proctype proc(byte me)
 {
 	byte va, c, t, t2, pte, old, cp, pa, res, early;
-	bit last;
 
 end_unborn:
 	state[me] == RUNNING;
@@ -823,6 +835,7 @@ end_unborn:
 	:: break
 	od;
 leave:
+	sp[me].sz = 0; /* exit: no page is its to use any more */
 	destroy_slot(0); /* uvm_destroy */
 	destroy_slot(1);
 	d_step {
