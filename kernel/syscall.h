@@ -26,4 +26,7 @@
 #define SYS_vmstat 22 /* cowbird: VM counters and self-check */
 #define SYS_pmap   23 /* cowbird: one process's memory (kernel/pmap.h) */
 
+/* 24 to 26 are reserved (mmap and munmap among them). */
+#define SYS_lockstat 27 /* cowbird: lock statistics (kernel/lockstat.h) */
+
 #endif

@@ -11,6 +11,7 @@
 struct stat;
 struct vmstat;
 struct pmap;
+struct lockstat;
 
 /* System calls. */
 int fork(void);
@@ -36,6 +37,7 @@ int sleep(int);
 int uptime(void);
 int vmstat(int mode, struct vmstat *st);
 int pmap(int pid, int flags, struct pmap *out);
+int lockstat(int op, struct lockstat *out, int max);
 
 /* The user library. */
 int stat(const char *, struct stat *);

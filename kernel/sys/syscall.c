@@ -26,6 +26,7 @@ uint64 sys_sleep(void);
 uint64 sys_uptime(void);
 uint64 sys_vmstat(void);
 uint64 sys_pmap(void);
+uint64 sys_lockstat(void);
 
 static uint64 (*const syscalls[])(void) = {
 	[SYS_fork] = sys_fork,
@@ -51,6 +52,7 @@ static uint64 (*const syscalls[])(void) = {
 	[SYS_close] = sys_close,
 	[SYS_vmstat] = sys_vmstat,
 	[SYS_pmap] = sys_pmap,
+	[SYS_lockstat] = sys_lockstat,
 };
 
 /* An ecall from user mode (usertrap sends it here, interrupts off). */

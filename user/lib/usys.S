@@ -39,3 +39,4 @@ sysent mkdir, SYS_mkdir
 sysent close, SYS_close
 sysent vmstat, SYS_vmstat
 sysent pmap, SYS_pmap
+sysent lockstat, SYS_lockstat
