@@ -21,5 +21,6 @@ struct lockstat {
 /* lockstat(op, struct lockstat *out, int max): */
 #define LOCKSTAT_READ  0 /* fill up to max entries; returns how many */
 #define LOCKSTAT_RESET 1 /* set every count to 0; returns 0 */
+#define LOCKSTAT_HARTS 2 /* returns the harts running: waits need two */
 
 #endif

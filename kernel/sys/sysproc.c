@@ -212,7 +212,7 @@ sys_vmstat(void)
 uint64
 sys_lockstat(void)
 {
-	int op = arg_int(0), max = arg_int(2), n;
+	int op = arg_int(0), max = arg_int(2), i, n;
 	uint64 out = arg_addr(1);
 	struct lockstat rec;
 	const char *name;
@@ -220,6 +220,11 @@ sys_lockstat(void)
 	if (op == LOCKSTAT_RESET) {
 		lock_kinds_reset();
 		return 0;
+	}
+	if (op == LOCKSTAT_HARTS) {
+		for (i = 0, n = 0; i < NCPU; i++)
+			n += cpus[i].started != 0;
+		return n;
 	}
 	if (op != LOCKSTAT_READ || max < 0)
 		return -1;
