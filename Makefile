@@ -18,11 +18,15 @@
 #        only, copy copies at fork),
 #        DEBUG unset (debug checks, -O2), DEBUG=0 (no checks, -O2),
 #        DEBUG=1 (debug checks, -Og: gdb follows the source line by line),
-#        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere.
+#        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere,
+#        MEM=128M (default) .. 4G: the guest's RAM (QEMU's -m).
 
 CPUS  ?= 3
 FORK  ?= cow
 EXTRA_PROGS ?=
+# The guest's RAM; tools/qemu-cmd reads it from the environment.
+MEM   ?= 128M
+export MEM
 
 ifeq ($(filter $(FORK),cow page copy),)
 $(error FORK must be cow, page or copy, not '$(FORK)')

@@ -88,7 +88,7 @@ banner(void)
 	    boot_info.mem_size ? boot_info.mem_size >> 20
 			       : (uint64)(PHYSTOP - KERNBASE) >> 20,
 	    boot_info.mem_base ? boot_info.mem_base : (uint64)KERNBASE,
-	    (uint64)(PHYSTOP - KERNBASE) >> 20, frame_free_count());
+	    (frame_ram_end() - KERNBASE) >> 20, frame_free_count());
 }
 
 void

@@ -51,11 +51,8 @@ class Guest:
         self.tmp = tempfile.mkdtemp(prefix="cowbird-bench-")
         disk = os.path.join(self.tmp, "fs.img")
         shutil.copyfile(fs, disk)
-        cmd = ["qemu-system-riscv64", "-machine", "virt", "-bios", "none",
-               "-kernel", kernel, "-m", "128M", "-smp", "1", "-nographic",
-               "-global", "virtio-mmio.force-legacy=false",
-               "-drive", f"file={disk},if=none,format=raw,id=x0",
-               "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
+        # tools/qemu-cmd is the one QEMU command line (MEM=... sets the RAM).
+        cmd = [os.path.join(ROOT, "tools", "qemu-cmd"), kernel, disk, "1",
                "-icount", "shift=0,sleep=off"]
         self.sock = None
         if monitor:

@@ -43,7 +43,7 @@ kvm_init(void)
 	kvm_map(PLIC, PLIC, 0x400000, PTE_R | PTE_W);
 	kvm_map(CLINT, CLINT, PGSIZE, PTE_R | PTE_W); /* CLINT_MSIP: hart_kick */
 	kvm_map(KERNBASE, KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
-	kvm_map((uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext,
+	kvm_map((uint64)etext, (uint64)etext, frame_ram_end() - (uint64)etext,
 	    PTE_R | PTE_W);
 	kvm_map(TRAMPOLINE, (uint64)trampoline, PGSIZE, PTE_R | PTE_X);
 
