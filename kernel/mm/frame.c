@@ -125,12 +125,12 @@ frame_carve(uint64 bytes)
 	return (void *)at;
 }
 
-/* RAM as the device tree says (the ABI's PHYSTOP when it says nothing). */
+/* RAM as the device tree says (QEMU's -m). */
 static uint64
 ram_end_from_boot_info(void)
 {
 	if (boot_info.mem_size == 0)
-		return PHYSTOP;
+		panic("the device tree names no memory");
 	if (boot_info.mem_base != KERNBASE)
 		panic("RAM at 0x%lx: the kernel expects it at 0x%lx",
 		    boot_info.mem_base, (uint64)KERNBASE);
