@@ -34,10 +34,14 @@
 #   HOSTCC=cc         the compiler for mkfs and fsck
 #   V=1               show full command lines
 #   SBI=1             boot under QEMU's OpenSBI firmware in supervisor mode, as real boards do (docs/boot.md)
+#   MEM=128M..4G      the guest's RAM (QEMU's -m; default 128M): the kernel manages all of it
 
 CPUS  ?= 3
 FORK  ?= cow
 EXTRA_PROGS ?=
+# The guest's RAM; tools/qemu-cmd reads it from the environment.
+MEM   ?= 128M
+export MEM
 
 ifeq ($(filter $(FORK),cow page copy),)
 $(error FORK must be cow, page or copy, not '$(FORK)')

@@ -87,10 +87,8 @@ banner(void)
 	);
 	kprintf(
 	    "cowbird: RAM %lu MiB at 0x%lx, managing %lu MiB: %lu frames free\n",
-	    boot_info.mem_size ? boot_info.mem_size >> 20
-			       : (uint64)(PHYSTOP - KERNBASE) >> 20,
-	    boot_info.mem_base ? boot_info.mem_base : (uint64)KERNBASE,
-	    (uint64)(PHYSTOP - KERNBASE) >> 20, frame_free_count());
+	    boot_info.mem_size >> 20, boot_info.mem_base,
+	    (frame_ram_end() - KERNBASE) >> 20, frame_free_count());
 }
 
 #ifdef SBI_BOOT

@@ -4,7 +4,9 @@
  * Physical (QEMU virt):
  *   0x00100000 test finisher (power off), 0x02000000 CLINT, 0x0c000000 PLIC,
  *   0x10000000 UART0, 0x10001000 virtio disk,
- *   0x80000000 RAM (kernel loaded here) .. PHYSTOP.
+ *   0x80000000 RAM (kernel loaded here), as much as the device tree says
+ *   (QEMU's -m).  PHYSTOP, the end of the default 128 MiB, is kept for
+ *   programs that include it; the kernel does not use it.
  *
  * Kernel virtual: RAM and devices mapped at their physical addresses; at the
  * top, the trampoline and then kernel stacks separated by unmapped guard pages.
@@ -29,7 +31,7 @@
 #define VIRTIO0_IRQ      1
 
 #define KERNBASE 0x80000000L
-#define PHYSTOP  (KERNBASE + 128 * 1024 * 1024)
+#define PHYSTOP  (KERNBASE + 128 * 1024 * 1024) /* ABI only: see above */
 
 #define TRAMPOLINE (MAXVA - PGSIZE)
 #define TRAPFRAME  (TRAMPOLINE - PGSIZE)

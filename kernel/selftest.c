@@ -105,10 +105,11 @@ test_frame_bad_free(void)
 	    "a live frame looks bad");
 	CHECK(frame_free_problem((uint64)pa + 8) != 0, name,
 	    "unaligned free not caught");
-	CHECK(frame_free_problem(PHYSTOP) != 0, name,
-	    "free of PHYSTOP not caught");
-	CHECK(!frame_is_managed(PHYSTOP) && frame_is_managed(PHYSTOP - PGSIZE),
-	    name, "the managed range does not end at PHYSTOP");
+	CHECK(frame_free_problem(frame_ram_end()) != 0, name,
+	    "free of the first byte past RAM not caught");
+	CHECK(!frame_is_managed(frame_ram_end()) &&
+		frame_is_managed(frame_ram_end() - PGSIZE),
+	    name, "the managed range does not end where RAM does");
 	CHECK(frame_free_problem(KERNBASE) != 0, name,
 	    "free of kernel text not caught");
 	CHECK(frame_free_problem(0x1000) != 0, name, "free below RAM not caught");
@@ -178,7 +179,7 @@ test_kernel_mappings(void)
 		CHECK(pte == 0 || (*pte & PTE_V) == 0, name,
 		    "firmware page 0x%lx mapped", va);
 	}
-	for (va = (uint64)kernel_start; va < PHYSTOP; va += PGSIZE) {
+	for (va = (uint64)kernel_start; va < frame_ram_end(); va += PGSIZE) {
 		if (va >= (uint64)boot_stacks &&
 		    va < (uint64)boot_stacks + sizeof(boot_stacks))
 			continue;

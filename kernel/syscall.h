@@ -27,4 +27,7 @@
 #define SYS_pmap   23 /* cowbird: one process's memory (kernel/pmap.h) */
 #define SYS_setfg  24 /* cowbird: the console's foreground job, for Ctrl-C */
 
+/* 24 to 26 are reserved (mmap and munmap among them). */
+#define SYS_lockstat 27 /* cowbird: lock statistics (kernel/lockstat.h) */
+
 #endif

@@ -18,6 +18,7 @@ struct vmstat {
 	uint64 fork_mode; /* FORK_MODE_* below: how this kernel's fork shares */
 	uint64 tables_shared; /* level-0 page tables shared by several processes, now */
 	uint64 tables_copied; /* shared level-0 tables copied on a write, since boot */
+	uint64 ram_bytes; /* RAM, as the device tree (QEMU's -m) gives it */
 };
 
 /* fork_mode: which fork the kernel was built with (make FORK=...). */

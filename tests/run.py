@@ -90,6 +90,20 @@ RESULT_RE = re.compile(r"(?m)^(ok|FAIL|SKIP) ([^\s:]+):?[ \t]*(.*)$")
 SELFTEST_RE = re.compile(r"(?m)^selftest (ok|FAIL) ([^\s:]+):?[ \t]*(.*)$")
 SELFTEST_DONE_RE = re.compile(r"(?m)^selftest done")
 TIMEOUT_RE = re.compile(r"\s#\s*timeout=(\d+)\s*$")
+
+
+def ram_scale(mem):
+    """How much longer than at 128 MiB the tests may take with mem of RAM
+    (MEM=..., as QEMU's -m takes it: 1G, 512M, or MiB): the tests that use
+    up all memory do work in proportion to it."""
+    m = re.fullmatch(r"(\d+)([MG]?)B?", (mem or "128M").strip().upper())
+    if not m:
+        return 1
+    mib = int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+    return max(1, mib / 128)
+
+
+RAM_SCALE = ram_scale(os.environ.get("MEM"))
 SHELL_RE = re.compile(r"^shell\s+([^\s:]+):\s*(.*?)\s+((?:=>|=~)\s.*?)\s*$")
 EXPECT_SPLIT_RE = re.compile(r"(?:^|\s+)(=>|=~)\s+")
 SESSION_RE = re.compile(r"^session\s+(\w+)$")
@@ -392,7 +406,7 @@ def run_init_test(args, res, tmpdir):
         start = len(vm.out)
         vm.type("t_hog 200 &")
         i, m = vm.expect([re.compile(r"t_hog: holding \d+ processes"), PANIC_RE], start,
-                         time.monotonic() + 30)
+                         time.monotonic() + 30 * RAM_SCALE)
         if i != 0:
             res.add("FAIL", "init/hog", "t_hog did not start holding", vm.tail())
             return
@@ -502,6 +516,8 @@ def main():
             res.add("FAIL", "suite/parse", e)
     else:
         res.add("FAIL", "suite/parse", f"{suite} does not exist")
+    for e in entries:
+        e.timeout = int(e.timeout * RAM_SCALE)
     if args.max_timeout:
         for e in entries:
             e.timeout = min(e.timeout, args.max_timeout)

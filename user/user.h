@@ -11,6 +11,7 @@
 struct stat;
 struct vmstat;
 struct pmap;
+struct lockstat;
 
 /* System calls. */
 int fork(void);
@@ -37,6 +38,7 @@ int uptime(void);
 int vmstat(int mode, struct vmstat *st);
 int pmap(int pid, int flags, struct pmap *out);
 int setfg(int pid); /* Ctrl-C kills pid and its descendants; returns the previous */
+int lockstat(int op, struct lockstat *out, int max);
 
 /* The user library. */
 int stat(const char *, struct stat *);

@@ -12,6 +12,7 @@
 static void
 print_counters(const struct vmstat *st)
 {
+	printf("ram_mib %lu\n", st->ram_bytes >> 20);
 	printf("frames_total %lu\n", st->frames_total);
 	printf("frames_free %lu\n", st->frames_free);
 	printf("cow_faults %lu\n", st->cow_faults);

@@ -20,6 +20,7 @@ struct spinlock {
 	struct cpu *holder; /* hart holding it, or 0 */
 	void *locked_at;    /* return address of the holder's spin_lock */
 	const char *name;
+	struct lock_kind *kind; /* its statistics (lockstat.c); 0 until first use */
 };
 
 /* For a lock initialised statically: struct spinlock x = SPINLOCK_INIT("x"); */
@@ -39,6 +40,19 @@ int spin_holding(struct spinlock *lk);
  */
 void push_off(void);
 void pop_off(void);
+
+/* ---- lock statistics (lockstat.c): counts per kind (name) of lock ---- */
+#define LOCK_KINDS_MAX 32
+struct lock_kind {
+	const char *name; /* 0 while the record is free */
+	uint64 acquired;
+	uint64 contended;
+};
+struct lock_kind *lock_kind_of(const char *name); /* finds or adds; no lock taken */
+void lock_kind_count(struct lock_kind *k, int contended);
+/* Record i's figures; -1 past the last record. */
+int lock_kind_get(int i, const char **name, uint64 *acquired, uint64 *contended);
+void lock_kinds_reset(void);
 
 /* ---- strings (string.c) ---- */
 void *memset(void *dst, int c, uint n);

@@ -13,6 +13,9 @@
  * hart already holds, or unlocking one it does not hold, is a kernel bug
  * and panics naming the lock, the holder's hart and where it was taken.
  *
+ * Every acquisition is counted for lockstat (lockstat.c), and so is
+ * every one whose first look found another ticket being served.
+ *
  * Interrupt nesting lives here too, since spinlocks are its main user.
  * Invariant: while off_depth > 0 this hart runs with interrupts off, and
  * on_before remembers whether they were on when the count left 0.  A
@@ -55,22 +58,29 @@ spin_init(struct spinlock *lk, const char *name)
 	lk->holder = 0;
 	lk->locked_at = 0;
 	lk->name = name;
+	lk->kind = lock_kind_of(name);
 }
 
 void
 spin_lock(struct spinlock *lk)
 {
 	uint ticket;
+	int contended;
 
 	push_off();
 	if (spin_holding(lk))
 		panic("spin_lock: '%s' already held by this hart (%d), taken at %p",
 		    lk->name, mycpu()->hartid, lk->locked_at);
 	ticket = __atomic_fetch_add(&lk->next, 1, __ATOMIC_RELAXED);
+	contended = __atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE) != ticket;
 	while (__atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE) != ticket)
 		;
 	lk->holder = mycpu();
 	lk->locked_at = __builtin_return_address(0);
+	/* Only the holder writes kind: a SPINLOCK_INIT lock finds it here once. */
+	if (lk->kind == 0)
+		lk->kind = lock_kind_of(lk->name);
+	lock_kind_count(lk->kind, contended);
 }
 
 void

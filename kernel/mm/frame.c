@@ -2,9 +2,12 @@
  * Physical frame allocator with reference counts.
  *
  * Every 4 KiB frame of RAM has an entry in frame_table, indexed by
- * (pa - KERNBASE) / PGSIZE.  Frames between the end of the kernel image
- * and PHYSTOP are managed; free ones form a LIFO list threaded through
- * their entries, so allocation and freeing are O(1).
+ * (pa - KERNBASE) / PGSIZE.  RAM's size comes from the device tree, so
+ * frame_init sizes the tables with one entry per frame (this one, and the
+ * audit's and the address-space registry's) and carves them from the RAM
+ * just above the kernel image.  Frames above those tables, up to the end
+ * of RAM, are managed; free ones form a LIFO list threaded through their
+ * entries, so allocation and freeing are O(1).
  *
  * Invariants (checked by vm_check_refcounts, which vmstat -c and the tests
  * run, and in DEBUG_CHECKS builds by frame_alloc itself):
@@ -33,8 +36,8 @@
 #include "kernel/memlayout.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
+#include "kernel/arch/fdt.h"
 
-#define NFRAMES  ((PHYSTOP - KERNBASE) / PGSIZE)
 #define NO_FRAME 0xffffffffU
 #define JUNK     0x5a5a5a5a5a5a5a5aUL
 
@@ -46,10 +49,12 @@ struct frame {
 extern char end[]; /* first byte after the kernel image (kernel.ld) */
 
 static struct spinlock frame_lock;
-static struct frame frame_table[NFRAMES];
+static struct frame *frame_table; /* one entry per frame of RAM */
 static uint32 free_head = NO_FRAME;
 static uint64 nfree;
 static uint64 first_managed; /* pa of the first managed frame */
+static uint64 ram_end;       /* first byte past RAM */
+static uint64 carve_next;    /* boot only: the next byte frame_carve gives */
 
 static uint32
 frame_index(uint64 pa)
@@ -66,7 +71,7 @@ frame_pa(uint32 idx)
 int
 frame_is_managed(uint64 pa)
 {
-	return pa >= first_managed && pa < PHYSTOP;
+	return pa >= first_managed && pa < ram_end;
 }
 
 /*
@@ -94,15 +99,58 @@ push_free(uint32 idx)
 	nfree++;
 }
 
+uint64
+frame_ram_end(void)
+{
+	return ram_end;
+}
+
+uint64
+frame_ram_frames(void)
+{
+	return (ram_end - KERNBASE) / PGSIZE;
+}
+
+/* Zeroed boot-time memory above the kernel image: only before the free list exists. */
+void *
+frame_carve(uint64 bytes)
+{
+	uint64 at = (carve_next + 7) & ~7UL;
+
+	ASSERT(first_managed == 0);
+	if (at + bytes > ram_end || at + bytes < at)
+		panic("frame_carve: %lu bytes do not fit in RAM", bytes);
+	carve_next = at + bytes;
+	memset((void *)at, 0, bytes);
+	return (void *)at;
+}
+
+/* RAM as the device tree says (QEMU's -m). */
+static uint64
+ram_end_from_boot_info(void)
+{
+	if (boot_info.mem_size == 0)
+		panic("the device tree names no memory");
+	if (boot_info.mem_base != KERNBASE)
+		panic("RAM at 0x%lx: the kernel expects it at 0x%lx",
+		    boot_info.mem_base, (uint64)KERNBASE);
+	return PGROUNDDOWN(boot_info.mem_base + boot_info.mem_size);
+}
+
 void
 frame_init(void)
 {
 	uint64 pa;
 
 	spin_init(&frame_lock, "frames");
-	first_managed = PGROUNDUP((uint64)end);
+	ram_end = ram_end_from_boot_info();
+	carve_next = (uint64)end;
+	frame_table = frame_carve(frame_ram_frames() * sizeof(struct frame));
+	vm_audit_carve();
+	uvm_registry_carve();
+	first_managed = PGROUNDUP(carve_next);
 	/* Push from the top so the lowest frames are handed out first. */
-	for (pa = PHYSTOP - PGSIZE; pa >= first_managed; pa -= PGSIZE) {
+	for (pa = ram_end - PGSIZE; pa >= first_managed; pa -= PGSIZE) {
 #ifdef DEBUG_CHECKS
 		page_fill((void *)pa, JUNK);
 #endif
@@ -284,7 +332,7 @@ frame_free_count(void)
 uint64
 frame_total_count(void)
 {
-	return (PHYSTOP - first_managed) / PGSIZE;
+	return (ram_end - first_managed) / PGSIZE;
 }
 
 /* Frames with more than one reference: shared by copy-on-write. */
@@ -294,7 +342,7 @@ frame_shared_count(void)
 	uint64 pa, n = 0;
 
 	spin_lock(&frame_lock);
-	for (pa = first_managed; pa < PHYSTOP; pa += PGSIZE)
+	for (pa = first_managed; pa < ram_end; pa += PGSIZE)
 		if (frame_table[frame_index(pa)].refcount > 1)
 			n++;
 	spin_unlock(&frame_lock);
@@ -312,7 +360,7 @@ frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg)
 	uint64 pa, n;
 
 	spin_lock(&frame_lock);
-	for (pa = first_managed; pa < PHYSTOP; pa += PGSIZE)
+	for (pa = first_managed; pa < ram_end; pa += PGSIZE)
 		visit(pa, frame_table[frame_index(pa)].refcount, arg);
 	n = nfree;
 	spin_unlock(&frame_lock);

@@ -47,7 +47,7 @@ kvm_init(void)
 	/* Under SBI firmware, RAM below the kernel is the firmware's: unmapped. */
 	kvm_map((uint64)kernel_start, (uint64)kernel_start,
 	    (uint64)etext - (uint64)kernel_start, PTE_R | PTE_X);
-	kvm_map((uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext,
+	kvm_map((uint64)etext, (uint64)etext, frame_ram_end() - (uint64)etext,
 	    PTE_R | PTE_W);
 	kvm_map(TRAMPOLINE, (uint64)trampoline, PGSIZE, PTE_R | PTE_X);
 

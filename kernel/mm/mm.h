@@ -9,7 +9,12 @@
 #include "kernel/riscv.h"
 
 /* ---- physical frames (frame.c) ---- */
-void frame_init(void);
+void frame_init(void);           /* reads RAM's size from the device tree */
+void *frame_carve(uint64 bytes); /* zeroed boot memory, for per-frame tables */
+uint64 frame_ram_end(void);      /* first byte past RAM */
+uint64 frame_ram_frames(void);   /* frames of RAM, from KERNBASE on */
+void vm_audit_carve(void);       /* vmcheck.c's per-frame tables (frame_init) */
+void uvm_registry_carve(void);   /* uvm.c's per-frame table (frame_init) */
 void *frame_alloc(void); /* one frame, contents undefined, refcount 1; 0 if none */
 void *frame_alloc_zeroed(void); /* one zeroed frame, refcount 1; 0 if none */
 void frame_free(void *pa);      /* drop a reference; the last one frees */

@@ -32,7 +32,6 @@ extern char trampoline[];
 
 /* A process has at most two spaces: its own and the one exec builds. */
 #define MAX_SPACES (2 * NPROC)
-#define NFRAMES    ((PHYSTOP - KERNBASE) / PGSIZE)
 
 /*
  * spaces[0..nspaces) is the registry, in no order; position[] says where
@@ -41,8 +40,14 @@ extern char trampoline[];
  */
 static struct spinlock space_lock = SPINLOCK_INIT("spaces");
 static pagetable_t spaces[MAX_SPACES];
-static ushort position[NFRAMES];
+static ushort *position; /* per frame */
 static int nspaces;
+
+void
+uvm_registry_carve(void)
+{
+	position = frame_carve(frame_ram_frames() * sizeof(*position));
+}
 
 static ushort *
 position_of(pagetable_t pt)

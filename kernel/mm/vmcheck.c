@@ -31,16 +31,21 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-#define NFRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
-
 /* Per-frame marks for level-0 tables. */
 #define SEEN_TABLE   1 /* its leaves were counted */
 #define HAS_WRITABLE 2 /* it holds a writable user leaf */
 #define MARKED_RO    4 /* some level-1 PTE to it says PTE_TABLE_RO */
 
 static struct spinlock audit_lock = SPINLOCK_INIT("vmcheck");
-static ushort refs_seen[NFRAMES]; /* references the page tables imply */
-static uchar marks[NFRAMES];
+static ushort *refs_seen; /* per frame: references the page tables imply */
+static uchar *marks;      /* per frame */
+
+void
+vm_audit_carve(void)
+{
+	refs_seen = frame_carve(frame_ram_frames() * sizeof(*refs_seen));
+	marks = frame_carve(frame_ram_frames() * sizeof(*marks));
+}
 
 struct audit {
 	int full; /* 0: only count the shared tables, for vmstat */
@@ -178,8 +183,8 @@ audit(int full, int verbose, uint64 *tables_shared)
 
 	spin_lock(&audit_lock);
 	vm_lock_exclusive();
-	memset(refs_seen, 0, sizeof(refs_seen));
-	memset(marks, 0, sizeof(marks));
+	memset(refs_seen, 0, frame_ram_frames() * sizeof(*refs_seen));
+	memset(marks, 0, frame_ram_frames() * sizeof(*marks));
 	uvm_for_each_space(count_space, &a);
 	nfree = frame_scan(check_frame, &a);
 	vm_unlock_exclusive();
@@ -206,6 +211,7 @@ void
 vm_stats(struct vmstat *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->ram_bytes = frame_ram_end() - KERNBASE;
 	st->frames_total = frame_total_count();
 	st->frames_free = frame_free_count();
 	cow_counters(&st->cow_faults, &st->pages_copied, &st->pages_reused,

@@ -26,18 +26,41 @@ static struct {
 	int readers; /* shared holders */
 } vmlock;
 
+/*
+ * lockstat's "vm" record: a shared holder waited if a writer was there
+ * first; the writer, if another writer or any reader was.  The first
+ * harts to get here may look the record up together; they find the same.
+ */
+static void
+vm_lock_count(int contended)
+{
+	static struct lock_kind *kind;
+	struct lock_kind *k = __atomic_load_n(&kind, __ATOMIC_RELAXED);
+
+	if (k == 0) {
+		k = lock_kind_of("vm");
+		__atomic_store_n(&kind, k, __ATOMIC_RELAXED);
+	}
+	lock_kind_count(k, contended);
+}
+
 void
 vm_lock_shared(void)
 {
+	int waited = 0;
+
 	push_off();
 	for (;;) {
 		while (__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST))
-			;
+			waited = 1;
 		__atomic_add_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
-		if (!__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST))
+		if (!__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST)) {
+			vm_lock_count(waited);
 			return;
+		}
 		/* A writer came first: let it have the lock. */
 		__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
+		waited = 1;
 	}
 }
 
@@ -51,11 +74,14 @@ vm_unlock_shared(void)
 void
 vm_lock_exclusive(void)
 {
+	int waited = 0;
+
 	push_off();
 	while (__atomic_exchange_n(&vmlock.writer, 1, __ATOMIC_SEQ_CST))
-		;
+		waited = 1;
 	while (__atomic_load_n(&vmlock.readers, __ATOMIC_SEQ_CST))
-		;
+		waited = 1;
+	vm_lock_count(waited);
 }
 
 void

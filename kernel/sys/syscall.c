@@ -27,6 +27,7 @@ uint64 sys_uptime(void);
 uint64 sys_vmstat(void);
 uint64 sys_pmap(void);
 uint64 sys_setfg(void);
+uint64 sys_lockstat(void);
 
 static uint64 (*const syscalls[])(void) = {
 	[SYS_fork] = sys_fork,
@@ -53,6 +54,7 @@ static uint64 (*const syscalls[])(void) = {
 	[SYS_vmstat] = sys_vmstat,
 	[SYS_pmap] = sys_pmap,
 	[SYS_setfg] = sys_setfg,
+	[SYS_lockstat] = sys_lockstat,
 };
 
 /* An ecall from user mode (usertrap sends it here, interrupts off). */

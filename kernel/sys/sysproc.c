@@ -2,6 +2,7 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/vmstat.h"
+#include "kernel/lockstat.h"
 #include "kernel/arch/arch.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
@@ -219,4 +220,39 @@ sys_vmstat(void)
 	if (copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st)) < 0)
 		return -1;
 	return bad;
+}
+
+/*
+ * lockstat(op, struct lockstat *out, int max): each kind of lock's counts,
+ * copied out one record at a time (no big buffer on the kernel stack).
+ */
+uint64
+sys_lockstat(void)
+{
+	int op = arg_int(0), max = arg_int(2), i, n;
+	uint64 out = arg_addr(1);
+	struct lockstat rec;
+	const char *name;
+
+	if (op == LOCKSTAT_RESET) {
+		lock_kinds_reset();
+		return 0;
+	}
+	if (op == LOCKSTAT_HARTS) {
+		for (i = 0, n = 0; i < NCPU; i++)
+			n += cpus[i].started != 0;
+		return n;
+	}
+	if (op != LOCKSTAT_READ || max < 0)
+		return -1;
+	for (n = 0; n < max; n++) {
+		if (lock_kind_get(n, &name, &rec.acquired, &rec.contended) < 0)
+			break;
+		memset(rec.name, 0, sizeof(rec.name));
+		strlcpy_k(rec.name, name, sizeof(rec.name));
+		if (copyout(myproc()->pagetable, out + n * sizeof(rec), &rec,
+			sizeof(rec)) < 0)
+			return -1;
+	}
+	return n;
 }

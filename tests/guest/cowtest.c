@@ -1226,9 +1226,9 @@ squeeze_to(long target, int grown)
 		/* A failed sbrk may keep the page-table pages it made. */
 		if (free_frames() != free)
 			continue;
-		/* Or d pages need one more table page than is free. */
-		if (d > 1 && heap_grow(d - 1) != 0)
-			grown += d - 1;
+		/* Or d pages need table pages too: one per 512, plus one. */
+		if (d > 1 && heap_grow(d - 1 - d / 512) != 0)
+			grown += d - 1 - d / 512;
 		else
 			break;
 	}

@@ -169,18 +169,36 @@ test_shrink(void)
 	sbrk(-4 * PGSIZE);
 }
 
+/* The machine's RAM (make MEM=...), from vmstat. */
+static uint64
+ram_bytes(void)
+{
+	struct vmstat vs;
+
+	if (vmstat(VMSTAT_GET, &vs) < 0)
+		return 0;
+	return vs.ram_bytes;
+}
+
 static void
 test_grow_fail(void)
 {
-	static const int huge[] = { 1 << 30, 0x7fffffff, 200 * MB };
+	/* The last: 200 MB more than all the RAM (MEM=128M: about 330 MB). */
+	uint64 above = ram_bytes() + 200 * MB;
+	int huge[] = { 1 << 30, 0x7fffffff, above > 0x7fffffff ? 0 : above };
 	static const char *names[] = { "grow_fail_1g", "grow_fail_2g",
-		"grow_fail_200m" };
+		"grow_fail_above_ram" };
 	char *before, *r, *after;
 	uint i;
 
 	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
 		const char *name = names[i];
 
+		if (huge[i] == 0 || (uint64)huge[i] < ram_bytes()) {
+			skip(name, "%lu MiB of RAM: sbrk(%d) may work",
+			    ram_bytes() >> 20, huge[i]);
+			continue;
+		}
 		before = sbrk(0);
 		r = sbrk(huge[i]);
 		after = sbrk(0);
@@ -239,7 +257,7 @@ static void
 take_everything(uint64 unused)
 {
 	char *start = sbrk(0), *p, *brk;
-	int n = 0;
+	int n = 0, ram_mib = ram_bytes() >> 20;
 	long off;
 
 	(void)unused;
@@ -254,7 +272,7 @@ take_everything(uint64 unused)
 		if (p != brk)
 			exit(-3);
 		n++;
-		if (n > 1000)
+		if (n > ram_mib)
 			exit(-4);
 	}
 	for (off = 0; off < (long)n * MB; off += PGSIZE) {
@@ -277,10 +295,14 @@ oom_child(uint64 unused)
 {
 	char *start = sbrk(0);
 	int pages = 0, p[2], r, pid, st, code = 100;
+	int ram_pages = ram_bytes() / PGSIZE;
 
 	(void)unused;
+	/* A megabyte at a time first: page by page, 1 GiB takes minutes. */
+	while (pages <= ram_pages && sbrk(MB) != (char *)-1)
+		pages += MB / PGSIZE;
 	while (sbrk(PGSIZE) != (char *)-1)
-		if (++pages > 40000)
+		if (++pages > ram_pages)
 			exit(-2);
 	r = pipe(p);
 	if (r == 0) {
@@ -438,7 +460,7 @@ test_exhaust(void)
 	first = child_status(take_everything, 0);
 	test_oom();
 	second = child_status(take_everything, 0);
-	if (first <= 0 || first > 1000 || second <= 0) {
+	if (first <= 0 || first > (int)(ram_bytes() >> 20) || second <= 0) {
 		fail("exhaust",
 		    "child results %d and %d (-1 killed, -2 failed "
 		    "sbrk moved the break, -3 wrong return, -4 no limit, "

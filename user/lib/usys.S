@@ -40,3 +40,4 @@ sysent close, SYS_close
 sysent vmstat, SYS_vmstat
 sysent pmap, SYS_pmap
 sysent setfg, SYS_setfg
+sysent lockstat, SYS_lockstat
