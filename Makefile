@@ -28,6 +28,7 @@
 #   EXTRA_PROGS="path/a.c path/b.c"  add programs kept elsewhere to the disk
 #   ONLY=a,b          make check: only these (programs, shell tests, sessions, selftest, fsck, init, docs)
 #   MUTANT=NAME       make mutants: only this mutant of tests/mutants.txt
+#   MUTANT_SAMPLE=N   make mutants: run every N-th mutant only (CI; all are still checked to apply)
 #   CRASH_SEED=N      make crashtest: replay the random crashes of seed N
 #   BENCH_MODES="copy page cow"  make bench: the FORK modes measured
 #   WORKLOAD=fork|exec|pipe|write|crowd  make profile: the workload traced
@@ -329,7 +330,7 @@ stress: all $(B)/fsck
 mutants:
 	@tools/check-qemu $(QEMU)
 	python3 tools/mutants.py --fork $(FORK) $(if $(DEBUG),--debug $(DEBUG)) \
-		$(if $(MUTANT),--only $(MUTANT))
+		$(if $(MUTANT),--only $(MUTANT)) $(if $(MUTANT_SAMPLE),--sample $(MUTANT_SAMPLE))
 
 # Benchmarks and profiles build their own kernels: DEBUG=0, one hart, in
 # build/<FORK>-debug0 (never the debug build make check uses).  make bench
