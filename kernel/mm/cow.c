@@ -17,10 +17,10 @@
  *              no one changes it; every level-1 PTE to it has PTE_TABLE_RO
  *
  *   private --fork-->  shared          (+1 per fork; one protect pass over
- *                                       512 PTEs unless PTE_TABLE_RO says
+ *                                       its PTEs unless PTE_TABLE_RO says
  *                                       it was done and nothing changed)
  *   shared  --write, sbrk, partial unmap-->  this process gets a private
- *              copy (512 PTEs copied, +1 on every frame they map), the
+ *              copy (every PTE copied, +1 on every frame they map), the
  *              shared one loses a reference
  *   shared  --exit, exec, whole-table unmap-->  -1, nothing else
  *   count 1 --exit, exec, unmap-->  every frame it maps -1, table freed
@@ -139,9 +139,8 @@ fork_share_table(pte_t *parent_l1, pte_t *child_l1)
 	int i;
 
 	if ((*parent_l1 & PTE_TABLE_RO) == 0) {
-		for (i = 0; i < 512; i++)
-			if ((table[i] & (PTE_V | PTE_W)) == (PTE_V | PTE_W))
-				table[i] = (table[i] & ~PTE_W) | PTE_COW;
+		pt_for_each_valid(table, i) if (table[i] & PTE_W) table[i] =
+		    (table[i] & ~PTE_W) | PTE_COW;
 		*parent_l1 |= PTE_TABLE_RO;
 	}
 	frame_ref_inc(table);

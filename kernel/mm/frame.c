@@ -34,7 +34,6 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-#define NFRAMES  ((PHYSTOP - KERNBASE) / PGSIZE)
 #define NO_FRAME 0xffffffffU
 #define JUNK     0x5a5a5a5a5a5a5a5aUL
 
@@ -50,12 +49,6 @@ static struct frame frame_table[NFRAMES];
 static uint32 free_head = NO_FRAME;
 static uint64 nfree;
 static uint64 first_managed; /* pa of the first managed frame */
-
-static uint32
-frame_index(uint64 pa)
-{
-	return (pa - KERNBASE) / PGSIZE;
-}
 
 static uint64
 frame_pa(uint32 idx)
@@ -239,9 +232,7 @@ frame_ref_inc_leaves(const pte_t *table)
 {
 	int i;
 
-	for (i = 0; i < 512; i++)
-		if (table[i] & PTE_V)
-			frame_ref_inc((void *)PTE2PA(table[i]));
+	pt_for_each_valid(table, i) frame_ref_inc((void *)PTE2PA(table[i]));
 }
 
 void
@@ -250,11 +241,10 @@ frame_free_leaves(pte_t *table)
 	int i;
 
 	spin_lock(&frame_lock);
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid(table, i)
+	{
 		void *pa = (void *)PTE2PA(table[i]);
 
-		if ((table[i] & PTE_V) == 0)
-			continue;
 		table[i] = 0;
 		if (!put_shared(pa, "frame_free_leaves"))
 			release_locked(pa);

@@ -7,6 +7,51 @@
 
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+
+/* ---- page-table and frame facts (Sv39) ---- */
+
+/* A page-table page is one frame of PTEs: 512 of them. */
+#define PT_ENTRIES (PGSIZE / sizeof(pte_t))
+
+/*
+ * A valid PTE is a leaf (maps a page) if any of R, W, X is set, else it
+ * points to the next level's table (the privileged spec, 4.3.2).
+ */
+static inline int
+pte_is_leaf(pte_t pte)
+{
+	return (pte & PTE_V) && (pte & (PTE_R | PTE_W | PTE_X));
+}
+
+static inline int
+pte_is_table(pte_t pte)
+{
+	return (pte & PTE_V) && !pte_is_leaf(pte);
+}
+
+/* The first valid entry of table at index i or after; PT_ENTRIES if none. */
+static inline int
+pt_next_valid(const pte_t *table, int i)
+{
+	while (i < (int)PT_ENTRIES && (table[i] & PTE_V) == 0)
+		i++;
+	return i;
+}
+
+/* Visit the index i of every valid entry of a page-table page, in order. */
+#define pt_for_each_valid(table, i)                                  \
+	for ((i) = pt_next_valid((table), 0); (i) < (int)PT_ENTRIES; \
+	     (i) = pt_next_valid((table), (i) + 1))
+
+/* RAM frames from KERNBASE to PHYSTOP, and the index of the one holding pa. */
+#define NFRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
+
+static inline uint64
+frame_index(uint64 pa)
+{
+	return (pa - KERNBASE) / PGSIZE;
+}
 
 /* ---- physical frames (frame.c) ---- */
 void frame_init(void);
@@ -46,7 +91,7 @@ uint64 pt_lookup_user(pagetable_t pt, uint64 va); /* pa of a valid user page, or
 /*
  * Software bit (RSW, ignored by the MMU) in a level-1 PTE: the level-0
  * table it points to holds no writable leaf (fork write-protected it), so
- * the next fork can share it without a pass over its 512 entries.  A
+ * the next fork can share it without a pass over its PT_ENTRIES entries.  A
  * shared table always carries it; whoever makes a leaf writable in a
  * private table clears it first.
  */
@@ -71,7 +116,7 @@ pt_table_is_shared(pte_t level1_pte)
 static inline uint64
 pt_last_page_of_table(uint64 va)
 {
-	return (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
+	return L0_NEXT(va) - PGSIZE;
 }
 
 /* ---- the kernel's page table (kvm.c) ---- */

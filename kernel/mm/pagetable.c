@@ -2,7 +2,7 @@
  * Sv39 page tables: walk, map, unmap.  Used for the kernel's page table
  * and for every user address space.
  *
- * A page-table page is one frame holding 512 PTEs.  Leaves live at level 0
+ * A page-table page is one frame holding PT_ENTRIES (512) PTEs.  Leaves live at level 0
  * only (no megapages), which keeps every mapping the same shape.  These
  * functions never trust a virtual address: pt_walk refuses va >= MAXVA, so
  * a bad user address can be looked up without reaching a panic.
@@ -147,12 +147,11 @@ pt_free_tables(pagetable_t pt)
 {
 	int i;
 
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid(pt, i)
+	{
 		pte_t pte = pt[i];
 
-		if ((pte & PTE_V) == 0)
-			continue;
-		if (pte & (PTE_R | PTE_W | PTE_X))
+		if (pte_is_leaf(pte))
 			panic("pt_free_tables: leaf 0x%lx still mapped at index %d",
 			    pte, i);
 		pt_free_tables((pagetable_t)PTE2PA(pte));

@@ -198,10 +198,11 @@ account_tables(struct pmap *m, struct pmap_region *r, pagetable_t pt, int level,
 	count_frame(m, r, d, rc);
 	if (level == 0)
 		return;
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid(pt, i)
+	{
 		pte_t pte = pt[i];
 
-		if ((pte & PTE_V) && (pte & (PTE_R | PTE_W | PTE_X)) == 0)
+		if (pte_is_table(pte))
 			account_tables(
 			    m, r, (pagetable_t)PTE2PA(pte), level - 1, d);
 	}
@@ -255,13 +256,12 @@ account_kstacks(
 {
 	int i;
 
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid(pt, i)
+	{
 		pte_t pte = pt[i];
 		uint64 a = va | ((uint64)i << PXSHIFT(level));
 
-		if ((pte & PTE_V) == 0)
-			continue;
-		if ((pte & (PTE_R | PTE_W | PTE_X)) == 0) {
+		if (pte_is_table(pte)) {
 			account_kstacks(
 			    m, r, (pagetable_t)PTE2PA(pte), level - 1, a);
 			continue;

@@ -32,7 +32,6 @@ extern char trampoline[];
 
 /* A process has at most two spaces: its own and the one exec builds. */
 #define MAX_SPACES (2 * NPROC)
-#define NFRAMES    ((PHYSTOP - KERNBASE) / PGSIZE)
 
 /*
  * spaces[0..nspaces) is the registry, in no order; position[] says where
@@ -47,7 +46,7 @@ static int nspaces;
 static ushort *
 position_of(pagetable_t pt)
 {
-	return &position[((uint64)pt - KERNBASE) / PGSIZE];
+	return &position[frame_index((uint64)pt)];
 }
 
 /* Both take the VM lock shared, so the audit never sees the list half-changed. */
@@ -127,15 +126,12 @@ uvm_destroy(pagetable_t pt, uint64 size)
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	vm_unlock_shared();
-	for (i = 0; i <= (int)PX(2, MAXVA - 1); i++) { /* the user half */
-		pagetable_t l1;
+	pt_for_each_valid(pt, i)
+	{
+		pagetable_t l1 = (pagetable_t)PTE2PA(pt[i]);
 
-		if ((pt[i] & PTE_V) == 0)
-			continue;
-		l1 = (pagetable_t)PTE2PA(pt[i]);
-		for (j = 0; j < 512; j++) {
-			if ((l1[j] & PTE_V) == 0)
-				continue;
+		pt_for_each_valid(l1, j)
+		{
 			vm_lock_shared();
 			cow_put_table(&l1[j]);
 			vm_unlock_shared();

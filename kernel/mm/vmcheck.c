@@ -31,8 +31,6 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-#define NFRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
-
 /* Per-frame marks for level-0 tables. */
 #define SEEN_TABLE   1 /* its leaves were counted */
 #define HAS_WRITABLE 2 /* it holds a writable user leaf */
@@ -50,12 +48,6 @@ struct audit {
 	uint64 tables; /* level-0 tables shared right now (for vmstat) */
 };
 
-static uint64
-idx(uint64 pa)
-{
-	return (pa - KERNBASE) / PGSIZE;
-}
-
 static void
 problem(struct audit *a, const char *what, uint64 x)
 {
@@ -71,7 +63,7 @@ count_ref(struct audit *a, uint64 pa)
 		problem(a, "page-table page outside managed memory", pa);
 		return;
 	}
-	refs_seen[idx(pa)]++;
+	refs_seen[frame_index(pa)]++;
 }
 
 static void
@@ -79,17 +71,18 @@ count_leaves(struct audit *a, pagetable_t table)
 {
 	int k;
 
-	for (k = 0; k < 512; k++) {
+	pt_for_each_valid(table, k)
+	{
 		pte_t pte = table[k];
 
-		if ((pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
+		if ((pte & PTE_U) == 0)
 			continue;
 		if ((pte & PTE_COW) && (pte & PTE_W))
 			problem(a, "a leaf is both COW and writable", pte);
 		if (pte & PTE_W)
-			marks[idx((uint64)table)] |= HAS_WRITABLE;
+			marks[frame_index((uint64)table)] |= HAS_WRITABLE;
 		if (frame_is_managed(PTE2PA(pte)))
-			refs_seen[idx(PTE2PA(pte))]++;
+			refs_seen[frame_index(PTE2PA(pte))]++;
 	}
 }
 
@@ -100,23 +93,21 @@ count_space(pagetable_t root, void *arg)
 	int i, j;
 
 	count_ref(a, (uint64)root);
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid(root, i)
+	{
 		pagetable_t l1;
 
-		if ((root[i] & PTE_V) == 0)
-			continue;
-		if (root[i] & (PTE_R | PTE_W | PTE_X)) {
+		if (pte_is_leaf(root[i])) {
 			problem(a, "a leaf in a root table", root[i]);
 			continue;
 		}
 		l1 = (pagetable_t)PTE2PA(root[i]);
 		count_ref(a, (uint64)l1);
-		for (j = 0; j < 512; j++) {
+		pt_for_each_valid(l1, j)
+		{
 			pagetable_t table;
 
-			if ((l1[j] & PTE_V) == 0)
-				continue;
-			if (l1[j] & (PTE_R | PTE_W | PTE_X)) {
+			if (pte_is_leaf(l1[j])) {
 				problem(a, "a leaf in a level-1 table", l1[j]);
 				continue;
 			}
@@ -125,14 +116,15 @@ count_space(pagetable_t root, void *arg)
 			if (!frame_is_managed((uint64)table))
 				continue;
 			if (l1[j] & PTE_TABLE_RO)
-				marks[idx((uint64)table)] |= MARKED_RO;
+				marks[frame_index((uint64)table)] |= MARKED_RO;
 			if (i == PX(2, TRAPFRAME) && j == PX(1, TRAPFRAME) &&
-			    refs_seen[idx((uint64)table)] > 1)
+			    refs_seen[frame_index((uint64)table)] > 1)
 				problem(a,
 				    "the table holding a trap frame is shared",
 				    (uint64)table);
-			if ((marks[idx((uint64)table)] & SEEN_TABLE) == 0) {
-				marks[idx((uint64)table)] |= SEEN_TABLE;
+			if ((marks[frame_index((uint64)table)] & SEEN_TABLE) ==
+			    0) {
+				marks[frame_index((uint64)table)] |= SEEN_TABLE;
 				if (a->full)
 					count_leaves(a, table);
 			}
@@ -144,7 +136,7 @@ static void
 check_frame(uint64 pa, int refs, void *arg)
 {
 	struct audit *a = arg;
-	int seen = refs_seen[idx(pa)], m = marks[idx(pa)];
+	int seen = refs_seen[frame_index(pa)], m = marks[frame_index(pa)];
 
 	if ((m & SEEN_TABLE) && seen > 1)
 		a->tables++;
