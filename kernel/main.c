@@ -72,15 +72,7 @@ banner(void)
 	for (i = 0; i < NCPU; i++)
 		if (cpus[i].started)
 			kprintf(i == 0 ? "%d" : " %d", i);
-	kprintf("), fork is %s\n",
-#if defined(FORK_COPY)
-	    "eager copy (FORK=copy)"
-#elif defined(FORK_PAGE)
-	    "copy-on-write, page level (FORK=page)"
-#else
-	    "copy-on-write, shared page tables (FORK=cow)"
-#endif
-	);
+	kprintf("), fork is %s\n", fork_mode_names[KERNEL_FORK_MODE]);
 	kprintf(
 	    "cowbird: RAM %lu MiB at 0x%lx, managing %lu MiB: %lu frames free\n",
 	    boot_info.mem_size ? boot_info.mem_size >> 20

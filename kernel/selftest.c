@@ -349,14 +349,15 @@ test_audit_catches_bugs(void)
 	CHECK((b = uvm_create((uint64)tf)) != 0 && uvm_fork(a, b, 2 * PGSIZE) == 0,
 	    name, "fork failed");
 	CHECK(vm_check_refcounts(0) == 0, name, "a sound fork was reported");
-#ifdef FORK_SHARED_TABLES
-	CHECK(frame_refcount(table) == 2, name, "fork did not share the table");
-	*pte |= PTE_W;
-	*pte &= ~PTE_COW;
-	CHECK(vm_check_refcounts(0) > 0, name,
-	    "a writable leaf in a shared table was not reported");
-	*pte = (*pte & ~PTE_W) | PTE_COW;
-#endif
+	if (KERNEL_FORK_MODE == FORK_MODE_COW) {
+		CHECK(frame_refcount(table) == 2, name,
+		    "fork did not share the table");
+		*pte |= PTE_W;
+		*pte &= ~PTE_COW;
+		CHECK(vm_check_refcounts(0) > 0, name,
+		    "a writable leaf in a shared table was not reported");
+		*pte = (*pte & ~PTE_W) | PTE_COW;
+	}
 	uvm_destroy(a, 2 * PGSIZE);
 	uvm_destroy(b, 2 * PGSIZE);
 	frame_free(tf);

@@ -66,6 +66,12 @@
 
 static uint64 cow_faults, pages_copied, pages_reused, tables_copied;
 
+const char *const fork_mode_names[] = {
+	[FORK_MODE_COW] = "copy-on-write, shared page tables (FORK=cow)",
+	[FORK_MODE_PAGE] = "copy-on-write, page level (FORK=page)",
+	[FORK_MODE_COPY] = "eager copy (FORK=copy)",
+};
+
 int
 pte_is_cow(pte_t pte)
 {
@@ -125,9 +131,8 @@ cow_private_table(pte_t *l1pte)
 	return copy;
 }
 
-#ifdef FORK_SHARED_TABLES
 /*
- * fork: the child's level-1 PTE points to the parent's level-0 table,
+ * fork (FORK=cow): the child's level-1 PTE points to the parent's level-0 table,
  * which gains a reference.  The first time the table is shared its
  * writable leaves become COW (one pass, whatever the number of sharers);
  * PTE_TABLE_RO records that no pass is needed next time.
@@ -146,7 +151,6 @@ fork_share_table(pte_t *parent_l1, pte_t *child_l1)
 	frame_ref_inc(table);
 	*child_l1 = *parent_l1;
 }
-#endif
 
 /* ---- the page level ---- */
 
@@ -237,30 +241,9 @@ cow_write_target(pagetable_t pt, uint64 va)
 	return pa;
 }
 
-#ifndef FORK_COPY
-/*
- * fork, page by page (FORK=page, and the table that holds the trap frame
- * under FORK=cow): give the child the parent's page at va.  Only a
- * writable page becomes COW (in both page tables); text is shared as it
- * is and stays read-only.  The frame gains one reference, for the child's
- * PTE.
- */
-int
-fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
-{
-	uint64 pa = PTE2PA(*parent_pte);
-
-	if (*parent_pte & PTE_W)
-		*parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
-	if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0)
-		return -1;
-	frame_ref_inc((void *)pa);
-	return 0;
-}
-#else
-/* FORK=copy: the child gets its own copy of every page, at once. */
-int
-fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
+/* FORK=copy: the child gets its own copy of the page, at once. */
+static int
+fork_copy_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 {
 	void *copy = frame_alloc();
 
@@ -274,4 +257,25 @@ fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 	}
 	return 0;
 }
-#endif
+
+/*
+ * fork, page by page (FORK=page, and the table that holds the trap frame
+ * under FORK=cow): give the child the parent's page at va.  Only a
+ * writable page becomes COW (in both page tables); text is shared as it
+ * is and stays read-only.  The frame gains one reference, for the child's
+ * PTE.  FORK=copy copies the page instead.
+ */
+int
+fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
+{
+	uint64 pa = PTE2PA(*parent_pte);
+
+	if (KERNEL_FORK_MODE == FORK_MODE_COPY)
+		return fork_copy_page(parent_pte, child, va);
+	if (*parent_pte & PTE_W)
+		*parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
+	if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0)
+		return -1;
+	frame_ref_inc((void *)pa);
+	return 0;
+}

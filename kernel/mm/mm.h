@@ -8,6 +8,15 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
+#include "kernel/vmstat.h"
+
+/*
+ * How this kernel's fork shares memory: KERNEL_FORK_MODE is FORK_MODE_COW,
+ * FORK_MODE_PAGE or FORK_MODE_COPY (kernel/vmstat.h), set by make FORK=...
+ * Code tests it with an ordinary if, never #if, so every build compiles and
+ * type-checks all three modes; the compiler drops the branches not taken.
+ */
+extern const char *const fork_mode_names[]; /* indexed by FORK_MODE_* */
 
 /* ---- page-table and frame facts (Sv39) ---- */
 

@@ -279,16 +279,18 @@ fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 	return 0;
 }
 
-#ifdef FORK_SHARED_TABLES
 /*
- * One step per level-0 table: shared with the child, except the one that
- * holds the trap frame, whose user pages (if any) are shared page by page.
+ * FORK=cow: one step per level-0 table, shared with the child, except the
+ * one that holds the trap frame, whose user pages (if any) are shared page
+ * by page.  FORK=page and FORK=copy go page by page everywhere.
  */
 int
 uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 {
 	uint64 va;
 
+	if (KERNEL_FORK_MODE != FORK_MODE_COW)
+		return fork_pages(parent, child, 0, size);
 	for (va = 0; va < size; va = L0_NEXT(va)) {
 		pte_t *parent_l1 = pt_walk_l1(parent, va, 0), *child_l1;
 
@@ -306,10 +308,3 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 	}
 	return 0;
 }
-#else
-int
-uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
-{
-	return fork_pages(parent, child, 0, size);
-}
-#endif

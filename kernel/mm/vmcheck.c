@@ -204,11 +204,5 @@ vm_stats(struct vmstat *st)
 	    &st->tables_copied);
 	st->frames_shared = frame_shared_count();
 	audit(0, 0, &st->tables_shared);
-#if defined(FORK_COPY)
-	st->fork_mode = FORK_MODE_COPY;
-#elif defined(FORK_PAGE)
-	st->fork_mode = FORK_MODE_PAGE;
-#else
-	st->fork_mode = FORK_MODE_COW;
-#endif
+	st->fork_mode = KERNEL_FORK_MODE;
 }
