@@ -291,13 +291,17 @@ test_cow_resolve(void)
 	    "private page treated as COW");
 	CHECK(cow_resolve(b, MAXVA + PGSIZE) == COW_NOT_COW, name,
 	    "address beyond MAXVA");
-	CHECK(copyout(b, 3 * PGSIZE, "z", 1) == -1, name,
+	CHECK(copyout(b, 3 * PGSIZE, "z", 1) != 0, name,
 	    "copyout to unmapped page");
 	pt_map(b, 2 * PGSIZE, PGSIZE, (uint64)frame_alloc_zeroed(),
 	    PTE_R | PTE_X | PTE_U);
-	CHECK(copyout(b, 2 * PGSIZE, "z", 1) == -1, name,
+	CHECK(copyout(b, 2 * PGSIZE, "z", 1) != 0, name,
 	    "copyout to read-only page");
-	CHECK(copyout(b, MAXVA - 1, "z", 1) == -1, name, "copyout beyond MAXVA");
+	CHECK(copyout(b, MAXVA - 1, "z", 1) != 0, name, "copyout beyond MAXVA");
+	CHECK(copyout(b, 2 * PGSIZE - 10, frame, 30) == 20, name,
+	    "copyout into a writable then a read-only page: not 20 bytes left");
+	CHECK(copyin(b, frame, 3 * PGSIZE - 4, 16) == 12, name,
+	    "copyin of 4 readable bytes then an unmapped page: not 12 left");
 	uvm_destroy(a, 3 * PGSIZE);
 	uvm_destroy(b, 3 * PGSIZE);
 	CHECK(frame_free_count() == before, name, "leaked %ld frames",

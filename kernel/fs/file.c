@@ -124,7 +124,7 @@ file_stat(struct file *f, uint64 addr)
 	ilock(f->ip);
 	stati(f->ip, &st);
 	iunlock(f->ip);
-	if (copyout(myproc()->pagetable, addr, &st, sizeof(st)) < 0)
+	if (copyout(myproc()->pagetable, addr, &st, sizeof(st)) != 0)
 		return -1;
 	return 0;
 }

@@ -208,18 +208,21 @@ void vm_stats(struct vmstat *out);
 int vm_check_refcounts(int verbose); /* number of frames whose count is wrong */
 
 /* ---- kernel <-> user copies (usercopy.c) ----
- * Each returns 0 on success and -1 when any byte of the user range is not
- * a mapped, user-accessible page below MAXVA (or not writable, for copyout).
+ * copyout and copyin return the number of bytes they could NOT copy: 0
+ * when all went, else they stopped at the first page that is not a
+ * mapped, user-accessible page below MAXVA (or not writable, for
+ * copyout), having copied every byte before it.  copyinstr: 0, or -1 if
+ * the string is unreadable or has no NUL within max bytes.
  */
-int copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
-int copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);
+uint64 copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
+uint64 copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);
 int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max);
 /*
  * Either a user address in the running process's address space (user
  * != 0) or a kernel address: for code that serves both (console, files).
  * The address space is the one the scheduler recorded for this hart.
  */
-int either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
-int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
+uint64 either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
+uint64 either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 
 #endif

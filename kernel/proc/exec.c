@@ -138,14 +138,14 @@ push_args(pagetable_t pt, uint64 stack_base, char **argv, uint64 *sp_out,
 		if (argc >= MAXARG)
 			return -1;
 		sp = (sp - len) & ~15UL;
-		if (sp < stack_base || copyout(pt, sp, argv[argc], len) < 0)
+		if (sp < stack_base || copyout(pt, sp, argv[argc], len) != 0)
 			return -1;
 		uargv[argc] = sp;
 	}
 	uargv[argc] = 0;
 	sp = (sp - (argc + 1) * sizeof(uint64)) & ~15UL;
 	if (sp < stack_base ||
-	    copyout(pt, sp, uargv, (argc + 1) * sizeof(uint64)) < 0)
+	    copyout(pt, sp, uargv, (argc + 1) * sizeof(uint64)) != 0)
 		return -1;
 	*sp_out = sp;
 	*argc_out = argc;

@@ -383,7 +383,7 @@ proc_wait(uint64 status_addr)
 	 * A bad status pointer leaves the child for a later wait.
 	 */
 	if (status_addr != 0 &&
-	    copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
+	    copyout(p->pagetable, status_addr, &status, sizeof(status)) != 0)
 		return -1;
 	spin_lock(&family_lock);
 	sibling_remove(&p->zombies, c);

@@ -78,7 +78,7 @@ sys_pmap(void)
 	} else {
 		goto out; /* no such process (or it exited meanwhile) */
 	}
-	if (copyout(myproc()->pagetable, arg_addr(2), m, sizeof(*m)) < 0)
+	if (copyout(myproc()->pagetable, arg_addr(2), m, sizeof(*m)) != 0)
 		ret = -1;
 out:
 	frame_free(m);

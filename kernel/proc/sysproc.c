@@ -125,7 +125,7 @@ sys_vmstat(void)
 	if (mode != VMSTAT_GET)
 		bad = vm_check_refcounts(mode == VMSTAT_CHECK_VERBOSE);
 	vm_stats(&st);
-	if (copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st)) < 0)
+	if (copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st)) != 0)
 		return -1;
 	return bad;
 }
