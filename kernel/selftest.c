@@ -272,7 +272,8 @@ test_cow_resolve(void)
 		pt_map(b, PGSIZE, PGSIZE, (uint64)frame, perm) == 0,
 	    name, "map failed");
 	frame_ref_inc(frame);
-	CHECK(cow_resolve(a, PGSIZE + 5) == COW_OK, name, "resolve in a failed");
+	CHECK(cow_resolve(a, PGSIZE + 5) == COW_COPIED, name,
+	    "resolve in a did not copy");
 	pa_pte = pt_walk(a, PGSIZE, 0);
 	CHECK(PTE2PA(*pa_pte) != (uint64)frame, name,
 	    "shared frame was not copied");
@@ -281,7 +282,8 @@ test_cow_resolve(void)
 	CHECK(((char *)PTE2PA(*pa_pte))[100] == 'x', name, "copy lost the data");
 	CHECK(frame_refcount(frame) == 1, name, "old frame count %d",
 	    frame_refcount(frame));
-	CHECK(cow_resolve(b, PGSIZE) == COW_OK, name, "resolve in b failed");
+	CHECK(cow_resolve(b, PGSIZE) == COW_REUSED, name,
+	    "resolve in b did not reuse");
 	pb_pte = pt_walk(b, PGSIZE, 0);
 	CHECK(PTE2PA(*pb_pte) == (uint64)frame, name,
 	    "sole owner's frame was copied, not reused");

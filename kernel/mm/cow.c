@@ -64,7 +64,9 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-static uint64 cow_faults, pages_copied, pages_reused, tables_copied;
+/* Machine-wide totals for vmstat; each process has its own tally too. */
+static struct cow_tally cow_totals;
+static uint64 tables_copied;
 
 const char *const fork_mode_names[] = {
 	[FORK_MODE_COW] = "copy-on-write, shared page tables (FORK=cow)",
@@ -81,10 +83,10 @@ pte_is_cow(pte_t pte)
 void
 cow_counters(uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tcopied)
 {
-	*faults = cow_faults;
-	*copied = pages_copied;
-	*reused = pages_reused;
-	*tcopied = tables_copied;
+	*faults = __atomic_load_n(&cow_totals.faults, __ATOMIC_RELAXED);
+	*copied = __atomic_load_n(&cow_totals.copied, __ATOMIC_RELAXED);
+	*reused = __atomic_load_n(&cow_totals.reused, __ATOMIC_RELAXED);
+	*tcopied = __atomic_load_n(&tables_copied, __ATOMIC_RELAXED);
 }
 
 /* ---- the table level ---- */
@@ -99,6 +101,7 @@ cow_put_table(pte_t *l1pte)
 {
 	pagetable_t table = (pagetable_t)PTE2PA(*l1pte);
 
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
 	*l1pte = 0;
 	if (frame_put_unless_last(table))
 		return;
@@ -118,6 +121,7 @@ cow_private_table(pte_t *l1pte)
 	pagetable_t table = (pagetable_t)PTE2PA(*l1pte), copy;
 	pte_t old = *l1pte;
 
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
 	if (frame_refcount(table) == 1)
 		return table;
 	copy = frame_alloc();
@@ -143,6 +147,7 @@ fork_share_table(pte_t *parent_l1, pte_t *child_l1)
 	pagetable_t table = (pagetable_t)PTE2PA(*parent_l1);
 	int i;
 
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
 	if ((*parent_l1 & PTE_TABLE_RO) == 0) {
 		pt_for_each_valid(table, i) if (table[i] & PTE_W) table[i] =
 		    (table[i] & ~PTE_W) | PTE_COW;
@@ -152,91 +157,153 @@ fork_share_table(pte_t *parent_l1, pte_t *child_l1)
 	*child_l1 = *parent_l1;
 }
 
-/* ---- the page level ---- */
+/* ---- the page level: one write to a COW page, in small steps ---- */
 
 /*
- * Make the page at va writable for this address space if it is a COW
- * page: first its table (copied if shared), then the page (reused if no
- * other table maps the frame, else copied).  A page that is writable
- * already counts as done if writable_ok.
+ * One write to a copy-on-write page, being resolved (after Linux's struct
+ * vm_fault): where it is, and what each step found or made.
  */
-static enum cow_result
-resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
+struct cow_fault {
+	pagetable_t pt;
+	uint64 va;    /* page-aligned */
+	pte_t *l1pte; /* the level-1 PTE above va's level-0 table */
+	pte_t *pte;   /* va's leaf PTE (in a private table once unshared) */
+	void *frame;  /* the frame it maps */
+	struct cow_tally *tally; /* the writing process's counters, or 0 */
+};
+
+/* Find va's leaf PTE; 0 if va has no level-0 table (or is beyond MAXVA). */
+static int
+fault_find(struct cow_fault *f, pagetable_t pt, uint64 va)
 {
-	pte_t *l1pte = pt_walk_l1(pt, va, 0);
-	struct cow_tally *mine;
-	pagetable_t table;
-	pte_t *pte;
-	void *old, *copy;
-
-	if (l1pte == 0 || (*l1pte & PTE_V) == 0)
-		return COW_NOT_COW;
-	table = (pagetable_t)PTE2PA(*l1pte);
-	pte = &table[PX(0, va)];
-	if ((*pte & (PTE_V | PTE_U | PTE_W)) == (PTE_V | PTE_U | PTE_W) &&
-	    writable_ok) {
-		*pa = PTE2PA(*pte);
-		return COW_OK;
-	}
-	if (!pte_is_cow(*pte))
-		return COW_NOT_COW;
-	__atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);
-	if ((mine = cow_tally_of(pt)) != 0)
-		mine->faults++;
-
-	if ((table = cow_private_table(l1pte)) == 0)
-		return COW_NO_MEMORY;
-	*l1pte &= ~PTE_TABLE_RO; /* it gains a writable leaf */
-	pte = &table[PX(0, va)];
-	old = (void *)PTE2PA(*pte);
-
-	if (frame_refcount(old) == 1) {
-		*pte = (*pte | PTE_W) & ~PTE_COW;
-		__atomic_add_fetch(&pages_reused, 1, __ATOMIC_RELAXED);
-		if (mine)
-			mine->reused++;
-		*pa = (uint64)old;
-		return COW_OK;
-	}
-	copy = frame_alloc();
-	if (copy == 0)
-		return COW_NO_MEMORY;
-	page_copy(copy, old);
-	*pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
-	frame_free(old);
-	__atomic_add_fetch(&pages_copied, 1, __ATOMIC_RELAXED);
-	if (mine)
-		mine->copied++;
-	*pa = (uint64)copy;
-	return COW_OK;
+	f->pt = pt;
+	f->va = PGROUNDDOWN(va);
+	f->l1pte = pt_walk_l1(pt, f->va, 0);
+	if (f->l1pte == 0 || (*f->l1pte & PTE_V) == 0)
+		return 0;
+	f->pte = &((pagetable_t)PTE2PA(*f->l1pte))[PX(0, f->va)];
+	f->frame = (void *)PTE2PA(*f->pte);
+	return 1;
 }
 
-/* A store fault at va: COW_OK once the page is writable. */
+/*
+ * The table level: the write will make a leaf writable, so va's level-0
+ * table must be this space's alone (copied if shared) and lose its
+ * PTE_TABLE_RO mark.  -1 if no frame was free for the copy.
+ */
+static int
+fault_unshare_table(struct cow_fault *f)
+{
+	pagetable_t table = cow_private_table(f->l1pte);
+
+	if (table == 0)
+		return -1;
+	*f->l1pte &= ~PTE_TABLE_RO; /* it gains a writable leaf */
+	f->pte = &table[PX(0, f->va)];
+	return 0;
+}
+
+/* No other table maps the frame: make it writable where it is. */
+static void
+wp_page_reuse(struct cow_fault *f)
+{
+	*f->pte = (*f->pte | PTE_W) & ~PTE_COW;
+}
+
+/*
+ * Others map the frame too: give this table a writable copy and drop its
+ * reference to the old frame.  -1 if no frame was free (nothing changed).
+ */
+static int
+wp_page_copy(struct cow_fault *f)
+{
+	void *copy = frame_alloc();
+
+	if (copy == 0)
+		return -1;
+	page_copy(copy, f->frame);
+	*f->pte = PA2PTE(copy) | ((PTE_FLAGS(*f->pte) | PTE_W) & ~PTE_COW);
+	frame_free(f->frame);
+	f->frame = copy;
+	return 0;
+}
+
+/* The bookkeeping, once: what a COW write came to, in one set of counters. */
+static void
+count_outcome(struct cow_tally *t, enum cow_result r)
+{
+	__atomic_add_fetch(&t->faults, 1, __ATOMIC_RELAXED);
+	if (r == COW_REUSED)
+		__atomic_add_fetch(&t->reused, 1, __ATOMIC_RELAXED);
+	if (r == COW_COPIED)
+		__atomic_add_fetch(&t->copied, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The one decision for a write to a COW page (Linux's do_wp_page): first
+ * its table, then the page, reused if no other table maps the frame, else
+ * copied.  The VM lock is held shared.
+ */
+static enum cow_result
+wp_page(struct cow_fault *f)
+{
+	enum cow_result r;
+
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	if (!pte_is_cow(*f->pte))
+		return COW_NOT_COW;
+	if (fault_unshare_table(f) < 0) {
+		r = COW_NO_MEMORY;
+	} else if (frame_refcount(f->frame) == 1) {
+		wp_page_reuse(f);
+		r = COW_REUSED;
+	} else {
+		r = wp_page_copy(f) < 0 ? COW_NO_MEMORY : COW_COPIED;
+	}
+	count_outcome(&cow_totals, r);
+	if (f->tally)
+		count_outcome(f->tally, r);
+	return r;
+}
+
+/* A store fault at va: what the write came to (COW_REUSED, COW_COPIED, ...). */
 enum cow_result
 cow_resolve(pagetable_t pt, uint64 va)
 {
-	enum cow_result r;
-	uint64 pa;
+	struct cow_fault f = { .tally = cow_tally_of(pt) };
+	enum cow_result r = COW_NOT_COW;
 
+	DEBUG_ASSERT(vm_lock_held() == 0);
 	vm_lock_shared();
-	r = resolve(pt, PGROUNDDOWN(va), 0, &pa);
+	if (fault_find(&f, pt, va))
+		r = wp_page(&f);
 	vm_unlock_shared();
 	return r;
 }
 
 /*
- * copyout: the frame behind the user page at va, made writable (resolving
- * COW as a user store would), or 0 if the kernel may not write there.
- * One walk for both the check and the resolution.
+ * copyout: the frame behind the user page at va if the kernel may write
+ * there as a user store would: a writable page as it is, a COW page once
+ * resolved by the same decision as a store fault.  0 if it may not.  One
+ * walk for both the check and the resolution.
  */
 uint64
 cow_write_target(pagetable_t pt, uint64 va)
 {
+	struct cow_fault f = { .tally = cow_tally_of(pt) };
+	pte_t user_rw = PTE_V | PTE_U | PTE_W;
 	uint64 pa = 0;
 
+	DEBUG_ASSERT(vm_lock_held() == 0);
 	vm_lock_shared();
-	if (resolve(pt, PGROUNDDOWN(va), 1, &pa) != COW_OK)
-		pa = 0;
+	if (fault_find(&f, pt, va)) {
+		enum cow_result r = (*f.pte & user_rw) == user_rw
+		    ? COW_REUSED /* writable already: nothing to resolve */
+		    : wp_page(&f);
+
+		if (r == COW_REUSED || r == COW_COPIED)
+			pa = (uint64)f.frame;
+	}
 	vm_unlock_shared();
 	return pa;
 }
@@ -270,6 +337,7 @@ fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 {
 	uint64 pa = PTE2PA(*parent_pte);
 
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
 	if (KERNEL_FORK_MODE == FORK_MODE_COPY)
 		return fork_copy_page(parent_pte, child, va);
 	if (*parent_pte & PTE_W)

@@ -33,7 +33,8 @@ vm_user_fault(pagetable_t pt, uint64 scause, uint64 va, uint64 stack_base)
 {
 	if (scause == SCAUSE_SPAGEFAULT && va < MAXVA) {
 		switch (cow_resolve(pt, va)) {
-		case COW_OK:
+		case COW_REUSED:
+		case COW_COPIED:
 			return 0;
 		case COW_NO_MEMORY:
 			return "out of memory for copy-on-write";

@@ -256,7 +256,7 @@ int
 frame_refcount(void *pa)
 {
 	if (!frame_is_managed((uint64)pa))
-		return -1;
+		return 0;
 	return __atomic_load_n(count_of(pa), __ATOMIC_RELAXED);
 }
 

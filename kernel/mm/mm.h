@@ -1,6 +1,21 @@
 /*
  * kernel/mm: physical frames with reference counts, page tables, user
  * address spaces, copy-on-write, and copying between kernel and user memory.
+ *
+ * Results: one convention for each kind.
+ *   - something found or made (a frame, a table, a PTE, the physical
+ *     address to write): it, or 0 if there is none;
+ *   - an action that may fail (pt_map, uvm_fork, fork_share_page,
+ *     copyinstr): 0, or -1 having changed nothing it does not say;
+ *   - a size (uvm_grow, uvm_shrink): the size the address space has now;
+ *   - a copy (copyout, copyin): the bytes NOT copied, 0 when all went;
+ *   - a count (frame_refcount, frame_free_count, vm_check_refcounts): the
+ *     number, never negative;
+ *   - a question (pte_is_cow, frame_is_managed, frame_put_unless_last):
+ *     1 or 0;
+ *   - why something is wrong (vm_user_fault, frame_free_problem): a reason
+ *     for the console, or 0 if nothing is;
+ *   - the COW decision (cow_resolve): enum cow_result.
  */
 #ifndef COWBIRD_MM_H
 #define COWBIRD_MM_H
@@ -74,8 +89,8 @@ void frame_ref_inc_leaves(
     const pte_t *table); /* +1 for each frame a valid PTE of table maps */
 void frame_free_leaves(pte_t *table); /* frame_free each, clearing the PTEs */
 uint64 frame_scan(void (*visit)(uint64 pa, int refs, void *arg),
-    void *arg); /* returns free count */
-int frame_refcount(void *pa);
+    void *arg);               /* returns free count */
+int frame_refcount(void *pa); /* 0 for a frame outside the managed range */
 uint64 frame_free_count(void);
 uint64 frame_total_count(void);
 int frame_is_managed(uint64 pa);           /* inside the allocator's range */
@@ -137,10 +152,10 @@ extern pagetable_t kernel_pagetable;
 /* ---- user address spaces (uvm.c) ---- */
 pagetable_t uvm_create(uint64 trapframe_pa);
 void uvm_destroy(pagetable_t pt, uint64 size); /* size is not needed any more */
-uint64 uvm_grow(
-    pagetable_t pt, uint64 oldsz, uint64 newsz, int perm); /* new size or 0 */
-uint64 uvm_shrink(
-    pagetable_t pt, uint64 oldsz, uint64 newsz); /* new size (oldsz..newsz) */
+uint64 uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz,
+    int perm); /* the size now: newsz, or oldsz if it failed */
+uint64 uvm_shrink(pagetable_t pt, uint64 oldsz,
+    uint64 newsz); /* the size now: newsz, or above if it failed */
 /* 0, or -1 with the child holding what it got so far: uvm_destroy it. */
 int uvm_fork(pagetable_t parent, pagetable_t child, uint64 size);
 void uvm_for_each_space(void (*visit)(pagetable_t pt, void *arg), void *arg);
@@ -156,6 +171,9 @@ void vm_lock_shared(void);
 void vm_unlock_shared(void);
 void vm_lock_exclusive(void);
 void vm_unlock_exclusive(void);
+int vm_lock_held(void); /* how this hart holds it: VM_LOCK_* below, or 0 */
+#define VM_LOCK_SHARED    1
+#define VM_LOCK_EXCLUSIVE 2
 
 /* ---- user page faults (fault.c) ----
  * Resolve a page fault at va taken in user mode; 0 if the process may go
@@ -166,14 +184,24 @@ const char *vm_user_fault(
 
 /* ---- copy-on-write (cow.c) ----
  * fork_share_page and fork_share_table decide what fork does with one page
- * or one level-0 table; cow_resolve is the single place that decides what
- * a write to a shared page does (copy its table if that is shared, then
- * reuse or copy the page).  The page-fault handler calls cow_resolve,
- * copyout cow_write_target; both are the same code.
+ * or one level-0 table; wp_page (cow.c) is the single place that decides
+ * what a write to a shared page does (copy its table if that is shared,
+ * then reuse or copy the page).  The page-fault handler calls cow_resolve,
+ * copyout cow_write_target; both go through wp_page.
+ *
+ * Locks, asserted in debug builds: cow_resolve and cow_write_target take
+ * the VM lock themselves (the caller must not hold it); fork_share_page,
+ * fork_share_table, cow_private_table and cow_put_table need the caller
+ * to hold it shared.
  */
 int fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va); /* 0 or -1 */
 void fork_share_table(pte_t *parent_l1, pte_t *child_l1);
-enum cow_result { COW_OK, COW_NOT_COW, COW_NO_MEMORY };
+enum cow_result {
+	COW_NOT_COW,   /* not a COW page: unmapped, read-only, beyond MAXVA */
+	COW_NO_MEMORY, /* a table or page copy was needed; no frame was free */
+	COW_REUSED,    /* writable now: nobody else mapped the frame */
+	COW_COPIED,    /* writable now: on a private copy of the frame */
+};
 enum cow_result cow_resolve(pagetable_t pt, uint64 va);
 uint64 cow_write_target(
     pagetable_t pt, uint64 va); /* pa of the page made writable, or 0 */

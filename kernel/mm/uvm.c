@@ -163,8 +163,8 @@ private_pte(pagetable_t pt, uint64 va)
 
 /*
  * Map zeroed pages for [oldsz, newsz) with perm (plus user access).
- * Returns newsz, or 0 with nothing changed when memory runs out or newsz
- * would reach the trap frame.  A request for more pages than are free
+ * Returns the size now: newsz, or oldsz with nothing changed when memory
+ * runs out or newsz would reach the trap frame.  A request for more pages than are free
  * fails before it takes any: taking them all only to give them back would
  * leave every other process without memory meanwhile (a copy-on-write
  * fault there would kill it).
@@ -178,7 +178,7 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm)
 		return oldsz;
 	if (newsz > TRAPFRAME ||
 	    (PGROUNDUP(newsz) - PGROUNDUP(oldsz)) / PGSIZE > frame_free_count())
-		return 0;
+		return oldsz;
 	for (a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
 		void *pa = frame_alloc_zeroed();
 		pte_t *pte;
@@ -198,7 +198,7 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm)
 	return newsz;
 fail:
 	uvm_shrink(pt, a, PGROUNDUP(oldsz));
-	return 0;
+	return oldsz;
 }
 
 /*

@@ -18,6 +18,8 @@
  * the address-space registry's lock, never the other way round.
  */
 #include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/arch/arch.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
@@ -25,6 +27,24 @@ static struct {
 	int writer;  /* 1 while the audit holds or waits for the lock */
 	int readers; /* shared holders */
 } vmlock;
+
+/*
+ * How each hart holds the lock (VM_LOCK_SHARED, VM_LOCK_EXCLUSIVE, or 0),
+ * for the assertions of the COW entry points.  Only its own hart writes
+ * an entry, with interrupts off, so a plain store is enough.
+ */
+static int held[NCPU];
+
+int
+vm_lock_held(void)
+{
+	int mode;
+
+	push_off(); /* stay on this hart while reading its entry */
+	mode = held[cpuid()];
+	pop_off();
+	return mode;
+}
 
 void
 vm_lock_shared(void)
@@ -34,8 +54,10 @@ vm_lock_shared(void)
 		while (__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST))
 			;
 		__atomic_add_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
-		if (!__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST))
+		if (!__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST)) {
+			held[cpuid()] = VM_LOCK_SHARED;
 			return;
+		}
 		/* A writer came first: let it have the lock. */
 		__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
 	}
@@ -44,6 +66,7 @@ vm_lock_shared(void)
 void
 vm_unlock_shared(void)
 {
+	held[cpuid()] = 0;
 	__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
 	pop_off();
 }
@@ -56,11 +79,13 @@ vm_lock_exclusive(void)
 		;
 	while (__atomic_load_n(&vmlock.readers, __ATOMIC_SEQ_CST))
 		;
+	held[cpuid()] = VM_LOCK_EXCLUSIVE;
 }
 
 void
 vm_unlock_exclusive(void)
 {
+	held[cpuid()] = 0;
 	__atomic_store_n(&vmlock.writer, 0, __ATOMIC_SEQ_CST);
 	pop_off();
 }
