@@ -304,8 +304,8 @@ test_cow_resolve(void)
 	    "copyout into a writable then a read-only page: not 20 bytes left");
 	CHECK(copyin(b, frame, 3 * PGSIZE - 4, 16) == 12, name,
 	    "copyin of 4 readable bytes then an unmapped page: not 12 left");
-	uvm_destroy(a, 3 * PGSIZE);
-	uvm_destroy(b, 3 * PGSIZE);
+	uvm_destroy(a);
+	uvm_destroy(b);
 	CHECK(frame_free_count() == before, name, "leaked %ld frames",
 	    (long)(before - frame_free_count()));
 	pass(name);
@@ -364,8 +364,8 @@ test_audit_catches_bugs(void)
 		    "a writable leaf in a shared table was not reported");
 		*pte = (*pte & ~PTE_W) | PTE_COW;
 	}
-	uvm_destroy(a, 2 * PGSIZE);
-	uvm_destroy(b, 2 * PGSIZE);
+	uvm_destroy(a);
+	uvm_destroy(b);
 	frame_free(tf);
 	CHECK(vm_check_refcounts(0) == 0, name,
 	    "audit not clean after destroying both");

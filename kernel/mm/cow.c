@@ -61,6 +61,7 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
@@ -172,6 +173,23 @@ struct cow_fault {
 	struct cow_tally *tally; /* the writing process's counters, or 0 */
 };
 
+/*
+ * The counters a write into pt counts in besides the totals: those of the
+ * process running on this hart, if pt is its address space.  proc records
+ * both per hart when it runs a process (kernel/arch/cpu.h), so mm counts
+ * for the owner without knowing what a process is.
+ */
+static struct cow_tally *
+tally_for(pagetable_t pt)
+{
+	struct cow_tally *t;
+
+	push_off(); /* stay on this hart while reading its record */
+	t = mycpu()->user_pt == pt ? mycpu()->user_tally : 0;
+	pop_off();
+	return t;
+}
+
 /* Find va's leaf PTE; 0 if va has no level-0 table (or is beyond MAXVA). */
 static int
 fault_find(struct cow_fault *f, pagetable_t pt, uint64 va)
@@ -270,7 +288,7 @@ wp_page(struct cow_fault *f)
 enum cow_result
 cow_resolve(pagetable_t pt, uint64 va)
 {
-	struct cow_fault f = { .tally = cow_tally_of(pt) };
+	struct cow_fault f = { .tally = tally_for(pt) };
 	enum cow_result r = COW_NOT_COW;
 
 	DEBUG_ASSERT(vm_lock_held() == 0);
@@ -290,7 +308,7 @@ cow_resolve(pagetable_t pt, uint64 va)
 uint64
 cow_write_target(pagetable_t pt, uint64 va)
 {
-	struct cow_fault f = { .tally = cow_tally_of(pt) };
+	struct cow_fault f = { .tally = tally_for(pt) };
 	pte_t user_rw = PTE_V | PTE_U | PTE_W;
 	uint64 pa = 0;
 

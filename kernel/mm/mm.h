@@ -122,17 +122,6 @@ uint64 pt_lookup_user(pagetable_t pt, uint64 va); /* pa of a valid user page, or
 #define PTE_TABLE_RO (1L << 9)
 
 /*
- * A level-0 table is shared by several address spaces (FORK=cow) iff its
- * frame's count is above 1.  For tools that read page tables (pmap).
- */
-static inline int
-pt_table_is_shared(pte_t level1_pte)
-{
-	return (level1_pte & PTE_V) &&
-	    frame_refcount((void *)PTE2PA(level1_pte)) > 1;
-}
-
-/*
  * The last page of the 2 MiB that one level-0 table covers.  A page-by-page
  * walker that finds no table for va continues from here, so sparse address
  * spaces cost one walk per missing table, not one per page.
@@ -151,7 +140,7 @@ extern pagetable_t kernel_pagetable;
 
 /* ---- user address spaces (uvm.c) ---- */
 pagetable_t uvm_create(uint64 trapframe_pa);
-void uvm_destroy(pagetable_t pt, uint64 size); /* size is not needed any more */
+void uvm_destroy(pagetable_t pt);
 uint64 uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz,
     int perm); /* the size now: newsz, or oldsz if it failed */
 uint64 uvm_shrink(pagetable_t pt, uint64 oldsz,
@@ -213,16 +202,16 @@ void cow_counters(
     uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tables_copied);
 
 /*
- * What cow_resolve decided, per process (struct proc holds one; ps shows
- * them).  mm asks proc for the running process's tally: cow_tally_of
- * returns it when pt is that process's page table, else 0.
+ * What the COW writes came to: machine-wide (vmstat) and per process
+ * (struct proc holds one, ps shows it).  mm counts into the running
+ * process's tally through the per-hart record proc keeps (user_tally in
+ * kernel/arch/cpu.h), never by asking proc.
  */
 struct cow_tally {
 	uint64 faults; /* writes to COW pages (faults and copyouts) */
 	uint64 copied; /* ... resolved by copying the frame */
 	uint64 reused; /* ... resolved by reusing it */
 };
-struct cow_tally *cow_tally_of(pagetable_t pt); /* in kernel/proc */
 
 /* ---- pmap (pmap.c): one address space, region by region (kernel/pmap.h) ---- */
 struct pmap;

@@ -19,6 +19,17 @@ pt_create(void)
 }
 
 /*
+ * A level-0 table is shared by several address spaces (FORK=cow) iff its
+ * frame's count is above 1.
+ */
+static inline int
+table_is_shared(pte_t level1_pte)
+{
+	return (level1_pte & PTE_V) &&
+	    frame_refcount((void *)PTE2PA(level1_pte)) > 1;
+}
+
+/*
  * Point pte at a new, zeroed table.  The fence makes the zeros visible
  * before the pointer: the audit may read an address space on another hart
  * while exec builds it (outside the VM lock; every single store leaves
@@ -77,11 +88,8 @@ pt_walk(pagetable_t pt, uint64 va, int alloc)
 			return 0;
 		publish(l1pte, l0);
 	} else if (alloc) {
-#ifdef DEBUG_CHECKS
-		if (pt_table_is_shared(*l1pte))
-			panic("pt_walk: mapping va 0x%lx into a shared table",
-			    va);
-#endif
+		/* Mapping into a shared table: cow_private_table was skipped. */
+		DEBUG_ASSERT(!table_is_shared(*l1pte));
 		*l1pte &= ~PTE_TABLE_RO;
 	}
 	return &((pagetable_t)PTE2PA(*l1pte))[PX(0, va)];

@@ -118,11 +118,10 @@ uvm_create(uint64 trapframe_pa)
  * Each table is dropped in its own step under the VM lock.
  */
 void
-uvm_destroy(pagetable_t pt, uint64 size)
+uvm_destroy(pagetable_t pt)
 {
 	int i, j;
 
-	(void)size;
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	vm_unlock_shared();

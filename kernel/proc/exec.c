@@ -171,7 +171,7 @@ exec(char *path, char **argv)
 	struct prog_header ph;
 	struct inode *ip;
 	pagetable_t pt = 0, old;
-	uint64 sz = 0, old_sz, stack_base, sp;
+	uint64 sz = 0, stack_base, sp;
 	void *stack;
 	int i, argc;
 
@@ -214,7 +214,6 @@ exec(char *path, char **argv)
 	strlcpy_k(p->name, last_component(path), sizeof(p->name));
 	spin_lock(&p->lock);
 	old = p->pagetable;
-	old_sz = p->sz;
 	p->pagetable = pt;
 	mycpu()->user_pt = pt; /* for user copies on this hart (mm/usercopy.c) */
 	p->sz = sz;
@@ -225,12 +224,12 @@ exec(char *path, char **argv)
 	p->trapframe->x[REG_SP] = sp;
 	p->trapframe->x[REG_A1] = sp;
 	if (old)
-		uvm_destroy(old, old_sz);
+		uvm_destroy(old);
 	return argc; /* lands in a0 */
 
 bad:
 	if (pt)
-		uvm_destroy(pt, sz);
+		uvm_destroy(pt);
 	if (ip) {
 		iunlockput(ip);
 		op_end();

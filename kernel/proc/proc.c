@@ -145,7 +145,7 @@ slot_free(struct proc *p)
 	spin_unlock(&p->lock);
 
 	if (p->pagetable)
-		uvm_destroy(p->pagetable, p->sz);
+		uvm_destroy(p->pagetable);
 	p->pagetable = 0;
 	if (p->trapframe)
 		frame_free(p->trapframe);
@@ -344,7 +344,7 @@ proc_exit(int status)
 	p->pagetable = 0;
 	mycpu()->user_pt = 0;
 	spin_unlock(&p->lock);
-	uvm_destroy(pt, p->sz);
+	uvm_destroy(pt);
 
 	spin_lock(&family_lock);
 	give_children_to_init(p);

@@ -160,10 +160,12 @@ scheduler(void)
 		p->state = RUNNING;
 		c->proc = p;
 		c->user_pt = p->pagetable;
+		c->user_tally = &p->cow;
 		switch_context(&c->idle, &p->context);
 		/* p is off the hart: it holds p->lock, which we drop for it. */
 		c->proc = 0;
 		c->user_pt = 0;
+		c->user_tally = 0;
 		spin_unlock(&p->lock);
 	}
 }
