@@ -21,6 +21,11 @@
 #include "kernel/dev/dev.h"
 #include "kernel/selftest.h"
 
+/*
+ * Boot flags, read without a lock: each is set with RELEASE after the
+ * state it announces and read with ACQUIRE before that state is used, so
+ * a hart that sees the flag sees what the other set up before it.
+ */
 static volatile int shared_state_ready;
 static volatile int harts_checked_in;
 

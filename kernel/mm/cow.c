@@ -123,6 +123,7 @@ cow_private_table(pte_t *l1pte)
 	pte_t old = *l1pte;
 
 	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	/* Acquire (frame_refcount): 1 means the other sharers' drops are done. */
 	if (frame_refcount(table) == 1)
 		return table;
 	copy = frame_alloc();
@@ -132,7 +133,7 @@ cow_private_table(pte_t *l1pte)
 	frame_ref_inc_leaves(copy);
 	*l1pte = PA2PTE(copy) | PTE_FLAGS(old);
 	cow_put_table(&old);
-	__atomic_add_fetch(&tables_copied, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&tables_copied, 1, __ATOMIC_RELAXED); /* a statistic */
 	return copy;
 }
 
@@ -162,7 +163,9 @@ fork_share_table(pte_t *parent_l1, pte_t *child_l1)
 
 /*
  * One write to a copy-on-write page, being resolved (after Linux's struct
- * vm_fault): where it is, and what each step found or made.
+ * vm_fault): where it is, and what each step found or made.  Its PTEs are
+ * read and written plainly under the VM lock held shared: nobody writes a
+ * shared table, and only the owning process writes a private one.
  */
 struct cow_fault {
 	pagetable_t pt;
@@ -246,7 +249,12 @@ wp_page_copy(struct cow_fault *f)
 	return 0;
 }
 
-/* The bookkeeping, once: what a COW write came to, in one set of counters. */
+/*
+ * The bookkeeping, once: what a COW write came to, in one set of counters.
+ * Relaxed atomic adds: the totals are shared by every hart, and the
+ * counters are statistics that order no other access (readers, vmstat
+ * and ps, may see them a moment late, never torn).
+ */
 static void
 count_outcome(struct cow_tally *t, enum cow_result r)
 {
@@ -270,6 +278,11 @@ wp_page(struct cow_fault *f)
 	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
 	if (!pte_is_cow(*f->pte))
 		return COW_NOT_COW;
+	/*
+	 * frame_refcount is an acquire load, paired with the release of every
+	 * drop (frame.c): seeing 1, we see all the raises a table copy made
+	 * before it dropped the shared table we now hold alone.
+	 */
 	if (fault_unshare_table(f) < 0) {
 		r = COW_NO_MEMORY;
 	} else if (frame_refcount(f->frame) == 1) {

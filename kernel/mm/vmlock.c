@@ -16,6 +16,15 @@
  * while it is held, so a holder is never switched out and a spinning
  * writer always gets it in the end.  Order: vm lock, then frame_lock and
  * the address-space registry's lock, never the other way round.
+ *
+ * Memory ordering: taking the lock is Dekker's pattern.  A reader
+ * announces itself (readers + 1) and then reads writer; the writer
+ * announces itself (writer = 1) and then reads readers.  Each side's store
+ * must be ordered before its own load, which only SEQ_CST gives (a full
+ * fence on RISC-V); then at least one side sees the other, so never both
+ * go ahead.  Those SEQ_CST accesses also acquire the lock.  Unlocking
+ * needs only RELEASE: the holder's page-table and count stores must be
+ * visible to the next one to take the lock, whose SEQ_CST read acquires.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -51,15 +60,16 @@ vm_lock_shared(void)
 {
 	push_off();
 	for (;;) {
-		while (__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST))
+		/* Only a wait: the decision is the SEQ_CST read below. */
+		while (__atomic_load_n(&vmlock.writer, __ATOMIC_RELAXED))
 			;
 		__atomic_add_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST)) {
 			held[cpuid()] = VM_LOCK_SHARED;
 			return;
 		}
-		/* A writer came first: let it have the lock. */
-		__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
+		/* A writer came first: let it have the lock (we did nothing). */
+		__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -67,7 +77,7 @@ void
 vm_unlock_shared(void)
 {
 	held[cpuid()] = 0;
-	__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_RELEASE);
 	pop_off();
 }
 
@@ -86,6 +96,6 @@ void
 vm_unlock_exclusive(void)
 {
 	held[cpuid()] = 0;
-	__atomic_store_n(&vmlock.writer, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vmlock.writer, 0, __ATOMIC_RELEASE);
 	pop_off();
 }
