@@ -151,8 +151,9 @@ fork_share_table(pte_t *parent_l1, pte_t *child_l1)
 
 	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
 	if ((*parent_l1 & PTE_TABLE_RO) == 0) {
-		pt_for_each_valid(table, i) if (table[i] & PTE_W) table[i] =
-		    (table[i] & ~PTE_W) | PTE_COW;
+		pt_for_each_valid (table, i)
+			if (table[i] & PTE_W)
+				table[i] = (table[i] & ~PTE_W) | PTE_COW;
 		*parent_l1 |= PTE_TABLE_RO;
 	}
 	frame_ref_inc(table);

@@ -260,7 +260,8 @@ frame_ref_inc_leaves(const pte_t *table)
 {
 	int i;
 
-	pt_for_each_valid(table, i) frame_ref_inc((void *)PTE2PA(table[i]));
+	pt_for_each_valid (table, i)
+		frame_ref_inc((void *)PTE2PA(table[i]));
 }
 
 void
@@ -269,8 +270,7 @@ frame_free_leaves(pte_t *table)
 	int i;
 
 	spin_lock(&frame_lock);
-	pt_for_each_valid(table, i)
-	{
+	pt_for_each_valid (table, i) {
 		void *pa = (void *)PTE2PA(table[i]);
 
 		table[i] = 0;

@@ -155,8 +155,7 @@ pt_free_tables(pagetable_t pt)
 {
 	int i;
 
-	pt_for_each_valid(pt, i)
-	{
+	pt_for_each_valid (pt, i) {
 		pte_t pte = pt[i];
 
 		if (pte_is_leaf(pte))

@@ -198,8 +198,7 @@ account_tables(struct pmap *m, struct pmap_region *r, pagetable_t pt, int level,
 	count_frame(m, r, d, rc);
 	if (level == 0)
 		return;
-	pt_for_each_valid(pt, i)
-	{
+	pt_for_each_valid (pt, i) {
 		pte_t pte = pt[i];
 
 		if (pte_is_table(pte))
@@ -256,8 +255,7 @@ account_kstacks(
 {
 	int i;
 
-	pt_for_each_valid(pt, i)
-	{
+	pt_for_each_valid (pt, i) {
 		pte_t pte = pt[i];
 		uint64 a = va | ((uint64)i << PXSHIFT(level));
 

@@ -71,8 +71,7 @@ count_leaves(struct audit *a, pagetable_t table)
 {
 	int k;
 
-	pt_for_each_valid(table, k)
-	{
+	pt_for_each_valid (table, k) {
 		pte_t pte = table[k];
 
 		if ((pte & PTE_U) == 0)
@@ -93,8 +92,7 @@ count_space(pagetable_t root, void *arg)
 	int i, j;
 
 	count_ref(a, (uint64)root);
-	pt_for_each_valid(root, i)
-	{
+	pt_for_each_valid (root, i) {
 		pagetable_t l1;
 
 		if (pte_is_leaf(root[i])) {
@@ -103,8 +101,7 @@ count_space(pagetable_t root, void *arg)
 		}
 		l1 = (pagetable_t)PTE2PA(root[i]);
 		count_ref(a, (uint64)l1);
-		pt_for_each_valid(l1, j)
-		{
+		pt_for_each_valid (l1, j) {
 			pagetable_t table;
 
 			if (pte_is_leaf(l1[j])) {
