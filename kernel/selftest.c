@@ -328,8 +328,10 @@ test_audit_catches_bugs(void)
 	void *page, *table;
 
 	CHECK(a, name, "no memory");
-	CHECK(uvm_grow(a, 0, 2 * PGSIZE, PTE_R | PTE_W) == 2 * PGSIZE, name,
-	    "grow failed");
+	CHECK(uvm_grow(a, 0, 2 * PGSIZE) == 2 * PGSIZE &&
+		uvm_fill(a, 0, 1) == FILL_MAPPED &&
+		uvm_fill(a, PGSIZE, 1) == FILL_MAPPED,
+	    name, "grow failed");
 	CHECK(vm_check_refcounts(0) == 0, name,
 	    "a sound address space was reported");
 	pte = pt_walk(a, 0, 0);

@@ -70,6 +70,7 @@ static struct frame frame_table[NFRAMES];
 static uint32 free_head = NO_FRAME;
 static uint64 nfree;
 static uint64 first_managed; /* pa of the first managed frame */
+static void *zero_frame;     /* the zero page; the kernel holds one reference */
 
 static uint64
 frame_pa(uint32 idx)
@@ -124,6 +125,16 @@ frame_init(void)
 #endif
 		push_free(frame_index(pa));
 	}
+	/* Untouched heap pages map it for reading (uvm.c). */
+	zero_frame = frame_alloc_zeroed();
+	if (zero_frame == 0)
+		panic("frame_init: no frame for the zero page");
+}
+
+void *
+frame_zero(void)
+{
+	return zero_frame;
 }
 
 #ifdef DEBUG_CHECKS

@@ -15,7 +15,8 @@
  *     1 or 0;
  *   - why something is wrong (vm_user_fault, frame_free_problem): a reason
  *     for the console, or 0 if nothing is;
- *   - the COW decision (cow_resolve): enum cow_result.
+ *   - the COW decision (cow_resolve): enum cow_result; filling an
+ *     untouched heap page (uvm_fill): enum vm_fill.
  */
 #ifndef COWBIRD_MM_H
 #define COWBIRD_MM_H
@@ -92,6 +93,7 @@ uint64 frame_scan(void (*visit)(uint64 pa, int refs, void *arg),
     void *arg);               /* returns free count */
 int frame_refcount(void *pa); /* 0 for a frame outside the managed range */
 uint64 frame_free_count(void);
+void *frame_zero(void); /* the zero page: never written, never freed */
 uint64 frame_total_count(void);
 int frame_is_managed(uint64 pa);           /* inside the allocator's range */
 uint64 frame_shared_count(void);           /* frames with refcount > 1 */
@@ -141,8 +143,14 @@ extern pagetable_t kernel_pagetable;
 /* ---- user address spaces (uvm.c) ---- */
 pagetable_t uvm_create(uint64 trapframe_pa);
 void uvm_destroy(pagetable_t pt);
-uint64 uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz,
-    int perm); /* the size now: newsz, or oldsz if it failed */
+uint64 uvm_grow(pagetable_t pt, uint64 oldsz,
+    uint64 newsz); /* reserve heap; the size now: newsz, or oldsz if refused */
+enum vm_fill {
+	FILL_NONE,      /* not an untouched heap page */
+	FILL_NO_MEMORY, /* it is, but no frame was free */
+	FILL_MAPPED,    /* mapped now, as a user load or store would find it */
+};
+enum vm_fill uvm_fill(pagetable_t pt, uint64 va, int write);
 uint64 uvm_shrink(pagetable_t pt, uint64 oldsz,
     uint64 newsz); /* the size now: newsz, or above if it failed */
 /* 0, or -1 with the child holding what it got so far: uvm_destroy it. */

@@ -278,7 +278,7 @@ pmap_kernel(struct pmap *m)
 {
 	struct pmap_region *r;
 
-	m->nregions = 2;
+	m->nregions = 3;
 	m->inexact = 0;
 	r = &m->region[0];
 	r->kind = PMAP_KSTACKS;
@@ -287,6 +287,12 @@ pmap_kernel(struct pmap *m)
 	r = &m->region[1];
 	r->kind = PMAP_PAGETABLES;
 	account_tables(m, r, kernel_pagetable, 2, 1);
+	/* The zero page: the kernel holds one of its references. */
+	r = &m->region[2];
+	r->kind = PMAP_ZEROPAGE;
+	r->perm = PMAP_R;
+	r->present = 1;
+	count_frame(m, r, holders((uint64)frame_zero()), 1);
 	add_up(m);
 }
 

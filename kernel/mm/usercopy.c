@@ -28,6 +28,28 @@ in_page(uint64 va, uint64 len)
 	return rest < len ? rest : len;
 }
 
+/* The frame behind the user page at va, for a store or a load, or 0. */
+static uint64
+mapped_page(pagetable_t pt, uint64 va, int write)
+{
+	return write ? cow_write_target(pt, va) : pt_lookup_user(pt, va);
+}
+
+/*
+ * The frame a user load (or store) at va would reach: an untouched heap
+ * page is filled first, as the fault handler would.  0 if the access
+ * would fault for good.
+ */
+static uint64
+user_page(pagetable_t pt, uint64 va, int write)
+{
+	uint64 pa = mapped_page(pt, va, write);
+
+	if (pa == 0 && uvm_fill(pt, va, write) == FILL_MAPPED)
+		pa = mapped_page(pt, va, write);
+	return pa;
+}
+
 /*
  * The one walker behind copyout and copyin: move up to len bytes between
  * the kernel buffer kbuf and the user address uva, page by page.  Each
@@ -40,8 +62,7 @@ copy_user(pagetable_t pt, uint64 uva, char *kbuf, uint64 len, int to_user)
 	while (len > 0) {
 		uint64 va = PGROUNDDOWN(uva), off = uva - va;
 		uint64 n = in_page(uva, len);
-		uint64 pa =
-		    to_user ? cow_write_target(pt, va) : pt_lookup_user(pt, va);
+		uint64 pa = user_page(pt, va, to_user);
 
 		if (pa == 0)
 			break;

@@ -169,6 +169,7 @@ audit(int full, int verbose, uint64 *tables_shared)
 	vm_lock_exclusive();
 	memset(refs_seen, 0, sizeof(refs_seen));
 	memset(marks, 0, sizeof(marks));
+	refs_seen[frame_index((uint64)frame_zero())] = 1; /* the kernel's own */
 	uvm_for_each_space(count_space, &a);
 	nfree = frame_scan(check_frame, &a);
 	vm_unlock_exclusive();

@@ -452,7 +452,7 @@ proc_grow(int n)
 
 	if (n > 0) {
 		if (sz + n > TRAPFRAME ||
-		    uvm_grow(p->pagetable, sz, sz + n, PTE_R | PTE_W) != sz + n)
+		    uvm_grow(p->pagetable, sz, sz + n) != sz + n)
 			return -1;
 		p->sz = sz + n;
 	} else if (n < 0) {
