@@ -174,7 +174,6 @@ struct cow_fault {
 	pte_t *l1pte; /* the level-1 PTE above va's level-0 table */
 	pte_t *pte;   /* va's leaf PTE (in a private table once unshared) */
 	void *frame;  /* the frame it maps */
-	struct cow_tally *tally; /* the writing process's counters, or 0 */
 };
 
 /*
@@ -274,6 +273,7 @@ count_outcome(struct cow_tally *t, enum cow_result r)
 static enum cow_result
 wp_page(struct cow_fault *f)
 {
+	struct cow_tally *tally;
 	enum cow_result r;
 
 	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
@@ -293,8 +293,8 @@ wp_page(struct cow_fault *f)
 		r = wp_page_copy(f) < 0 ? COW_NO_MEMORY : COW_COPIED;
 	}
 	count_outcome(&cow_totals, r);
-	if (f->tally)
-		count_outcome(f->tally, r);
+	if ((tally = tally_for(f->pt)) != 0)
+		count_outcome(tally, r);
 	return r;
 }
 
@@ -302,7 +302,7 @@ wp_page(struct cow_fault *f)
 enum cow_result
 cow_resolve(pagetable_t pt, uint64 va)
 {
-	struct cow_fault f = { .tally = tally_for(pt) };
+	struct cow_fault f;
 	enum cow_result r = COW_NOT_COW;
 
 	DEBUG_ASSERT(vm_lock_held() == 0);
@@ -322,7 +322,7 @@ cow_resolve(pagetable_t pt, uint64 va)
 uint64
 cow_write_target(pagetable_t pt, uint64 va)
 {
-	struct cow_fault f = { .tally = tally_for(pt) };
+	struct cow_fault f;
 	pte_t user_rw = PTE_V | PTE_U | PTE_W;
 	uint64 pa = 0;
 

@@ -55,19 +55,24 @@ pte_is_table(pte_t pte)
 	return (pte & PTE_V) && !pte_is_leaf(pte);
 }
 
-/* The first valid entry of table at index i or after; PT_ENTRIES if none. */
+/* The first valid entry of table at index i or after, below end; else end. */
 static inline int
-pt_next_valid(const pte_t *table, int i)
+pt_next_valid(const pte_t *table, int i, int end)
 {
-	while (i < (int)PT_ENTRIES && (table[i] & PTE_V) == 0)
+	while (i < end && (table[i] & PTE_V) == 0)
 		i++;
 	return i;
 }
 
-/* Visit the index i of every valid entry of a page-table page, in order. */
-#define pt_for_each_valid(table, i)                                  \
-	for ((i) = pt_next_valid((table), 0); (i) < (int)PT_ENTRIES; \
-	     (i) = pt_next_valid((table), (i) + 1))
+/*
+ * Visit the index i of every valid entry of a page-table page below end,
+ * in order; pt_for_each_valid visits them all.
+ */
+#define pt_for_each_valid_below(table, i, end)                         \
+	for ((i) = pt_next_valid((table), 0, (end)); (i) < (int)(end); \
+	     (i) = pt_next_valid((table), (i) + 1, (end)))
+#define pt_for_each_valid(table, i) \
+	pt_for_each_valid_below (table, i, PT_ENTRIES)
 
 /* RAM frames from KERNBASE to PHYSTOP, and the index of the one holding pa. */
 #define NFRAMES ((PHYSTOP - KERNBASE) / PGSIZE)
@@ -168,7 +173,7 @@ void vm_lock_shared(void);
 void vm_unlock_shared(void);
 void vm_lock_exclusive(void);
 void vm_unlock_exclusive(void);
-int vm_lock_held(void); /* how this hart holds it: VM_LOCK_* below, or 0 */
+int vm_lock_held(void); /* how this hart holds it (debug builds): VM_LOCK_*, or 0 */
 #define VM_LOCK_SHARED    1
 #define VM_LOCK_EXCLUSIVE 2
 

@@ -151,7 +151,7 @@ uvm_destroy(pagetable_t pt)
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	vm_unlock_shared();
-	pt_for_each_valid (pt, i) {
+	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
 		pagetable_t l1 = (pagetable_t)PTE2PA(pt[i]);
 
 		pt_for_each_valid (l1, j) {

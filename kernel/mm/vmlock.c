@@ -39,10 +39,22 @@ static struct {
 
 /*
  * How each hart holds the lock (VM_LOCK_SHARED, VM_LOCK_EXCLUSIVE, or 0),
- * for the assertions of the COW entry points.  Only its own hart writes
- * an entry, with interrupts off, so a plain store is enough.
+ * for the assertions of the COW entry points; recorded in debug builds
+ * only (DEBUG=0 leaves the assertions out, so nothing reads it).  Only
+ * its own hart writes an entry, with interrupts off, so a plain store is
+ * enough.
  */
 static int held[NCPU];
+
+static inline void
+note_held(int mode)
+{
+#ifdef DEBUG_CHECKS
+	held[cpuid()] = mode;
+#else
+	(void)mode;
+#endif
+}
 
 int
 vm_lock_held(void)
@@ -65,7 +77,7 @@ vm_lock_shared(void)
 			;
 		__atomic_add_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST)) {
-			held[cpuid()] = VM_LOCK_SHARED;
+			note_held(VM_LOCK_SHARED);
 			return;
 		}
 		/* A writer came first: let it have the lock (we did nothing). */
@@ -76,7 +88,7 @@ vm_lock_shared(void)
 void
 vm_unlock_shared(void)
 {
-	held[cpuid()] = 0;
+	note_held(0);
 	__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_RELEASE);
 	pop_off();
 }
@@ -89,13 +101,13 @@ vm_lock_exclusive(void)
 		;
 	while (__atomic_load_n(&vmlock.readers, __ATOMIC_SEQ_CST))
 		;
-	held[cpuid()] = VM_LOCK_EXCLUSIVE;
+	note_held(VM_LOCK_EXCLUSIVE);
 }
 
 void
 vm_unlock_exclusive(void)
 {
-	held[cpuid()] = 0;
+	note_held(0);
 	__atomic_store_n(&vmlock.writer, 0, __ATOMIC_RELEASE);
 	pop_off();
 }
