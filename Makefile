@@ -123,12 +123,13 @@ COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 # the D extension on for itself alone.
 KMARCH  := $(subst gc,imac,$(MARCH))
 KCFLAGS := $(WARN) $(COMMON) -march=$(KMARCH) -mabi=lp64 -fno-omit-frame-pointer -DKERNEL
+# FORK picks one constant (kernel/mm/mm.h): every build compiles all three modes.
 ifeq ($(FORK),copy)
-KCFLAGS += -DFORK_COPY
+KCFLAGS += -DKERNEL_FORK_MODE=FORK_MODE_COPY
 else ifeq ($(FORK),page)
-KCFLAGS += -DFORK_PAGE
+KCFLAGS += -DKERNEL_FORK_MODE=FORK_MODE_PAGE
 else
-KCFLAGS += -DFORK_SHARED_TABLES
+KCFLAGS += -DKERNEL_FORK_MODE=FORK_MODE_COW
 endif
 ifneq ($(DEBUG),0)
 KCFLAGS += -DDEBUG_CHECKS

@@ -24,6 +24,11 @@
 #include "kernel/sys/sys.h"
 #include "kernel/selftest.h"
 
+/*
+ * Boot flags, read without a lock: each is set with RELEASE after the
+ * state it announces and read with ACQUIRE before that state is used, so
+ * a hart that sees the flag sees what the other set up before it.
+ */
 static volatile int shared_state_ready;
 static volatile int harts_checked_in;
 
@@ -76,15 +81,7 @@ banner(void)
 	for (i = 0; i < NCPU; i++)
 		if (cpus[i].started)
 			kprintf(i == 0 ? "%d" : " %d", i);
-	kprintf("), fork is %s\n",
-#if defined(FORK_COPY)
-	    "eager copy (FORK=copy)"
-#elif defined(FORK_PAGE)
-	    "copy-on-write, page level (FORK=page)"
-#else
-	    "copy-on-write, shared page tables (FORK=cow)"
-#endif
-	);
+	kprintf("), fork is %s\n", fork_mode_names[KERNEL_FORK_MODE]);
 	kprintf(
 	    "cowbird: RAM %lu MiB at 0x%lx, managing %lu MiB: %lu frames free\n",
 	    boot_info.mem_size >> 20, boot_info.mem_base,

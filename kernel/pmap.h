@@ -36,11 +36,12 @@
 #define PMAP_DATA       2 /* the other program pages: data and bss */
 #define PMAP_GUARD      3 /* the unmapped page below the stack */
 #define PMAP_STACK      4
-#define PMAP_HEAP       5 /* from above the stack to the size (sbrk) */
-#define PMAP_TRAPFRAME  6 /* the kernel's save area for this process */
-#define PMAP_TRAMPOLINE 7 /* trap entry code, the kernel's, shared by all */
-#define PMAP_PAGETABLES 8 /* the page-table pages themselves */
-#define PMAP_KSTACKS    9 /* pid 0 only: the kernel stacks */
+#define PMAP_HEAP       5  /* from above the stack to the size (sbrk) */
+#define PMAP_TRAPFRAME  6  /* the kernel's save area for this process */
+#define PMAP_TRAMPOLINE 7  /* trap entry code, the kernel's, shared by all */
+#define PMAP_PAGETABLES 8  /* the page-table pages themselves */
+#define PMAP_KSTACKS    9  /* pid 0 only: the kernel stacks */
+#define PMAP_ZEROPAGE   10 /* pid 0 only: the kernel's share of the zero page */
 
 /* Region permissions (COW pages count as writable). */
 #define PMAP_R 1

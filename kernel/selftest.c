@@ -305,7 +305,8 @@ test_cow_resolve(void)
 		pt_map(b, PGSIZE, PGSIZE, (uint64)frame, perm) == 0,
 	    name, "map failed");
 	frame_ref_inc(frame);
-	CHECK(cow_resolve(a, PGSIZE + 5) == COW_OK, name, "resolve in a failed");
+	CHECK(cow_resolve(a, PGSIZE + 5) == COW_COPIED, name,
+	    "resolve in a did not copy");
 	pa_pte = pt_walk(a, PGSIZE, 0);
 	CHECK(PTE2PA(*pa_pte) != (uint64)frame, name,
 	    "shared frame was not copied");
@@ -314,7 +315,8 @@ test_cow_resolve(void)
 	CHECK(((char *)PTE2PA(*pa_pte))[100] == 'x', name, "copy lost the data");
 	CHECK(frame_refcount(frame) == 1, name, "old frame count %d",
 	    frame_refcount(frame));
-	CHECK(cow_resolve(b, PGSIZE) == COW_OK, name, "resolve in b failed");
+	CHECK(cow_resolve(b, PGSIZE) == COW_REUSED, name,
+	    "resolve in b did not reuse");
 	pb_pte = pt_walk(b, PGSIZE, 0);
 	CHECK(PTE2PA(*pb_pte) == (uint64)frame, name,
 	    "sole owner's frame was copied, not reused");
@@ -324,15 +326,19 @@ test_cow_resolve(void)
 	    "private page treated as COW");
 	CHECK(cow_resolve(b, MAXVA + PGSIZE) == COW_NOT_COW, name,
 	    "address beyond MAXVA");
-	CHECK(copyout(b, 3 * PGSIZE, "z", 1) == -1, name,
+	CHECK(copyout(b, 3 * PGSIZE, "z", 1) != 0, name,
 	    "copyout to unmapped page");
 	pt_map(b, 2 * PGSIZE, PGSIZE, (uint64)frame_alloc_zeroed(),
 	    PTE_R | PTE_X | PTE_U);
-	CHECK(copyout(b, 2 * PGSIZE, "z", 1) == -1, name,
+	CHECK(copyout(b, 2 * PGSIZE, "z", 1) != 0, name,
 	    "copyout to read-only page");
-	CHECK(copyout(b, MAXVA - 1, "z", 1) == -1, name, "copyout beyond MAXVA");
-	uvm_destroy(a, 3 * PGSIZE);
-	uvm_destroy(b, 3 * PGSIZE);
+	CHECK(copyout(b, MAXVA - 1, "z", 1) != 0, name, "copyout beyond MAXVA");
+	CHECK(copyout(b, 2 * PGSIZE - 10, frame, 30) == 20, name,
+	    "copyout into a writable then a read-only page: not 20 bytes left");
+	CHECK(copyin(b, frame, 3 * PGSIZE - 4, 16) == 12, name,
+	    "copyin of 4 readable bytes then an unmapped page: not 12 left");
+	uvm_destroy(a);
+	uvm_destroy(b);
 	CHECK(frame_free_count() == before, name, "leaked %ld frames",
 	    (long)(before - frame_free_count()));
 	pass(name);
@@ -355,8 +361,10 @@ test_audit_catches_bugs(void)
 	void *page, *table;
 
 	CHECK(a, name, "no memory");
-	CHECK(uvm_grow(a, 0, 2 * PGSIZE, PTE_R | PTE_W) == 2 * PGSIZE, name,
-	    "grow failed");
+	CHECK(uvm_grow(a, 0, 2 * PGSIZE) == 2 * PGSIZE &&
+		uvm_fill(a, 0, 1) == FILL_MAPPED &&
+		uvm_fill(a, PGSIZE, 1) == FILL_MAPPED,
+	    name, "grow failed");
 	CHECK(vm_check_refcounts(0) == 0, name,
 	    "a sound address space was reported");
 	pte = pt_walk(a, 0, 0);
@@ -382,16 +390,17 @@ test_audit_catches_bugs(void)
 	CHECK((b = uvm_create((uint64)tf)) != 0 && uvm_fork(a, b, 2 * PGSIZE) == 0,
 	    name, "fork failed");
 	CHECK(vm_check_refcounts(0) == 0, name, "a sound fork was reported");
-#ifdef FORK_SHARED_TABLES
-	CHECK(frame_refcount(table) == 2, name, "fork did not share the table");
-	*pte |= PTE_W;
-	*pte &= ~PTE_COW;
-	CHECK(vm_check_refcounts(0) > 0, name,
-	    "a writable leaf in a shared table was not reported");
-	*pte = (*pte & ~PTE_W) | PTE_COW;
-#endif
-	uvm_destroy(a, 2 * PGSIZE);
-	uvm_destroy(b, 2 * PGSIZE);
+	if (KERNEL_FORK_MODE == FORK_MODE_COW) {
+		CHECK(frame_refcount(table) == 2, name,
+		    "fork did not share the table");
+		*pte |= PTE_W;
+		*pte &= ~PTE_COW;
+		CHECK(vm_check_refcounts(0) > 0, name,
+		    "a writable leaf in a shared table was not reported");
+		*pte = (*pte & ~PTE_W) | PTE_COW;
+	}
+	uvm_destroy(a);
+	uvm_destroy(b);
 	frame_free(tf);
 	CHECK(vm_check_refcounts(0) == 0, name,
 	    "audit not clean after destroying both");

@@ -32,6 +32,7 @@ KNOWN = [
     ("fork-60procs", "fork+exit+wait, 60 other processes", None),
     ("fork-60procs-growth", "... more than with 1 other process", 0),
     ("fs-read-cached-1k", "read() of 1 KiB in the buffer cache", None),
+    ("sbrk-64MB", "sbrk(+64 MB) then sbrk(-64 MB), untouched", 20000),
 ]
 
 

@@ -13,6 +13,7 @@
  *                   exited (nothing to copy), per page, the same way
  *   frames-child-NMB  frames a fork of an N MB parent takes from the free
  *                   list while the child has written nothing (vmstat)
+ *   sbrk-64MB       sbrk(+64 MB) then sbrk(-64 MB), the heap untouched
  *
  * A figure that cannot be measured because memory ran out (an eager-copy
  * fork of 64 MB on a 128 MiB machine) is printed "n/a out-of-memory".
@@ -254,6 +255,22 @@ out:
 	close(go[1]);
 }
 
+/* sbrk(+64 MB) then sbrk(-64 MB), untouched: the heap fills on demand. */
+static void
+bench_sbrk(void)
+{
+	uint64 start;
+
+	bench_sync();
+	start = instret();
+	if (sbrk(64 * MB) == (char *)-1) {
+		unavailable("sbrk-64MB");
+		return;
+	}
+	sbrk(-64 * MB);
+	bench_report("sbrk-64MB", instret() - start, 1);
+}
+
 int
 main(void)
 {
@@ -266,5 +283,6 @@ main(void)
 	bench_reuse();
 	bench_frames(16);
 	bench_frames(64);
+	bench_sbrk();
 	return 0;
 }

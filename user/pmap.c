@@ -32,6 +32,7 @@ static const char *kind_names[] = {
 	[PMAP_TRAMPOLINE] = "trampoline",
 	[PMAP_PAGETABLES] = "pagetables",
 	[PMAP_KSTACKS] = "kstacks",
+	[PMAP_ZEROPAGE] = "zeropage",
 };
 
 /* printf has no field widths: these pad to one. */

@@ -17,6 +17,7 @@
 #include "kernel/arch/regs.h"
 
 struct proc;
+struct cow_tally;
 
 struct cpu {
 	int hartid;
@@ -30,6 +31,7 @@ struct cpu {
 	struct proc *proc;   /* running here, or 0 */
 	struct context idle; /* the hart's scheduler loop */
 	pagetable_t user_pt; /* address space of proc, for mm's user copies */
+	struct cow_tally *user_tally; /* proc's COW counters, for mm/cow.c */
 
 	/* Whose floating-point registers are loaded in this hart (fpu.c). */
 	const struct fpstate *fpu_loaded;

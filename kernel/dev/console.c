@@ -114,7 +114,7 @@ console_write(int user_src, uint64 src, int n)
 		len = n - done;
 		if (len > CHUNK)
 			len = CHUNK;
-		if (either_copyin(chunk, user_src, src + done, len) < 0)
+		if (either_copyin(chunk, user_src, src + done, len) != 0)
 			break;
 		for (i = 0; i < len && uart_putc(chunk[i]) == 0; i++)
 			;
@@ -185,7 +185,7 @@ console_read(int user_dst, uint64 dst, int n)
 		len = peek_ready(chunk, n - got < CHUNK ? n - got : CHUNK);
 		if (len == 0)
 			break;
-		if (either_copyout(user_dst, dst + got, chunk, len) < 0) {
+		if (either_copyout(user_dst, dst + got, chunk, len) != 0) {
 			if (got == 0)
 				got = -1;
 			break; /* the bytes stay for the next read */

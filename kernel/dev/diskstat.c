@@ -53,7 +53,7 @@ diskstat_read(int user_dst, uint64 dst, int n)
 	put_counter(text, &len, "errors", st.errors);
 	if (n > len)
 		n = len;
-	if (n < 0 || either_copyout(user_dst, dst, text, n) < 0)
+	if (n < 0 || either_copyout(user_dst, dst, text, n) != 0)
 		return -1;
 	return n;
 }

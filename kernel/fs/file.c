@@ -125,7 +125,7 @@ file_stat(struct file *f, uint64 addr)
 		return -1;
 	stati(f->ip, &st);
 	iunlock(f->ip);
-	if (copyout(myproc()->pagetable, addr, &st, sizeof(st)) < 0)
+	if (copyout(myproc()->pagetable, addr, &st, sizeof(st)) != 0)
 		return -1;
 	return 0;
 }

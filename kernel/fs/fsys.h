@@ -89,8 +89,6 @@ void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
-uint copy_out_prefix(int user_dst, uint64 dst, const void *src, uint n);
-uint copy_in_prefix(void *dst, int user_src, uint64 src, uint n);
 
 /* ---- directories and path names (dir.c) ---- */
 

@@ -553,36 +553,32 @@ min_uint(uint a, uint b)
 }
 
 /*
- * Copy as much of n bytes as can be: stop at the first user page that is
- * not mapped (or not writable).  Returns the bytes copied, and only those
- * changed: copyin/copyout check a page before moving any byte of it.
+ * Give back block bn, the file's last, which bmap allocated for a write
+ * that then could not copy a byte into it; the indirect table goes too
+ * if bn was its first entry.  So no block lies beyond the size.  Locked,
+ * in an op.
  */
-uint
-copy_out_prefix(int user_dst, uint64 dst, const void *src, uint n)
+static void
+drop_last_block(struct inode *ip, uint bn)
 {
-	uint done, piece;
+	struct buf *b;
+	uint *slot;
 
-	for (done = 0; done < n; done += piece) {
-		piece = min_uint(n - done, PGSIZE - (dst + done) % PGSIZE);
-		if (either_copyout(user_dst, dst + done,
-			(const char *)src + done, piece) < 0)
-			break;
+	if (bn < NDIRECT) {
+		bfree(ip->dev, ip->addrs[bn]);
+		ip->addrs[bn] = 0;
+		return;
 	}
-	return done;
-}
-
-uint
-copy_in_prefix(void *dst, int user_src, uint64 src, uint n)
-{
-	uint done, piece;
-
-	for (done = 0; done < n; done += piece) {
-		piece = min_uint(n - done, PGSIZE - (src + done) % PGSIZE);
-		if (either_copyin(
-			(char *)dst + done, user_src, src + done, piece) < 0)
-			break;
+	b = bread(ip->dev, ip->addrs[NDIRECT]);
+	slot = (uint *)b->data + (bn - NDIRECT);
+	bfree(ip->dev, *slot);
+	*slot = 0;
+	log_write(b);
+	brelse(b);
+	if (bn == NDIRECT) {
+		bfree(ip->dev, ip->addrs[NDIRECT]);
+		ip->addrs[NDIRECT] = 0;
 	}
-	return done;
 }
 
 /*
@@ -606,8 +602,9 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 		/* A hole (a damaged inode) or a disk error: stop there. */
 		if (bno == 0 || (b = bread(ip->dev, bno)) == 0)
 			return done > 0 ? (int)done : -1;
-		got = copy_out_prefix(
-		    user_dst, dst + done, b->data + (off + done) % BSIZE, want);
+		got = want -
+		    either_copyout(user_dst, dst + done,
+			b->data + (off + done) % BSIZE, want);
 		brelse(b);
 		if (got < want)
 			return done + got > 0 ? (int)(done + got) : -1;
@@ -627,7 +624,6 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
 	struct buf *b;
 	uint done, want, got, bno;
-	char probe;
 
 	if (off > ip->size || off + n < off)
 		return -1;
@@ -635,21 +631,23 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 		return n == 0 ? 0 : -1;
 	n = min_uint(n, MAXFILE * BSIZE - off);
 	for (done = 0; done < n; done += got) {
-		/* Allocate no block for bytes that cannot be read. */
-		if (either_copyin(&probe, user_src, src + done, 1) < 0)
-			break;
 		bno = bmap(ip, (off + done) / BSIZE, 1);
 		if (bno == 0)
 			break; /* disk full */
 		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
 		if ((b = bread(ip->dev, bno)) == 0)
 			break; /* disk error */
-		got = copy_in_prefix(
-		    b->data + (off + done) % BSIZE, user_src, src + done, want);
+		got = want -
+		    either_copyin(b->data + (off + done) % BSIZE, user_src,
+			src + done, want);
 		if (got > 0)
 			log_write(b);
 		brelse(b);
 		if (got < want) {
+			/* Nothing read: a block from the end on is unused. */
+			if (got == 0 && (off + done) % BSIZE == 0 &&
+			    off + done >= ip->size)
+				drop_last_block(ip, (off + done) / BSIZE);
 			done += got;
 			break;
 		}

@@ -127,8 +127,9 @@ pipe_write(struct pipe *pi, uint64 addr, int n)
 			continue;
 		}
 		chunk = min3(n - done, room, PIPESIZE - pi->nwrite % PIPESIZE);
-		got = copy_in_prefix(
-		    &pi->data[pi->nwrite % PIPESIZE], 1, addr + done, chunk);
+		got = chunk -
+		    either_copyin(&pi->data[pi->nwrite % PIPESIZE], 1,
+			addr + done, chunk);
 		pi->nwrite += got;
 		done += got;
 		if (got < chunk)
@@ -166,8 +167,9 @@ pipe_read(struct pipe *pi, uint64 addr, int n)
 	while (done < (uint)n && pi->nread != pi->nwrite) {
 		chunk = min3(n - done, pi->nwrite - pi->nread,
 		    PIPESIZE - pi->nread % PIPESIZE);
-		got = copy_out_prefix(
-		    1, addr + done, &pi->data[pi->nread % PIPESIZE], chunk);
+		got = chunk -
+		    either_copyout(
+			1, addr + done, &pi->data[pi->nread % PIPESIZE], chunk);
 		pi->nread += got;
 		done += got;
 		if (got < chunk) {

@@ -152,6 +152,7 @@ panic(const char *fmt, ...)
 	va_list ap;
 
 	intr_off();
+	/* Atomic exchange (acquire): exactly one hart reports the panic. */
 	if (__sync_lock_test_and_set(&panicked, 1)) {
 		/* Another hart (or a nested panic) got here first. */
 		for (;;)

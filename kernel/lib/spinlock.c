@@ -71,6 +71,7 @@ spin_lock(struct spinlock *lk)
 	if (spin_holding(lk))
 		panic("spin_lock: '%s' already held by this hart (%d), taken at %p",
 		    lk->name, mycpu()->hartid, lk->locked_at);
+	/* Relaxed: a ticket orders nothing; seeing it served (acquire) does. */
 	ticket = __atomic_fetch_add(&lk->next, 1, __ATOMIC_RELAXED);
 	contended = __atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE) != ticket;
 	while (__atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE) != ticket)
@@ -92,6 +93,7 @@ spin_unlock(struct spinlock *lk)
 		    lk->holder ? lk->holder->hartid : -1);
 	lk->holder = 0;
 	lk->locked_at = 0;
+	/* Release: our critical section before the next holder's. */
 	__atomic_store_n(&lk->serving, lk->serving + 1, __ATOMIC_RELEASE);
 	pop_off();
 }

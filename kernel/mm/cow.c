@@ -17,10 +17,10 @@
  *              no one changes it; every level-1 PTE to it has PTE_TABLE_RO
  *
  *   private --fork-->  shared          (+1 per fork; one protect pass over
- *                                       512 PTEs unless PTE_TABLE_RO says
+ *                                       its PTEs unless PTE_TABLE_RO says
  *                                       it was done and nothing changed)
  *   shared  --write, sbrk, partial unmap-->  this process gets a private
- *              copy (512 PTEs copied, +1 on every frame they map), the
+ *              copy (every PTE copied, +1 on every frame they map), the
  *              shared one loses a reference
  *   shared  --exit, exec, whole-table unmap-->  -1, nothing else
  *   count 1 --exit, exec, unmap-->  every frame it maps -1, table freed
@@ -61,10 +61,19 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-static uint64 cow_faults, pages_copied, pages_reused, tables_copied;
+/* Machine-wide totals for vmstat; each process has its own tally too. */
+static struct cow_tally cow_totals;
+static uint64 tables_copied;
+
+const char *const fork_mode_names[] = {
+	[FORK_MODE_COW] = "copy-on-write, shared page tables (FORK=cow)",
+	[FORK_MODE_PAGE] = "copy-on-write, page level (FORK=page)",
+	[FORK_MODE_COPY] = "eager copy (FORK=copy)",
+};
 
 int
 pte_is_cow(pte_t pte)
@@ -75,10 +84,10 @@ pte_is_cow(pte_t pte)
 void
 cow_counters(uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tcopied)
 {
-	*faults = cow_faults;
-	*copied = pages_copied;
-	*reused = pages_reused;
-	*tcopied = tables_copied;
+	*faults = __atomic_load_n(&cow_totals.faults, __ATOMIC_RELAXED);
+	*copied = __atomic_load_n(&cow_totals.copied, __ATOMIC_RELAXED);
+	*reused = __atomic_load_n(&cow_totals.reused, __ATOMIC_RELAXED);
+	*tcopied = __atomic_load_n(&tables_copied, __ATOMIC_RELAXED);
 }
 
 /* ---- the table level ---- */
@@ -93,6 +102,7 @@ cow_put_table(pte_t *l1pte)
 {
 	pagetable_t table = (pagetable_t)PTE2PA(*l1pte);
 
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
 	*l1pte = 0;
 	if (frame_put_unless_last(table))
 		return;
@@ -112,6 +122,8 @@ cow_private_table(pte_t *l1pte)
 	pagetable_t table = (pagetable_t)PTE2PA(*l1pte), copy;
 	pte_t old = *l1pte;
 
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	/* Acquire (frame_refcount): 1 means the other sharers' drops are done. */
 	if (frame_refcount(table) == 1)
 		return table;
 	copy = frame_alloc();
@@ -121,13 +133,12 @@ cow_private_table(pte_t *l1pte)
 	frame_ref_inc_leaves(copy);
 	*l1pte = PA2PTE(copy) | PTE_FLAGS(old);
 	cow_put_table(&old);
-	__atomic_add_fetch(&tables_copied, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&tables_copied, 1, __ATOMIC_RELAXED); /* a statistic */
 	return copy;
 }
 
-#ifdef FORK_SHARED_TABLES
 /*
- * fork: the child's level-1 PTE points to the parent's level-0 table,
+ * fork (FORK=cow): the child's level-1 PTE points to the parent's level-0 table,
  * which gains a reference.  The first time the table is shared its
  * writable leaves become COW (one pass, whatever the number of sharers);
  * PTE_TABLE_RO records that no pass is needed next time.
@@ -138,130 +149,200 @@ fork_share_table(pte_t *parent_l1, pte_t *child_l1)
 	pagetable_t table = (pagetable_t)PTE2PA(*parent_l1);
 	int i;
 
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
 	if ((*parent_l1 & PTE_TABLE_RO) == 0) {
-		for (i = 0; i < 512; i++)
-			if ((table[i] & (PTE_V | PTE_W)) == (PTE_V | PTE_W))
+		pt_for_each_valid (table, i)
+			if (table[i] & PTE_W)
 				table[i] = (table[i] & ~PTE_W) | PTE_COW;
 		*parent_l1 |= PTE_TABLE_RO;
 	}
 	frame_ref_inc(table);
 	*child_l1 = *parent_l1;
 }
-#endif
 
-/* ---- the page level ---- */
+/* ---- the page level: one write to a COW page, in small steps ---- */
 
 /*
- * Make the page at va writable for this address space if it is a COW
- * page: first its table (copied if shared), then the page (reused if no
- * other table maps the frame, else copied).  A page that is writable
- * already counts as done if writable_ok.
+ * One write to a copy-on-write page, being resolved (after Linux's struct
+ * vm_fault): where it is, and what each step found or made.  Its PTEs are
+ * read and written plainly under the VM lock held shared: nobody writes a
+ * shared table, and only the owning process writes a private one.
  */
-static enum cow_result
-resolve(pagetable_t pt, uint64 va, int writable_ok, uint64 *pa)
+struct cow_fault {
+	pagetable_t pt;
+	uint64 va;    /* page-aligned */
+	pte_t *l1pte; /* the level-1 PTE above va's level-0 table */
+	pte_t *pte;   /* va's leaf PTE (in a private table once unshared) */
+	void *frame;  /* the frame it maps */
+};
+
+/*
+ * The counters a write into pt counts in besides the totals: those of the
+ * process running on this hart, if pt is its address space.  proc records
+ * both per hart when it runs a process (kernel/arch/cpu.h), so mm counts
+ * for the owner without knowing what a process is.
+ */
+static struct cow_tally *
+tally_for(pagetable_t pt)
 {
-	pte_t *l1pte = pt_walk_l1(pt, va, 0);
-	struct cow_tally *mine;
-	pagetable_t table;
-	pte_t *pte;
-	void *old, *copy;
+	struct cow_tally *t;
 
-	if (l1pte == 0 || (*l1pte & PTE_V) == 0)
-		return COW_NOT_COW;
-	table = (pagetable_t)PTE2PA(*l1pte);
-	pte = &table[PX(0, va)];
-	if ((*pte & (PTE_V | PTE_U | PTE_W)) == (PTE_V | PTE_U | PTE_W) &&
-	    writable_ok) {
-		*pa = PTE2PA(*pte);
-		return COW_OK;
-	}
-	if (!pte_is_cow(*pte))
-		return COW_NOT_COW;
-	__atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);
-	if ((mine = cow_tally_of(pt)) != 0)
-		mine->faults++;
-
-	if ((table = cow_private_table(l1pte)) == 0)
-		return COW_NO_MEMORY;
-	*l1pte &= ~PTE_TABLE_RO; /* it gains a writable leaf */
-	pte = &table[PX(0, va)];
-	old = (void *)PTE2PA(*pte);
-
-	if (frame_refcount(old) == 1) {
-		*pte = (*pte | PTE_W) & ~PTE_COW;
-		__atomic_add_fetch(&pages_reused, 1, __ATOMIC_RELAXED);
-		if (mine)
-			mine->reused++;
-		*pa = (uint64)old;
-		return COW_OK;
-	}
-	copy = frame_alloc();
-	if (copy == 0)
-		return COW_NO_MEMORY;
-	page_copy(copy, old);
-	*pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
-	frame_free(old);
-	__atomic_add_fetch(&pages_copied, 1, __ATOMIC_RELAXED);
-	if (mine)
-		mine->copied++;
-	*pa = (uint64)copy;
-	return COW_OK;
+	push_off(); /* stay on this hart while reading its record */
+	t = mycpu()->user_pt == pt ? mycpu()->user_tally : 0;
+	pop_off();
+	return t;
 }
 
-/* A store fault at va: COW_OK once the page is writable. */
+/* Find va's leaf PTE; 0 if va has no level-0 table (or is beyond MAXVA). */
+static int
+fault_find(struct cow_fault *f, pagetable_t pt, uint64 va)
+{
+	f->pt = pt;
+	f->va = PGROUNDDOWN(va);
+	f->l1pte = pt_walk_l1(pt, f->va, 0);
+	if (f->l1pte == 0 || (*f->l1pte & PTE_V) == 0)
+		return 0;
+	f->pte = &((pagetable_t)PTE2PA(*f->l1pte))[PX(0, f->va)];
+	f->frame = (void *)PTE2PA(*f->pte);
+	return 1;
+}
+
+/*
+ * The table level: the write will make a leaf writable, so va's level-0
+ * table must be this space's alone (copied if shared) and lose its
+ * PTE_TABLE_RO mark.  -1 if no frame was free for the copy.
+ */
+static int
+fault_unshare_table(struct cow_fault *f)
+{
+	pagetable_t table = cow_private_table(f->l1pte);
+
+	if (table == 0)
+		return -1;
+	*f->l1pte &= ~PTE_TABLE_RO; /* it gains a writable leaf */
+	f->pte = &table[PX(0, f->va)];
+	return 0;
+}
+
+/* No other table maps the frame: make it writable where it is. */
+static void
+wp_page_reuse(struct cow_fault *f)
+{
+	*f->pte = (*f->pte | PTE_W) & ~PTE_COW;
+}
+
+/*
+ * Others map the frame too: give this table a writable copy and drop its
+ * reference to the old frame.  -1 if no frame was free (nothing changed).
+ */
+static int
+wp_page_copy(struct cow_fault *f)
+{
+	void *copy = frame_alloc();
+
+	if (copy == 0)
+		return -1;
+	page_copy(copy, f->frame);
+	*f->pte = PA2PTE(copy) | ((PTE_FLAGS(*f->pte) | PTE_W) & ~PTE_COW);
+	frame_free(f->frame);
+	f->frame = copy;
+	return 0;
+}
+
+/*
+ * The bookkeeping, once: what a COW write came to, in one set of counters.
+ * Relaxed atomic adds: the totals are shared by every hart, and the
+ * counters are statistics that order no other access (readers, vmstat
+ * and ps, may see them a moment late, never torn).
+ */
+static void
+count_outcome(struct cow_tally *t, enum cow_result r)
+{
+	__atomic_add_fetch(&t->faults, 1, __ATOMIC_RELAXED);
+	if (r == COW_REUSED)
+		__atomic_add_fetch(&t->reused, 1, __ATOMIC_RELAXED);
+	if (r == COW_COPIED)
+		__atomic_add_fetch(&t->copied, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The one decision for a write to a COW page (Linux's do_wp_page): first
+ * its table, then the page, reused if no other table maps the frame, else
+ * copied.  The VM lock is held shared.
+ */
+static enum cow_result
+wp_page(struct cow_fault *f)
+{
+	struct cow_tally *tally;
+	enum cow_result r;
+
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	if (!pte_is_cow(*f->pte))
+		return COW_NOT_COW;
+	/*
+	 * frame_refcount is an acquire load, paired with the release of every
+	 * drop (frame.c): seeing 1, we see all the raises a table copy made
+	 * before it dropped the shared table we now hold alone.
+	 */
+	if (fault_unshare_table(f) < 0) {
+		r = COW_NO_MEMORY;
+	} else if (frame_refcount(f->frame) == 1) {
+		wp_page_reuse(f);
+		r = COW_REUSED;
+	} else {
+		r = wp_page_copy(f) < 0 ? COW_NO_MEMORY : COW_COPIED;
+	}
+	count_outcome(&cow_totals, r);
+	if ((tally = tally_for(f->pt)) != 0)
+		count_outcome(tally, r);
+	return r;
+}
+
+/* A store fault at va: what the write came to (COW_REUSED, COW_COPIED, ...). */
 enum cow_result
 cow_resolve(pagetable_t pt, uint64 va)
 {
-	enum cow_result r;
-	uint64 pa;
+	struct cow_fault f;
+	enum cow_result r = COW_NOT_COW;
 
+	DEBUG_ASSERT(vm_lock_held() == 0);
 	vm_lock_shared();
-	r = resolve(pt, PGROUNDDOWN(va), 0, &pa);
+	if (fault_find(&f, pt, va))
+		r = wp_page(&f);
 	vm_unlock_shared();
 	return r;
 }
 
 /*
- * copyout: the frame behind the user page at va, made writable (resolving
- * COW as a user store would), or 0 if the kernel may not write there.
- * One walk for both the check and the resolution.
+ * copyout: the frame behind the user page at va if the kernel may write
+ * there as a user store would: a writable page as it is, a COW page once
+ * resolved by the same decision as a store fault.  0 if it may not.  One
+ * walk for both the check and the resolution.
  */
 uint64
 cow_write_target(pagetable_t pt, uint64 va)
 {
+	struct cow_fault f;
+	pte_t user_rw = PTE_V | PTE_U | PTE_W;
 	uint64 pa = 0;
 
+	DEBUG_ASSERT(vm_lock_held() == 0);
 	vm_lock_shared();
-	if (resolve(pt, PGROUNDDOWN(va), 1, &pa) != COW_OK)
-		pa = 0;
+	if (fault_find(&f, pt, va)) {
+		enum cow_result r = (*f.pte & user_rw) == user_rw
+		    ? COW_REUSED /* writable already: nothing to resolve */
+		    : wp_page(&f);
+
+		if (r == COW_REUSED || r == COW_COPIED)
+			pa = (uint64)f.frame;
+	}
 	vm_unlock_shared();
 	return pa;
 }
 
-#ifndef FORK_COPY
-/*
- * fork, page by page (FORK=page, and the table that holds the trap frame
- * under FORK=cow): give the child the parent's page at va.  Only a
- * writable page becomes COW (in both page tables); text is shared as it
- * is and stays read-only.  The frame gains one reference, for the child's
- * PTE.
- */
-int
-fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
-{
-	uint64 pa = PTE2PA(*parent_pte);
-
-	if (*parent_pte & PTE_W)
-		*parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
-	if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0)
-		return -1;
-	frame_ref_inc((void *)pa);
-	return 0;
-}
-#else
-/* FORK=copy: the child gets its own copy of every page, at once. */
-int
-fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
+/* FORK=copy: the child gets its own copy of the page, at once. */
+static int
+fork_copy_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 {
 	void *copy = frame_alloc();
 
@@ -275,4 +356,26 @@ fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 	}
 	return 0;
 }
-#endif
+
+/*
+ * fork, page by page (FORK=page, and the table that holds the trap frame
+ * under FORK=cow): give the child the parent's page at va.  Only a
+ * writable page becomes COW (in both page tables); text is shared as it
+ * is and stays read-only.  The frame gains one reference, for the child's
+ * PTE.  FORK=copy copies the page instead.
+ */
+int
+fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
+{
+	uint64 pa = PTE2PA(*parent_pte);
+
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	if (KERNEL_FORK_MODE == FORK_MODE_COPY)
+		return fork_copy_page(parent_pte, child, va);
+	if (*parent_pte & PTE_W)
+		*parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
+	if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) < 0)
+		return -1;
+	frame_ref_inc((void *)pa);
+	return 0;
+}

@@ -33,11 +33,23 @@ vm_user_fault(pagetable_t pt, uint64 scause, uint64 va, uint64 stack_base)
 {
 	if (scause == SCAUSE_SPAGEFAULT && va < MAXVA) {
 		switch (cow_resolve(pt, va)) {
-		case COW_OK:
+		case COW_REUSED:
+		case COW_COPIED:
 			return 0;
 		case COW_NO_MEMORY:
 			return "out of memory for copy-on-write";
 		case COW_NOT_COW:
+			break;
+		}
+	}
+	/* The heap is not executable: a fetch there never fills a page. */
+	if (scause == SCAUSE_SPAGEFAULT || scause == SCAUSE_LPAGEFAULT) {
+		switch (uvm_fill(pt, va, scause == SCAUSE_SPAGEFAULT)) {
+		case FILL_MAPPED:
+			return 0;
+		case FILL_NO_MEMORY:
+			return "out of memory for a heap page";
+		case FILL_NONE:
 			break;
 		}
 	}

@@ -31,6 +31,27 @@
  * reference changes a count, so a count above 1 cannot reach 0 under
  * someone's feet, and the copy-on-write fault path pays for no lock to
  * read or drop a shared frame's count.
+ *
+ * Memory ordering (RVWMO lets a hart see another's stores out of order):
+ *   - a count read that decides "I hold the only reference, so I may
+ *     write the frame or table in place" (frame_refcount, and put_shared
+ *     finding 1) is an ACQUIRE load;
+ *   - every drop that is not the last (put_shared) is a RELEASE (its
+ *     compare-and-swap is acquire-release).  So whoever reads the count a
+ *     drop left also sees everything the dropper did before it: above
+ *     all, a sharer that copies a level-0 table raises the count of every
+ *     page it maps, then drops the shared table; a hart that then reads
+ *     the table's count as 1 and a page's count sees the raised page
+ *     count, never a stale 1 that would let it write a frame the copy
+ *     still maps (cow.c, "why count 1 needs no lock");
+ *   - raises (frame_ref_inc) are RELAXED: a raise is made by a holder
+ *     before it publishes the new reference, and the publication is
+ *     ordered by that drop, by the VM lock (release on unlock) or by
+ *     frame_lock;
+ *   - 0 -> 1 and 1 -> 0 happen under frame_lock, whose release and
+ *     acquire order them with the free list; RELAXED stores suffice;
+ *   - reads for statistics and the audit (frame_shared_count,
+ *     frame_scan, frame_free_problem) are RELAXED: they order nothing.
  */
 #include "kernel/types.h"
 #include "kernel/memlayout.h"
@@ -56,11 +77,7 @@ static uint64 first_managed; /* pa of the first managed frame */
 static uint64 ram_end;       /* first byte past RAM */
 static uint64 carve_next;    /* boot only: the next byte frame_carve gives */
 
-static uint32
-frame_index(uint64 pa)
-{
-	return (pa - KERNBASE) / PGSIZE;
-}
+static void *zero_frame; /* the zero page; the kernel holds one reference */
 
 static uint64
 frame_pa(uint32 idx)
@@ -86,7 +103,9 @@ frame_free_problem(uint64 pa)
 		return "not the start of a frame";
 	if (!frame_is_managed(pa))
 		return "outside the managed range";
-	if (frame_table[frame_index(pa)].refcount == 0)
+	/* Relaxed: only a check; a holder's own count cannot reach 0. */
+	if (__atomic_load_n(
+		&frame_table[frame_index(pa)].refcount, __ATOMIC_RELAXED) == 0)
 		return "already free (double free)";
 	return 0;
 }
@@ -156,6 +175,16 @@ frame_init(void)
 #endif
 		push_free(frame_index(pa));
 	}
+	/* Untouched heap pages map it for reading (uvm.c). */
+	zero_frame = frame_alloc_zeroed();
+	if (zero_frame == 0)
+		panic("frame_init: no frame for the zero page");
+}
+
+void *
+frame_zero(void)
+{
+	return zero_frame;
 }
 
 #ifdef DEBUG_CHECKS
@@ -185,6 +214,7 @@ frame_alloc(void)
 		return 0;
 	}
 	free_head = frame_table[idx].next_free;
+	/* Relaxed: frame_lock's release publishes it with the list change. */
 	__atomic_store_n(&frame_table[idx].refcount, 1, __ATOMIC_RELAXED);
 	nfree--;
 	spin_unlock(&frame_lock);
@@ -217,6 +247,7 @@ frame_ref_inc(void *pa)
 
 	if (bad)
 		panic("frame_ref_inc %p: %s", pa, bad);
+	/* Relaxed: the caller holds a reference; see the top of the file. */
 	__atomic_add_fetch(count_of(pa), 1, __ATOMIC_RELAXED);
 }
 
@@ -228,6 +259,7 @@ static int
 put_shared(void *pa, const char *who)
 {
 	uint32 *count = count_of(pa);
+	/* Acquire: finding 1 means "all mine", after the others' drops. */
 	uint32 c = __atomic_load_n(count, __ATOMIC_ACQUIRE);
 	const char *bad;
 
@@ -236,6 +268,7 @@ put_shared(void *pa, const char *who)
 			panic("%s %p: %s", who, pa, bad);
 		if (c == 1)
 			return 0;
+		/* Release our stores before the drop; acquire on failure re-reads. */
 		if (__atomic_compare_exchange_n(count, &c, c - 1, 0,
 			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return 1;
@@ -246,6 +279,7 @@ put_shared(void *pa, const char *who)
 static void
 release_locked(void *pa)
 {
+	/* Relaxed: under frame_lock, with the list change (top of file). */
 	__atomic_store_n(count_of(pa), 0, __ATOMIC_RELAXED);
 #ifdef DEBUG_CHECKS
 	/* Stale users of a freed frame read junk, not plausible data. */
@@ -287,9 +321,8 @@ frame_ref_inc_leaves(const pte_t *table)
 {
 	int i;
 
-	for (i = 0; i < 512; i++)
-		if (table[i] & PTE_V)
-			frame_ref_inc((void *)PTE2PA(table[i]));
+	pt_for_each_valid (table, i)
+		frame_ref_inc((void *)PTE2PA(table[i]));
 }
 
 void
@@ -298,11 +331,9 @@ frame_free_leaves(pte_t *table)
 	int i;
 
 	spin_lock(&frame_lock);
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid (table, i) {
 		void *pa = (void *)PTE2PA(table[i]);
 
-		if ((table[i] & PTE_V) == 0)
-			continue;
 		table[i] = 0;
 		if (!put_shared(pa, "frame_free_leaves"))
 			release_locked(pa);
@@ -314,8 +345,12 @@ int
 frame_refcount(void *pa)
 {
 	if (!frame_is_managed((uint64)pa))
-		return -1;
-	return __atomic_load_n(count_of(pa), __ATOMIC_RELAXED);
+		return 0;
+	/*
+	 * Acquire: a count of 1 lets the caller write in place (cow.c), so it
+	 * must see what the holder whose drop made it 1 did before the drop.
+	 */
+	return __atomic_load_n(count_of(pa), __ATOMIC_ACQUIRE);
 }
 
 uint64
@@ -343,7 +378,8 @@ frame_shared_count(void)
 
 	spin_lock(&frame_lock);
 	for (pa = first_managed; pa < ram_end; pa += PGSIZE)
-		if (frame_table[frame_index(pa)].refcount > 1)
+		if (__atomic_load_n(&frame_table[frame_index(pa)].refcount,
+			__ATOMIC_RELAXED) > 1) /* a statistic: orders nothing */
 			n++;
 	spin_unlock(&frame_lock);
 	return n;
@@ -361,7 +397,11 @@ frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg)
 
 	spin_lock(&frame_lock);
 	for (pa = first_managed; pa < ram_end; pa += PGSIZE)
-		visit(pa, frame_table[frame_index(pa)].refcount, arg);
+		/* Relaxed: the audit holds the VM lock exclusive (vmcheck.c). */
+		visit(pa,
+		    __atomic_load_n(&frame_table[frame_index(pa)].refcount,
+			__ATOMIC_RELAXED),
+		    arg);
 	n = nfree;
 	spin_unlock(&frame_lock);
 	return n;

@@ -1,12 +1,88 @@
 /*
  * kernel/mm: physical frames with reference counts, page tables, user
  * address spaces, copy-on-write, and copying between kernel and user memory.
+ *
+ * Results: one convention for each kind.
+ *   - something found or made (a frame, a table, a PTE, the physical
+ *     address to write): it, or 0 if there is none;
+ *   - an action that may fail (pt_map, uvm_fork, fork_share_page,
+ *     copyinstr): 0, or -1 having changed nothing it does not say;
+ *   - a size (uvm_grow, uvm_shrink): the size the address space has now;
+ *   - a copy (copyout, copyin): the bytes NOT copied, 0 when all went;
+ *   - a count (frame_refcount, frame_free_count, vm_check_refcounts): the
+ *     number, never negative;
+ *   - a question (pte_is_cow, frame_is_managed, frame_put_unless_last):
+ *     1 or 0;
+ *   - why something is wrong (vm_user_fault, frame_free_problem): a reason
+ *     for the console, or 0 if nothing is;
+ *   - the COW decision (cow_resolve): enum cow_result; filling an
+ *     untouched heap page (uvm_fill): enum vm_fill.
  */
 #ifndef COWBIRD_MM_H
 #define COWBIRD_MM_H
 
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/vmstat.h"
+
+/*
+ * How this kernel's fork shares memory: KERNEL_FORK_MODE is FORK_MODE_COW,
+ * FORK_MODE_PAGE or FORK_MODE_COPY (kernel/vmstat.h), set by make FORK=...
+ * Code tests it with an ordinary if, never #if, so every build compiles and
+ * type-checks all three modes; the compiler drops the branches not taken.
+ */
+extern const char *const fork_mode_names[]; /* indexed by FORK_MODE_* */
+
+/* ---- page-table and frame facts (Sv39) ---- */
+
+/* A page-table page is one frame of PTEs: 512 of them. */
+#define PT_ENTRIES (PGSIZE / sizeof(pte_t))
+
+/*
+ * A valid PTE is a leaf (maps a page) if any of R, W, X is set, else it
+ * points to the next level's table (the privileged spec, 4.3.2).
+ */
+static inline int
+pte_is_leaf(pte_t pte)
+{
+	return (pte & PTE_V) && (pte & (PTE_R | PTE_W | PTE_X));
+}
+
+static inline int
+pte_is_table(pte_t pte)
+{
+	return (pte & PTE_V) && !pte_is_leaf(pte);
+}
+
+/* The first valid entry of table at index i or after, below end; else end. */
+static inline int
+pt_next_valid(const pte_t *table, int i, int end)
+{
+	while (i < end && (table[i] & PTE_V) == 0)
+		i++;
+	return i;
+}
+
+/*
+ * Visit the index i of every valid entry of a page-table page below end,
+ * in order; pt_for_each_valid visits them all.
+ */
+#define pt_for_each_valid_below(table, i, end)                         \
+	for ((i) = pt_next_valid((table), 0, (end)); (i) < (int)(end); \
+	     (i) = pt_next_valid((table), (i) + 1, (end)))
+#define pt_for_each_valid(table, i) \
+	pt_for_each_valid_below (table, i, PT_ENTRIES)
+
+/*
+ * The index of the frame holding pa: frames are numbered from KERNBASE, and
+ * per-frame tables (frame_carve) have frame_ram_frames() entries.
+ */
+static inline uint64
+frame_index(uint64 pa)
+{
+	return (pa - KERNBASE) / PGSIZE;
+}
 
 /* ---- physical frames (frame.c) ---- */
 void frame_init(void);           /* reads RAM's size from the device tree */
@@ -25,9 +101,10 @@ void frame_ref_inc_leaves(
     const pte_t *table); /* +1 for each frame a valid PTE of table maps */
 void frame_free_leaves(pte_t *table); /* frame_free each, clearing the PTEs */
 uint64 frame_scan(void (*visit)(uint64 pa, int refs, void *arg),
-    void *arg); /* returns free count */
-int frame_refcount(void *pa);
+    void *arg);               /* returns free count */
+int frame_refcount(void *pa); /* 0 for a frame outside the managed range */
 uint64 frame_free_count(void);
+void *frame_zero(void); /* the zero page: never written, never freed */
 uint64 frame_total_count(void);
 int frame_is_managed(uint64 pa);           /* inside the allocator's range */
 uint64 frame_shared_count(void);           /* frames with refcount > 1 */
@@ -51,22 +128,11 @@ uint64 pt_lookup_user(pagetable_t pt, uint64 va); /* pa of a valid user page, or
 /*
  * Software bit (RSW, ignored by the MMU) in a level-1 PTE: the level-0
  * table it points to holds no writable leaf (fork write-protected it), so
- * the next fork can share it without a pass over its 512 entries.  A
+ * the next fork can share it without a pass over its PT_ENTRIES entries.  A
  * shared table always carries it; whoever makes a leaf writable in a
  * private table clears it first.
  */
 #define PTE_TABLE_RO (1L << 9)
-
-/*
- * A level-0 table is shared by several address spaces (FORK=cow) iff its
- * frame's count is above 1.  For tools that read page tables (pmap).
- */
-static inline int
-pt_table_is_shared(pte_t level1_pte)
-{
-	return (level1_pte & PTE_V) &&
-	    frame_refcount((void *)PTE2PA(level1_pte)) > 1;
-}
 
 /*
  * The last page of the 2 MiB that one level-0 table covers.  A page-by-page
@@ -76,7 +142,7 @@ pt_table_is_shared(pte_t level1_pte)
 static inline uint64
 pt_last_page_of_table(uint64 va)
 {
-	return (va | ((1UL << PXSHIFT(1)) - 1)) + 1 - PGSIZE;
+	return L0_NEXT(va) - PGSIZE;
 }
 
 /* ---- the kernel's page table (kvm.c) ---- */
@@ -87,11 +153,17 @@ extern pagetable_t kernel_pagetable;
 
 /* ---- user address spaces (uvm.c) ---- */
 pagetable_t uvm_create(uint64 trapframe_pa);
-void uvm_destroy(pagetable_t pt, uint64 size); /* size is not needed any more */
-uint64 uvm_grow(
-    pagetable_t pt, uint64 oldsz, uint64 newsz, int perm); /* new size or 0 */
-uint64 uvm_shrink(
-    pagetable_t pt, uint64 oldsz, uint64 newsz); /* new size (oldsz..newsz) */
+void uvm_destroy(pagetable_t pt);
+uint64 uvm_grow(pagetable_t pt, uint64 oldsz,
+    uint64 newsz); /* reserve heap; the size now: newsz, or oldsz if refused */
+enum vm_fill {
+	FILL_NONE,      /* not an untouched heap page */
+	FILL_NO_MEMORY, /* it is, but no frame was free */
+	FILL_MAPPED,    /* mapped now, as a user load or store would find it */
+};
+enum vm_fill uvm_fill(pagetable_t pt, uint64 va, int write);
+uint64 uvm_shrink(pagetable_t pt, uint64 oldsz,
+    uint64 newsz); /* the size now: newsz, or above if it failed */
 /* 0, or -1 with the child holding what it got so far: uvm_destroy it. */
 int uvm_fork(pagetable_t parent, pagetable_t child, uint64 size);
 void uvm_for_each_space(void (*visit)(pagetable_t pt, void *arg), void *arg);
@@ -107,6 +179,9 @@ void vm_lock_shared(void);
 void vm_unlock_shared(void);
 void vm_lock_exclusive(void);
 void vm_unlock_exclusive(void);
+int vm_lock_held(void); /* how this hart holds it (debug builds): VM_LOCK_*, or 0 */
+#define VM_LOCK_SHARED    1
+#define VM_LOCK_EXCLUSIVE 2
 
 /* ---- user page faults (fault.c) ----
  * Resolve a page fault at va taken in user mode; 0 if the process may go
@@ -117,14 +192,24 @@ const char *vm_user_fault(
 
 /* ---- copy-on-write (cow.c) ----
  * fork_share_page and fork_share_table decide what fork does with one page
- * or one level-0 table; cow_resolve is the single place that decides what
- * a write to a shared page does (copy its table if that is shared, then
- * reuse or copy the page).  The page-fault handler calls cow_resolve,
- * copyout cow_write_target; both are the same code.
+ * or one level-0 table; wp_page (cow.c) is the single place that decides
+ * what a write to a shared page does (copy its table if that is shared,
+ * then reuse or copy the page).  The page-fault handler calls cow_resolve,
+ * copyout cow_write_target; both go through wp_page.
+ *
+ * Locks, asserted in debug builds: cow_resolve and cow_write_target take
+ * the VM lock themselves (the caller must not hold it); fork_share_page,
+ * fork_share_table, cow_private_table and cow_put_table need the caller
+ * to hold it shared.
  */
 int fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va); /* 0 or -1 */
 void fork_share_table(pte_t *parent_l1, pte_t *child_l1);
-enum cow_result { COW_OK, COW_NOT_COW, COW_NO_MEMORY };
+enum cow_result {
+	COW_NOT_COW,   /* not a COW page: unmapped, read-only, beyond MAXVA */
+	COW_NO_MEMORY, /* a table or page copy was needed; no frame was free */
+	COW_REUSED,    /* writable now: nobody else mapped the frame */
+	COW_COPIED,    /* writable now: on a private copy of the frame */
+};
 enum cow_result cow_resolve(pagetable_t pt, uint64 va);
 uint64 cow_write_target(
     pagetable_t pt, uint64 va); /* pa of the page made writable, or 0 */
@@ -136,16 +221,16 @@ void cow_counters(
     uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tables_copied);
 
 /*
- * What cow_resolve decided, per process (struct proc holds one; ps shows
- * them).  mm asks proc for the running process's tally: cow_tally_of
- * returns it when pt is that process's page table, else 0.
+ * What the COW writes came to: machine-wide (vmstat) and per process
+ * (struct proc holds one, ps shows it).  mm counts into the running
+ * process's tally through the per-hart record proc keeps (user_tally in
+ * kernel/arch/cpu.h), never by asking proc.
  */
 struct cow_tally {
 	uint64 faults; /* writes to COW pages (faults and copyouts) */
 	uint64 copied; /* ... resolved by copying the frame */
 	uint64 reused; /* ... resolved by reusing it */
 };
-struct cow_tally *cow_tally_of(pagetable_t pt); /* in kernel/proc */
 
 /* ---- pmap (pmap.c): one address space, region by region (kernel/pmap.h) ---- */
 struct pmap;
@@ -159,18 +244,21 @@ void vm_stats(struct vmstat *out);
 int vm_check_refcounts(int verbose); /* number of frames whose count is wrong */
 
 /* ---- kernel <-> user copies (usercopy.c) ----
- * Each returns 0 on success and -1 when any byte of the user range is not
- * a mapped, user-accessible page below MAXVA (or not writable, for copyout).
+ * copyout and copyin return the number of bytes they could NOT copy: 0
+ * when all went, else they stopped at the first page that is not a
+ * mapped, user-accessible page below MAXVA (or not writable, for
+ * copyout), having copied every byte before it.  copyinstr: 0, or -1 if
+ * the string is unreadable or has no NUL within max bytes.
  */
-int copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
-int copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);
+uint64 copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
+uint64 copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);
 int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max);
 /*
  * Either a user address in the running process's address space (user
  * != 0) or a kernel address: for code that serves both (console, files).
  * The address space is the one the scheduler recorded for this hart.
  */
-int either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
-int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
+uint64 either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
+uint64 either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 
 #endif

@@ -2,7 +2,7 @@
  * Sv39 page tables: walk, map, unmap.  Used for the kernel's page table
  * and for every user address space.
  *
- * A page-table page is one frame holding 512 PTEs.  Leaves live at level 0
+ * A page-table page is one frame holding PT_ENTRIES (512) PTEs.  Leaves live at level 0
  * only (no megapages), which keeps every mapping the same shape.  These
  * functions never trust a virtual address: pt_walk refuses va >= MAXVA, so
  * a bad user address can be looked up without reaching a panic.
@@ -16,6 +16,17 @@ pagetable_t
 pt_create(void)
 {
 	return frame_alloc_zeroed();
+}
+
+/*
+ * A level-0 table is shared by several address spaces (FORK=cow) iff its
+ * frame's count is above 1.
+ */
+static inline int
+table_is_shared(pte_t level1_pte)
+{
+	return (level1_pte & PTE_V) &&
+	    frame_refcount((void *)PTE2PA(level1_pte)) > 1;
 }
 
 /*
@@ -77,11 +88,8 @@ pt_walk(pagetable_t pt, uint64 va, int alloc)
 			return 0;
 		publish(l1pte, l0);
 	} else if (alloc) {
-#ifdef DEBUG_CHECKS
-		if (pt_table_is_shared(*l1pte))
-			panic("pt_walk: mapping va 0x%lx into a shared table",
-			    va);
-#endif
+		/* Mapping into a shared table: cow_private_table was skipped. */
+		DEBUG_ASSERT(!table_is_shared(*l1pte));
 		*l1pte &= ~PTE_TABLE_RO;
 	}
 	return &((pagetable_t)PTE2PA(*l1pte))[PX(0, va)];
@@ -147,12 +155,10 @@ pt_free_tables(pagetable_t pt)
 {
 	int i;
 
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid (pt, i) {
 		pte_t pte = pt[i];
 
-		if ((pte & PTE_V) == 0)
-			continue;
-		if (pte & (PTE_R | PTE_W | PTE_X))
+		if (pte_is_leaf(pte))
 			panic("pt_free_tables: leaf 0x%lx still mapped at index %d",
 			    pte, i);
 		pt_free_tables((pagetable_t)PTE2PA(pte));

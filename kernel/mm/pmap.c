@@ -198,10 +198,10 @@ account_tables(struct pmap *m, struct pmap_region *r, pagetable_t pt, int level,
 	count_frame(m, r, d, rc);
 	if (level == 0)
 		return;
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid (pt, i) {
 		pte_t pte = pt[i];
 
-		if ((pte & PTE_V) && (pte & (PTE_R | PTE_W | PTE_X)) == 0)
+		if (pte_is_table(pte))
 			account_tables(
 			    m, r, (pagetable_t)PTE2PA(pte), level - 1, d);
 	}
@@ -255,13 +255,11 @@ account_kstacks(
 {
 	int i;
 
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid (pt, i) {
 		pte_t pte = pt[i];
 		uint64 a = va | ((uint64)i << PXSHIFT(level));
 
-		if ((pte & PTE_V) == 0)
-			continue;
-		if ((pte & (PTE_R | PTE_W | PTE_X)) == 0) {
+		if (pte_is_table(pte)) {
 			account_kstacks(
 			    m, r, (pagetable_t)PTE2PA(pte), level - 1, a);
 			continue;
@@ -280,7 +278,7 @@ pmap_kernel(struct pmap *m)
 {
 	struct pmap_region *r;
 
-	m->nregions = 2;
+	m->nregions = 3;
 	m->inexact = 0;
 	r = &m->region[0];
 	r->kind = PMAP_KSTACKS;
@@ -289,6 +287,12 @@ pmap_kernel(struct pmap *m)
 	r = &m->region[1];
 	r->kind = PMAP_PAGETABLES;
 	account_tables(m, r, kernel_pagetable, 2, 1);
+	/* The zero page: the kernel holds one of its references. */
+	r = &m->region[2];
+	r->kind = PMAP_ZEROPAGE;
+	r->perm = PMAP_R;
+	r->present = 1;
+	count_frame(m, r, holders((uint64)frame_zero()), 1);
 	add_up(m);
 }
 

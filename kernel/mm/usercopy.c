@@ -3,8 +3,12 @@
  *
  * The kernel reaches user memory through the frames' physical addresses
  * (the kernel maps all RAM), after checking each page in the user's page
- * table: valid, user-accessible, below MAXVA.  A bad address makes the
- * call return -1; it never panics and never kills.  copyout writes into
+ * table: valid, user-accessible, below MAXVA.  Like Linux's copy_to_user,
+ * a copy returns the number of bytes it could not move: it stops at the
+ * first page that fails the check, and every byte before that page was
+ * moved, so a caller that can use part of a copy (read, write, pipes)
+ * needs no chunking of its own.  A bad address never panics and never
+ * kills.  copyout writes into
  * a copy-on-write page the same way a user store would: through
  * cow_write_target() (cow.c), so a child's read() cannot change its
  * parent's memory.
@@ -15,44 +19,74 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-int
-copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len)
+/* Bytes from va to the end of its page, at most len. */
+static uint64
+in_page(uint64 va, uint64 len)
 {
-	while (len > 0) {
-		uint64 va = PGROUNDDOWN(dstva);
-		uint64 pa = cow_write_target(pt, va);
-		uint64 n = PGSIZE - (dstva - va);
+	uint64 rest = PGSIZE - va % PGSIZE;
 
-		if (pa == 0)
-			return -1;
-		if (n > len)
-			n = len;
-		memmove((void *)(pa + (dstva - va)), src, n);
-		len -= n;
-		src = (const char *)src + n;
-		dstva = va + PGSIZE;
-	}
-	return 0;
+	return rest < len ? rest : len;
 }
 
-int
-copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len)
+/* The frame behind the user page at va, for a store or a load, or 0. */
+static uint64
+mapped_page(pagetable_t pt, uint64 va, int write)
+{
+	return write ? cow_write_target(pt, va) : pt_lookup_user(pt, va);
+}
+
+/*
+ * The frame a user load (or store) at va would reach: an untouched heap
+ * page is filled first, as the fault handler would.  0 if the access
+ * would fault for good.
+ */
+static uint64
+user_page(pagetable_t pt, uint64 va, int write)
+{
+	uint64 pa = mapped_page(pt, va, write);
+
+	if (pa == 0 && uvm_fill(pt, va, write) == FILL_MAPPED)
+		pa = mapped_page(pt, va, write);
+	return pa;
+}
+
+/*
+ * The one walker behind copyout and copyin: move up to len bytes between
+ * the kernel buffer kbuf and the user address uva, page by page.  Each
+ * user page is checked before any byte of it moves; the first page that
+ * fails stops the copy.  Returns the bytes not moved (0: all of them).
+ */
+static uint64
+copy_user(pagetable_t pt, uint64 uva, char *kbuf, uint64 len, int to_user)
 {
 	while (len > 0) {
-		uint64 va = PGROUNDDOWN(srcva);
-		uint64 pa = pt_lookup_user(pt, va);
-		uint64 n = PGSIZE - (srcva - va);
+		uint64 va = PGROUNDDOWN(uva), off = uva - va;
+		uint64 n = in_page(uva, len);
+		uint64 pa = user_page(pt, va, to_user);
 
 		if (pa == 0)
-			return -1;
-		if (n > len)
-			n = len;
-		memmove(dst, (void *)(pa + (srcva - va)), n);
+			break;
+		if (to_user)
+			memmove((void *)(pa + off), kbuf, n);
+		else
+			memmove(kbuf, (void *)(pa + off), n);
 		len -= n;
-		dst = (char *)dst + n;
-		srcva = va + PGSIZE;
+		kbuf += n;
+		uva = va + PGSIZE;
 	}
-	return 0;
+	return len;
+}
+
+uint64
+copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len)
+{
+	return copy_user(pt, dstva, (char *)src, len, 1);
+}
+
+uint64
+copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len)
+{
+	return copy_user(pt, srcva, dst, len, 0);
 }
 
 /* Copy a NUL-terminated string of at most max bytes (NUL included). */
@@ -60,20 +94,16 @@ int
 copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max)
 {
 	while (max > 0) {
-		uint64 va = PGROUNDDOWN(srcva);
-		uint64 pa = pt_lookup_user(pt, va);
-		const char *p;
-		uint64 n;
+		uint64 n = in_page(srcva, max), i;
 
-		if (pa == 0)
+		if (copyin(pt, dst, srcva, n) != 0)
 			return -1;
-		p = (const char *)(pa + (srcva - va));
-		for (n = PGSIZE - (srcva - va); n > 0 && max > 0; n--, max--) {
-			*dst = *p++;
-			if (*dst++ == 0)
+		for (i = 0; i < n; i++)
+			if (dst[i] == 0)
 				return 0;
-		}
-		srcva = va + PGSIZE;
+		dst += n;
+		srcva += n;
+		max -= n;
 	}
 	return -1; /* no NUL within max bytes */
 }
@@ -90,7 +120,7 @@ current_space(void)
 	return pt;
 }
 
-int
+uint64
 either_copyout(int user_dst, uint64 dst, const void *src, uint64 len)
 {
 	if (user_dst)
@@ -99,7 +129,7 @@ either_copyout(int user_dst, uint64 dst, const void *src, uint64 len)
 	return 0;
 }
 
-int
+uint64
 either_copyin(void *dst, int user_src, uint64 src, uint64 len)
 {
 	if (user_src)

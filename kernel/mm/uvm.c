@@ -3,12 +3,13 @@
  *
  * Layout from 0: program segments, an unmapped guard page, one stack page,
  * then the heap up to p->sz; TRAPFRAME and TRAMPOLINE at the top, without
- * PTE_U.  Every page in [0, sz) is mapped except the guard page (and
- * whatever a program left between its segments), so the walkers below
+ * PTE_U.  Every page of the program and the stack is mapped except the
+ * guard page (and whatever a program left between its segments); heap
+ * pages are mapped when first touched (uvm_fill).  So the walkers below
  * skip holes.
  *
  * Under FORK=cow a level-0 table may be shared with other address spaces
- * (cow.c): nothing here writes into one.  Growing maps through
+ * (cow.c): nothing here writes into one.  Filling a heap page maps through
  * cow_private_table, shrinking drops whole tables or first makes a partly
  * unmapped one private, and destroying drops one reference per table.
  *
@@ -49,10 +50,33 @@ uvm_registry_carve(void)
 	position = frame_carve(frame_ram_frames() * sizeof(*position));
 }
 
+/*
+ * The heap of each space is filled on demand: sbrk reserves [start, end)
+ * and maps nothing; the first load of a page maps the zero page (read-only,
+ * copy-on-write), the first store a fresh zeroed frame (uvm_fill).  mapped
+ * counts the reserved pages mapped so far, so that sbrk can still refuse
+ * up front what free memory could not fill.  heaps[i] goes with spaces[i];
+ * both change under space_lock.
+ */
+struct heap {
+	uint64 start, end; /* the reserved range; empty when start == end */
+	uint64 mapped;     /* pages of it mapped now */
+};
+static struct heap heaps[MAX_SPACES];
+
 static ushort *
 position_of(pagetable_t pt)
 {
-	return &position[((uint64)pt - KERNBASE) / PGSIZE];
+	return &position[frame_index((uint64)pt)];
+}
+
+/* pt's heap, or 0 for a space not in the registry.  space_lock is held. */
+static struct heap *
+heap_of(pagetable_t pt)
+{
+	int i = *position_of(pt);
+
+	return i < nspaces && spaces[i] == pt ? &heaps[i] : 0;
 }
 
 /* Both take the VM lock shared, so the audit never sees the list half-changed. */
@@ -66,6 +90,7 @@ space_register(pagetable_t pt)
 	ok = nspaces < MAX_SPACES;
 	if (ok) {
 		*position_of(pt) = nspaces;
+		heaps[nspaces] = (struct heap){ 0 };
 		spaces[nspaces++] = pt;
 	}
 	spin_unlock(&space_lock);
@@ -84,6 +109,7 @@ space_unregister(pagetable_t pt)
 	/* A table built by hand (the self-tests) was never registered. */
 	if (i < nspaces && spaces[i] == pt) {
 		spaces[i] = spaces[--nspaces];
+		heaps[i] = heaps[nspaces];
 		*position_of(spaces[i]) = i;
 	}
 	spin_unlock(&space_lock);
@@ -124,23 +150,17 @@ uvm_create(uint64 trapframe_pa)
  * Each table is dropped in its own step under the VM lock.
  */
 void
-uvm_destroy(pagetable_t pt, uint64 size)
+uvm_destroy(pagetable_t pt)
 {
 	int i, j;
 
-	(void)size;
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	vm_unlock_shared();
-	for (i = 0; i <= (int)PX(2, MAXVA - 1); i++) { /* the user half */
-		pagetable_t l1;
+	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
+		pagetable_t l1 = (pagetable_t)PTE2PA(pt[i]);
 
-		if ((pt[i] & PTE_V) == 0)
-			continue;
-		l1 = (pagetable_t)PTE2PA(pt[i]);
-		for (j = 0; j < 512; j++) {
-			if ((l1[j] & PTE_V) == 0)
-				continue;
+		pt_for_each_valid (l1, j) {
 			vm_lock_shared();
 			cow_put_table(&l1[j]);
 			vm_unlock_shared();
@@ -171,43 +191,99 @@ private_pte(pagetable_t pt, uint64 va)
 }
 
 /*
- * Map zeroed pages for [oldsz, newsz) with perm (plus user access).
- * Returns newsz, or 0 with nothing changed when memory runs out or newsz
- * would reach the trap frame.  A request for more pages than are free
- * fails before it takes any: taking them all only to give them back would
- * leave every other process without memory meanwhile (a copy-on-write
- * fault there would kill it).
+ * Reserve [oldsz, newsz) for the heap, mapping nothing (uvm_fill maps a
+ * page when it is first touched).  Returns the size now: newsz, or oldsz
+ * with nothing changed if newsz would reach the trap frame or free memory
+ * could not fill the reserved pages not yet mapped: refusing up front
+ * keeps a greedy process from leaving every other one without memory (a
+ * copy-on-write fault there would kill it) and keeps sbrk's failure where
+ * programs expect it.
  */
 uint64
-uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz, int perm)
+uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
-	uint64 a;
+	struct heap *h;
+	uint64 unmapped;
 
 	if (newsz <= oldsz)
 		return oldsz;
-	if (newsz > TRAPFRAME ||
-	    (PGROUNDUP(newsz) - PGROUNDUP(oldsz)) / PGSIZE > frame_free_count())
-		return 0;
-	for (a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
-		void *pa = frame_alloc_zeroed();
-		pte_t *pte;
-
-		if (pa == 0)
-			goto fail;
-		vm_lock_shared();
-		pte = private_pte(pt, a);
-		if (pte)
-			*pte = PA2PTE(pa) | perm | PTE_U | PTE_V;
-		vm_unlock_shared();
-		if (pte == 0) {
-			frame_free(pa);
-			goto fail;
-		}
-	}
+	if (newsz > TRAPFRAME)
+		return oldsz;
+	spin_lock(&space_lock);
+	h = heap_of(pt);
+	if (h && h->start == h->end)
+		h->start = h->end = PGROUNDUP(oldsz);
+	unmapped = h ? (PGROUNDUP(newsz) - h->start) / PGSIZE - h->mapped : 0;
+	if (h && unmapped <= frame_free_count())
+		h->end = PGROUNDUP(newsz);
+	else
+		newsz = oldsz;
+	spin_unlock(&space_lock);
 	return newsz;
-fail:
-	uvm_shrink(pt, a, PGROUNDUP(oldsz));
-	return 0;
+}
+
+/*
+ * Is va in pt's reserved heap?  Counts one more mapped page if so and
+ * count_it (the caller is about to map it).
+ */
+static int
+heap_reserved(pagetable_t pt, uint64 va, int count_it)
+{
+	struct heap *h;
+	int in;
+
+	spin_lock(&space_lock);
+	h = heap_of(pt);
+	in = h && va >= h->start && va < h->end;
+	if (in && count_it)
+		h->mapped++;
+	spin_unlock(&space_lock);
+	return in;
+}
+
+/*
+ * The untouched heap page at va, mapped as a user access finds it: for a
+ * load, the zero page (read-only, copy-on-write: a later store copies
+ * it); for a store, a fresh zeroed frame.  The VM lock is held shared.
+ */
+static enum vm_fill
+fill_locked(pagetable_t pt, uint64 va, int write)
+{
+	pte_t *pte = pt_walk(pt, va, 0);
+	void *frame;
+
+	if ((pte && (*pte & PTE_V)) || !heap_reserved(pt, va, 0))
+		return FILL_NONE;
+	frame = write ? frame_alloc_zeroed() : frame_zero();
+	if (frame == 0)
+		return FILL_NO_MEMORY;
+	if ((pte = private_pte(pt, va)) == 0) {
+		if (write)
+			frame_free(frame);
+		return FILL_NO_MEMORY;
+	}
+	if (write) {
+		*pte = PA2PTE(frame) | PTE_R | PTE_W | PTE_U | PTE_V;
+	} else {
+		frame_ref_inc(frame); /* this table's reference */
+		*pte = PA2PTE(frame) | PTE_R | PTE_U | PTE_COW | PTE_V;
+	}
+	heap_reserved(pt, va, 1);
+	return FILL_MAPPED;
+}
+
+enum vm_fill
+uvm_fill(pagetable_t pt, uint64 va, int write)
+{
+	enum vm_fill r;
+
+	DEBUG_ASSERT(vm_lock_held() == 0);
+	if (va >= MAXVA)
+		return FILL_NONE;
+	vm_lock_shared();
+	r = fill_locked(pt, PGROUNDDOWN(va), write);
+	vm_unlock_shared();
+	return r;
 }
 
 /*
@@ -217,12 +293,42 @@ fail:
  * is dropped (one reference).  A table that keeps pages below the range is
  * made private first, then the pages are unmapped.  Returns the new
  * size: newsz, or more if no memory was left to copy a shared table (the
- * pages above it are gone; the ones below stay).
+ * pages above it are gone; the ones below stay).  The heap's reservation
+ * ends there too.
  */
+/* The heap now ends at end, having lost unmapped of its mapped pages. */
+static void
+heap_shrunk(pagetable_t pt, uint64 end, uint64 unmapped)
+{
+	struct heap *h;
+
+	spin_lock(&space_lock);
+	h = heap_of(pt);
+	if (h) {
+		h->mapped -= unmapped;
+		if (h->end > end)
+			h->end = end < h->start ? h->start : end;
+	}
+	spin_unlock(&space_lock);
+}
+
+/* How many pages a level-0 table maps. */
+static uint64
+pages_mapped(pagetable_t table)
+{
+	uint64 n = 0;
+	int i;
+
+	pt_for_each_valid (table, i)
+		n++;
+	return n;
+}
+
 uint64
 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
 	uint64 start = PGROUNDUP(newsz), end = PGROUNDUP(oldsz);
+	uint64 unmapped = 0;
 
 	if (newsz >= oldsz)
 		return oldsz;
@@ -238,24 +344,29 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 		if (l1pte && (*l1pte & PTE_V)) {
 			if (from == L0_START(from) &&
 			    from != L0_START(TRAPFRAME)) {
+				unmapped +=
+				    pages_mapped((pagetable_t)PTE2PA(*l1pte));
 				cow_put_table(l1pte);
 			} else if ((table = cow_private_table(l1pte)) != 0) {
 				for (a = from; a < end; a += PGSIZE) {
 					pte_t *pte = &table[PX(0, a)];
 
-					if (*pte & PTE_V)
+					if (*pte & PTE_V) {
 						frame_free((void *)PTE2PA(*pte));
+						unmapped++;
+					}
 					*pte = 0;
 				}
 			} else {
 				vm_unlock_shared();
-				return end;
+				break;
 			}
 		}
 		vm_unlock_shared();
 		end = from;
 	}
-	return newsz;
+	heap_shrunk(pt, end, unmapped);
+	return end > start ? end : newsz;
 }
 
 /*
@@ -288,16 +399,26 @@ fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 	return 0;
 }
 
-#ifdef FORK_SHARED_TABLES
 /*
- * One step per level-0 table: shared with the child, except the one that
- * holds the trap frame, whose user pages (if any) are shared page by page.
+ * FORK=cow: one step per level-0 table, shared with the child, except the
+ * one that holds the trap frame, whose user pages (if any) are shared page
+ * by page.  FORK=page and FORK=copy go page by page everywhere.
  */
 int
 uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 {
+	struct heap *from, *to;
 	uint64 va;
 
+	/* The child's heap is reserved as the parent's, and as far touched. */
+	spin_lock(&space_lock);
+	from = heap_of(parent);
+	to = heap_of(child);
+	if (from && to)
+		*to = *from;
+	spin_unlock(&space_lock);
+	if (KERNEL_FORK_MODE != FORK_MODE_COW)
+		return fork_pages(parent, child, 0, size);
 	for (va = 0; va < size; va = L0_NEXT(va)) {
 		pte_t *parent_l1 = pt_walk_l1(parent, va, 0), *child_l1;
 
@@ -315,10 +436,3 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 	}
 	return 0;
 }
-#else
-int
-uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
-{
-	return fork_pages(parent, child, 0, size);
-}
-#endif

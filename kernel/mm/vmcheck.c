@@ -55,12 +55,6 @@ struct audit {
 	uint64 tables; /* level-0 tables shared right now (for vmstat) */
 };
 
-static uint64
-idx(uint64 pa)
-{
-	return (pa - KERNBASE) / PGSIZE;
-}
-
 static void
 problem(struct audit *a, const char *what, uint64 x)
 {
@@ -76,7 +70,7 @@ count_ref(struct audit *a, uint64 pa)
 		problem(a, "page-table page outside managed memory", pa);
 		return;
 	}
-	refs_seen[idx(pa)]++;
+	refs_seen[frame_index(pa)]++;
 }
 
 static void
@@ -84,17 +78,17 @@ count_leaves(struct audit *a, pagetable_t table)
 {
 	int k;
 
-	for (k = 0; k < 512; k++) {
+	pt_for_each_valid (table, k) {
 		pte_t pte = table[k];
 
-		if ((pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
+		if ((pte & PTE_U) == 0)
 			continue;
 		if ((pte & PTE_COW) && (pte & PTE_W))
 			problem(a, "a leaf is both COW and writable", pte);
 		if (pte & PTE_W)
-			marks[idx((uint64)table)] |= HAS_WRITABLE;
+			marks[frame_index((uint64)table)] |= HAS_WRITABLE;
 		if (frame_is_managed(PTE2PA(pte)))
-			refs_seen[idx(PTE2PA(pte))]++;
+			refs_seen[frame_index(PTE2PA(pte))]++;
 	}
 }
 
@@ -105,23 +99,19 @@ count_space(pagetable_t root, void *arg)
 	int i, j;
 
 	count_ref(a, (uint64)root);
-	for (i = 0; i < 512; i++) {
+	pt_for_each_valid (root, i) {
 		pagetable_t l1;
 
-		if ((root[i] & PTE_V) == 0)
-			continue;
-		if (root[i] & (PTE_R | PTE_W | PTE_X)) {
+		if (pte_is_leaf(root[i])) {
 			problem(a, "a leaf in a root table", root[i]);
 			continue;
 		}
 		l1 = (pagetable_t)PTE2PA(root[i]);
 		count_ref(a, (uint64)l1);
-		for (j = 0; j < 512; j++) {
+		pt_for_each_valid (l1, j) {
 			pagetable_t table;
 
-			if ((l1[j] & PTE_V) == 0)
-				continue;
-			if (l1[j] & (PTE_R | PTE_W | PTE_X)) {
+			if (pte_is_leaf(l1[j])) {
 				problem(a, "a leaf in a level-1 table", l1[j]);
 				continue;
 			}
@@ -130,14 +120,15 @@ count_space(pagetable_t root, void *arg)
 			if (!frame_is_managed((uint64)table))
 				continue;
 			if (l1[j] & PTE_TABLE_RO)
-				marks[idx((uint64)table)] |= MARKED_RO;
+				marks[frame_index((uint64)table)] |= MARKED_RO;
 			if (i == PX(2, TRAPFRAME) && j == PX(1, TRAPFRAME) &&
-			    refs_seen[idx((uint64)table)] > 1)
+			    refs_seen[frame_index((uint64)table)] > 1)
 				problem(a,
 				    "the table holding a trap frame is shared",
 				    (uint64)table);
-			if ((marks[idx((uint64)table)] & SEEN_TABLE) == 0) {
-				marks[idx((uint64)table)] |= SEEN_TABLE;
+			if ((marks[frame_index((uint64)table)] & SEEN_TABLE) ==
+			    0) {
+				marks[frame_index((uint64)table)] |= SEEN_TABLE;
 				if (a->full)
 					count_leaves(a, table);
 			}
@@ -149,7 +140,7 @@ static void
 check_frame(uint64 pa, int refs, void *arg)
 {
 	struct audit *a = arg;
-	int seen = refs_seen[idx(pa)], m = marks[idx(pa)];
+	int seen = refs_seen[frame_index(pa)], m = marks[frame_index(pa)];
 
 	if ((m & SEEN_TABLE) && seen > 1)
 		a->tables++;
@@ -185,6 +176,7 @@ audit(int full, int verbose, uint64 *tables_shared)
 	vm_lock_exclusive();
 	memset(refs_seen, 0, frame_ram_frames() * sizeof(*refs_seen));
 	memset(marks, 0, frame_ram_frames() * sizeof(*marks));
+	refs_seen[frame_index((uint64)frame_zero())] = 1; /* the kernel's own */
 	uvm_for_each_space(count_space, &a);
 	nfree = frame_scan(check_frame, &a);
 	vm_unlock_exclusive();
@@ -218,11 +210,5 @@ vm_stats(struct vmstat *st)
 	    &st->tables_copied);
 	st->frames_shared = frame_shared_count();
 	audit(0, 0, &st->tables_shared);
-#if defined(FORK_COPY)
-	st->fork_mode = FORK_MODE_COPY;
-#elif defined(FORK_PAGE)
-	st->fork_mode = FORK_MODE_PAGE;
-#else
-	st->fork_mode = FORK_MODE_COW;
-#endif
+	st->fork_mode = KERNEL_FORK_MODE;
 }

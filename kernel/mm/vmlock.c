@@ -16,8 +16,19 @@
  * while it is held, so a holder is never switched out and a spinning
  * writer always gets it in the end.  Order: vm lock, then frame_lock and
  * the address-space registry's lock, never the other way round.
+ *
+ * Memory ordering: taking the lock is Dekker's pattern.  A reader
+ * announces itself (readers + 1) and then reads writer; the writer
+ * announces itself (writer = 1) and then reads readers.  Each side's store
+ * must be ordered before its own load, which only SEQ_CST gives (a full
+ * fence on RISC-V); then at least one side sees the other, so never both
+ * go ahead.  Those SEQ_CST accesses also acquire the lock.  Unlocking
+ * needs only RELEASE: the holder's page-table and count stores must be
+ * visible to the next one to take the lock, whose SEQ_CST read acquires.
  */
 #include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/arch/arch.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
@@ -44,6 +55,36 @@ vm_lock_count(int contended)
 	lock_kind_count(k, contended);
 }
 
+/*
+ * How each hart holds the lock (VM_LOCK_SHARED, VM_LOCK_EXCLUSIVE, or 0),
+ * for the assertions of the COW entry points; recorded in debug builds
+ * only (DEBUG=0 leaves the assertions out, so nothing reads it).  Only
+ * its own hart writes an entry, with interrupts off, so a plain store is
+ * enough.
+ */
+static int held[NCPU];
+
+static inline void
+note_held(int mode)
+{
+#ifdef DEBUG_CHECKS
+	held[cpuid()] = mode;
+#else
+	(void)mode;
+#endif
+}
+
+int
+vm_lock_held(void)
+{
+	int mode;
+
+	push_off(); /* stay on this hart while reading its entry */
+	mode = held[cpuid()];
+	pop_off();
+	return mode;
+}
+
 void
 vm_lock_shared(void)
 {
@@ -51,15 +92,17 @@ vm_lock_shared(void)
 
 	push_off();
 	for (;;) {
-		while (__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST))
+		/* Only a wait: the decision is the SEQ_CST read below. */
+		while (__atomic_load_n(&vmlock.writer, __ATOMIC_RELAXED))
 			waited = 1;
 		__atomic_add_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&vmlock.writer, __ATOMIC_SEQ_CST)) {
 			vm_lock_count(waited);
+			note_held(VM_LOCK_SHARED);
 			return;
 		}
-		/* A writer came first: let it have the lock. */
-		__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
+		/* A writer came first: let it have the lock (we did nothing). */
+		__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_RELAXED);
 		waited = 1;
 	}
 }
@@ -67,7 +110,8 @@ vm_lock_shared(void)
 void
 vm_unlock_shared(void)
 {
-	__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_SEQ_CST);
+	note_held(0);
+	__atomic_sub_fetch(&vmlock.readers, 1, __ATOMIC_RELEASE);
 	pop_off();
 }
 
@@ -82,11 +126,13 @@ vm_lock_exclusive(void)
 	while (__atomic_load_n(&vmlock.readers, __ATOMIC_SEQ_CST))
 		waited = 1;
 	vm_lock_count(waited);
+	note_held(VM_LOCK_EXCLUSIVE);
 }
 
 void
 vm_unlock_exclusive(void)
 {
-	__atomic_store_n(&vmlock.writer, 0, __ATOMIC_SEQ_CST);
+	note_held(0);
+	__atomic_store_n(&vmlock.writer, 0, __ATOMIC_RELEASE);
 	pop_off();
 }

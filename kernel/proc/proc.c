@@ -144,7 +144,7 @@ slot_free(struct proc *p)
 	spin_unlock(&p->lock);
 
 	if (p->pagetable)
-		uvm_destroy(p->pagetable, p->sz);
+		uvm_destroy(p->pagetable);
 	p->pagetable = 0;
 	if (p->trapframe)
 		frame_free(p->trapframe);
@@ -323,7 +323,7 @@ proc_exit(int status)
 	p->pagetable = 0;
 	mycpu()->user_pt = 0;
 	spin_unlock(&p->lock);
-	uvm_destroy(pt, p->sz);
+	uvm_destroy(pt);
 
 	spin_lock(&family_lock);
 	give_children_to_init(p);
@@ -362,7 +362,7 @@ proc_wait(uint64 status_addr)
 	 * A bad status pointer leaves the child for a later wait.
 	 */
 	if (status_addr != 0 &&
-	    copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
+	    copyout(p->pagetable, status_addr, &status, sizeof(status)) != 0)
 		return -1;
 	spin_lock(&family_lock);
 	sibling_remove(&p->zombies, c);
@@ -507,7 +507,7 @@ proc_grow(int n)
 
 	if (n > 0) {
 		if (sz + n > TRAPFRAME ||
-		    uvm_grow(p->pagetable, sz, sz + n, PTE_R | PTE_W) == 0)
+		    uvm_grow(p->pagetable, sz, sz + n) != sz + n)
 			return -1;
 		p->sz = sz + n;
 	} else if (n < 0) {

@@ -1,6 +1,6 @@
 /*
  * What a process looks like from outside: the pmap system call (for pmap
- * and ps; kernel/pmap.h has the interface) and the per-process COW tally.
+ * and ps; kernel/pmap.h has the interface).
  *
  * The page table is walked under p->lock, which exit and exec hold when
  * they take a page table away, so it cannot be freed under the walk.  The
@@ -16,14 +16,6 @@
 
 _Static_assert(
     sizeof(struct pmap) <= PGSIZE, "struct pmap must fit in one frame");
-
-struct cow_tally *
-cow_tally_of(pagetable_t pt)
-{
-	struct proc *p = myproc();
-
-	return p && p->pagetable == pt ? &p->cow : 0;
-}
 
 static void
 describe(struct proc *p, int flags, struct pmap *m)
@@ -83,7 +75,7 @@ proc_pmap(int pid, int flags, uint64 dst)
 	} else {
 		goto out; /* no such process (or it exited meanwhile) */
 	}
-	if (copyout(myproc()->pagetable, dst, m, sizeof(*m)) < 0)
+	if (copyout(myproc()->pagetable, dst, m, sizeof(*m)) != 0)
 		ret = -1;
 out:
 	frame_free(m);

@@ -52,11 +52,17 @@ kick_idle_hart(void)
 	uint32 idle;
 	int h;
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the queue, then idle_harts */
+	/*
+	 * SEQ_CST fence: our store to the queue (runq.length, made under the
+	 * queue lock, whose release alone would not order it before a later
+	 * load) must come before our read of idle_harts: the waker's half of
+	 * the pattern at the top of the file.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	while ((idle = __atomic_load_n(&idle_harts, __ATOMIC_SEQ_CST)) != 0) {
 		for (h = 0; (idle & (1U << h)) == 0; h++)
 			;
-		/* Claim it, so two wakers kick two harts. */
+		/* Claim it, so two wakers kick two harts (atomic: both may try). */
 		if (__atomic_fetch_and(&idle_harts, ~(1U << h), __ATOMIC_SEQ_CST) &
 		    (1U << h)) {
 			hart_kick(h);
@@ -88,7 +94,7 @@ make_runnable(struct proc *p)
 	else
 		runq.head = p;
 	runq.tail = p;
-	runq.length++;
+	runq.length++; /* under the lock; runq_busy reads it without */
 	spin_unlock(&runq.lock);
 	/* A process that yields is picked up by its own hart. */
 	if (p != mycpu()->proc)
@@ -113,7 +119,11 @@ runq_take(void)
 	return p;
 }
 
-/* Is anyone waiting for a hart?  A hint: it may change at once. */
+/*
+ * Is anyone waiting for a hart?  A hint: it may change at once.  Read
+ * unlocked, SEQ_CST: in idle_wait it must come after the announcement in
+ * idle_harts (the idle half of the pattern at the top of the file).
+ */
 static int
 runq_busy(void)
 {
@@ -131,9 +141,11 @@ idle_wait(struct cpu *c)
 	uint32 bit = 1U << c->hartid;
 
 	intr_off();
+	/* SEQ_CST: announce before runq_busy reads the queue (see the top). */
 	__atomic_fetch_or(&idle_harts, bit, __ATOMIC_SEQ_CST);
 	if (!runq_busy())
 		asm volatile("wfi");
+	/* No order needed: at worst a waker claims us in vain; a kick is harmless. */
 	__atomic_fetch_and(&idle_harts, ~bit, __ATOMIC_SEQ_CST);
 	intr_on(); /* the interrupt that woke us is taken here */
 }
@@ -160,10 +172,12 @@ scheduler(void)
 		p->state = RUNNING;
 		c->proc = p;
 		c->user_pt = p->pagetable;
+		c->user_tally = &p->cow;
 		switch_context(&c->idle, &p->context);
 		/* p is off the hart: it holds p->lock, which we drop for it. */
 		c->proc = 0;
 		c->user_pt = 0;
+		c->user_tally = 0;
 		spin_unlock(&p->lock);
 	}
 }

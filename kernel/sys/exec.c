@@ -139,14 +139,14 @@ push_args(pagetable_t pt, uint64 stack_base, char **argv, uint64 *sp_out,
 		if (argc >= MAXARG)
 			return -1;
 		sp = (sp - len) & ~15UL;
-		if (sp < stack_base || copyout(pt, sp, argv[argc], len) < 0)
+		if (sp < stack_base || copyout(pt, sp, argv[argc], len) != 0)
 			return -1;
 		uargv[argc] = sp;
 	}
 	uargv[argc] = 0;
 	sp = (sp - (argc + 1) * sizeof(uint64)) & ~15UL;
 	if (sp < stack_base ||
-	    copyout(pt, sp, uargv, (argc + 1) * sizeof(uint64)) < 0)
+	    copyout(pt, sp, uargv, (argc + 1) * sizeof(uint64)) != 0)
 		return -1;
 	*sp_out = sp;
 	*argc_out = argc;
@@ -172,7 +172,7 @@ exec(char *path, char **argv)
 	struct prog_header ph;
 	struct inode *ip;
 	pagetable_t pt = 0, old;
-	uint64 sz = 0, old_sz, stack_base, sp;
+	uint64 sz = 0, stack_base, sp;
 	void *stack;
 	int i, argc;
 
@@ -219,7 +219,6 @@ exec(char *path, char **argv)
 	strlcpy_k(p->name, last_component(path), sizeof(p->name));
 	spin_lock(&p->lock);
 	old = p->pagetable;
-	old_sz = p->sz;
 	p->pagetable = pt;
 	mycpu()->user_pt = pt; /* for user copies on this hart (mm/usercopy.c) */
 	p->sz = sz;
@@ -230,12 +229,12 @@ exec(char *path, char **argv)
 	p->trapframe->x[REG_SP] = sp;
 	p->trapframe->x[REG_A1] = sp;
 	if (old)
-		uvm_destroy(old, old_sz);
+		uvm_destroy(old);
 	return argc; /* lands in a0 */
 
 bad:
 	if (pt)
-		uvm_destroy(pt, sz);
+		uvm_destroy(pt);
 	if (ip) {
 		iunlockput(ip);
 		op_end();

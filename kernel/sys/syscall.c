@@ -93,7 +93,7 @@ arg_addr(int n)
 int
 fetch_addr(uint64 addr, uint64 *out)
 {
-	return copyin(myproc()->pagetable, out, addr, sizeof(*out));
+	return copyin(myproc()->pagetable, out, addr, sizeof(*out)) == 0 ? 0 : -1;
 }
 
 /* Length of the string copied to buf, or -1 (bad address, or too long). */

@@ -126,7 +126,7 @@ sys_pipe(void)
 		return -1;
 	fds[0] = fd_alloc(rf);
 	fds[1] = fds[0] < 0 ? -1 : fd_alloc(wf);
-	if (fds[1] < 0 || copyout(p->pagetable, fdarray, fds, sizeof(fds)) < 0) {
+	if (fds[1] < 0 || copyout(p->pagetable, fdarray, fds, sizeof(fds)) != 0) {
 		if (fds[0] >= 0)
 			p->ofile[fds[0]] = 0;
 		if (fds[1] >= 0)

@@ -217,7 +217,7 @@ sys_vmstat(void)
 	if (mode != VMSTAT_GET)
 		bad = vm_check_refcounts(mode == VMSTAT_CHECK_VERBOSE);
 	vm_stats(&st);
-	if (copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st)) < 0)
+	if (copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st)) != 0)
 		return -1;
 	return bad;
 }
@@ -251,7 +251,7 @@ sys_lockstat(void)
 		memset(rec.name, 0, sizeof(rec.name));
 		strlcpy_k(rec.name, name, sizeof(rec.name));
 		if (copyout(myproc()->pagetable, out + n * sizeof(rec), &rec,
-			sizeof(rec)) < 0)
+			sizeof(rec)) != 0)
 			return -1;
 	}
 	return n;

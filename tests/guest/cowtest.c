@@ -236,8 +236,14 @@ static char *
 heap_grow(int npages)
 {
 	char *p = sbrk(npages * PGSIZE);
+	int i;
 
-	return p == (char *)-1 ? 0 : p;
+	if (p == (char *)-1)
+		return 0;
+	/* The heap fills on first touch: take the frames now. */
+	for (i = 0; i < npages; i++)
+		p[i * PGSIZE] = 0;
+	return p;
 }
 
 static void

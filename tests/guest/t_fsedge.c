@@ -14,7 +14,8 @@
  *    and a fresh read shows those bytes and nothing of the rest; a write
  *    from an unmapped buffer returns -1 and changes nothing, not even the
  *    cached block a later write puts on disk (write(fd, end - 5000,
- *    10000) on an empty file returns 5000);
+ *    10000) on an empty file returns 5000), and one whose source ends at
+ *    a block boundary leaves no block allocated past the size;
  *  - a read into a buffer that stops being mapped returns the bytes it
  *    stored and moves the offset by that much;
  *  - a pipe read into such a buffer returns what it took and loses no
@@ -341,6 +342,25 @@ test_write_crossing_end(void)
 	unlink("tfe_x");
 }
 
+/*
+ * write(fd, end - 1024, 2048) on an empty file: block 0 takes 1024 bytes,
+ * block 1 none, so block 1 must not stay allocated.  The file is kept:
+ * fsck on the disk after the suite finds a block beyond a file's size.
+ */
+static void
+test_write_block_boundary(void)
+{
+	int fd, r;
+
+	unlink("tfe_keep");
+	fd = open("tfe_keep", O_CREATE | O_RDWR);
+	r = write(fd, mapped_end - BSIZE, 2 * BSIZE);
+	check(r == BSIZE && size_of(fd) == BSIZE, "boundary_write_count",
+	    "write returned %d with size %d; want %d and %d", r, size_of(fd),
+	    BSIZE, BSIZE);
+	close(fd);
+}
+
 /* read(fd, end - 100, 1000): 100 bytes stored, offset 100. */
 static void
 test_read_half_mapped(void)
@@ -456,6 +476,7 @@ main(void)
 	test_removed_race();
 	test_write_half_mapped();
 	test_write_crossing_end();
+	test_write_block_boundary();
 	test_read_half_mapped();
 	test_pipe_partial();
 	test_stat_padding();

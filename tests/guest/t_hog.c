@@ -18,13 +18,22 @@
 static int
 grab_memory(void)
 {
-	int pages = 0;
+	int pages = 0, i;
+	char *p;
 
-	/* A megabyte at a time first: page by page, 1 GiB takes minutes. */
-	while (sbrk(1024 * 1024) != (char *)-1)
+	/*
+	 * A megabyte at a time first (page by page, 1 GiB takes minutes),
+	 * then page by page.  The heap fills on first touch: touch each page.
+	 */
+	while ((p = sbrk(1024 * 1024)) != (char *)-1) {
+		for (i = 0; i < 1024 * 1024; i += PGSIZE)
+			p[i] = 1;
 		pages += 1024 * 1024 / PGSIZE;
-	while (sbrk(PGSIZE) != (char *)-1)
+	}
+	while ((p = sbrk(PGSIZE)) != (char *)-1) {
+		*p = 1;
 		pages++;
+	}
 	return pages;
 }
 

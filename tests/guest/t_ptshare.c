@@ -264,12 +264,15 @@ test_fork_while_exit(void)
 static void
 exhaust(void)
 {
-	int fds[2], n = 0;
+	int fds[2], n = 0, i;
+	char *p;
 
-	while (sbrk(64 * PGSIZE) != (char *)-1)
-		;
-	while (sbrk(PGSIZE) != (char *)-1)
-		;
+	/* The heap fills on first touch: take each page as it comes. */
+	while ((p = sbrk(64 * PGSIZE)) != (char *)-1)
+		for (i = 0; i < 64; i++)
+			p[i * PGSIZE] = 1;
+	while ((p = sbrk(PGSIZE)) != (char *)-1)
+		*p = 1;
 	while (n++ < 6 && pipe(fds) == 0)
 		;
 }
@@ -429,6 +432,8 @@ main(void)
 		fail("heap", "sbrk of %d pages failed", HEAP_PAGES);
 		finish();
 	}
+	/* The heap fills on first touch: take it all now, padding too. */
+	memset((char *)brk, 0, heap + HEAP_PAGES * PGSIZE - (char *)brk);
 	test_fault_race();
 	test_unmap_while_copy();
 	test_fork_while_exit();

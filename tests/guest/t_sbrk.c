@@ -24,7 +24,14 @@
  *  - with every page taken (sbrk one page at a time until it fails),
  *    pipe() and fork() fail with -1 or work, without hurting the caller,
  *    and fork works again once the memory is given back (and the second
- *    child above still gets as much memory: nothing leaked).
+ *    child above still gets as much memory: nothing leaked);
+ *  - the heap is filled on demand: sbrk(+64 MiB) takes no frame; reading
+ *    untouched pages takes none either (they all map the one zero page)
+ *    and reads zeros; the first write to a page takes one frame; write()
+ *    from untouched heap sends zeros and read() into it stores, exactly
+ *    as loads and stores would; a fork of a partly touched heap leaves
+ *    the untouched pages untouched in both processes; the refcount audit
+ *    stays exact throughout (it counts the zero page's references too).
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -293,17 +300,25 @@ take_everything(uint64 unused)
 static void
 oom_child(uint64 unused)
 {
-	char *start = sbrk(0);
-	int pages = 0, p[2], r, pid, st, code = 100;
+	char *start = sbrk(0), *page;
+	int pages = 0, p[2], r, pid, st, code = 100, i;
 	int ram_pages = ram_bytes() / PGSIZE;
 
 	(void)unused;
-	/* A megabyte at a time first: page by page, 1 GiB takes minutes. */
-	while (pages <= ram_pages && sbrk(MB) != (char *)-1)
+	/*
+	 * A megabyte at a time first (page by page, 1 GiB takes minutes),
+	 * then page by page.  The heap fills on first touch: touch each page.
+	 */
+	while (pages <= ram_pages && (page = sbrk(MB)) != (char *)-1) {
+		for (i = 0; i < MB; i += PGSIZE)
+			page[i] = 1;
 		pages += MB / PGSIZE;
-	while (sbrk(PGSIZE) != (char *)-1)
+	}
+	while ((page = sbrk(PGSIZE)) != (char *)-1) {
+		*page = 1;
 		if (++pages > ram_pages)
 			exit(-2);
+	}
 	r = pipe(p);
 	if (r == 0) {
 		close(p[0]);
@@ -474,6 +489,118 @@ test_exhaust(void)
 	    "first child got %d MiB, second only %d MiB", first, second);
 }
 
+static uint64
+free_frames(void)
+{
+	struct vmstat vs;
+
+	return vmstat(VMSTAT_GET, &vs) == 0 ? vs.frames_free : 0;
+}
+
+/* Mismatches the refcount audit reports now (0: every count exact). */
+static int
+audit_problems(void)
+{
+	struct vmstat vs;
+
+	return vmstat(VMSTAT_CHECK, &vs);
+}
+
+#define LAZY_PAGES 64
+
+/* Child: fork with half the heap touched; both must leave the rest alone. */
+static void
+fork_half_touched(uint64 unused)
+{
+	char *heap = sbrk(LAZY_PAGES * PGSIZE);
+	uint64 before, after;
+	int i, pid, st;
+
+	(void)unused;
+	if (heap == (char *)-1)
+		exit(-2);
+	for (i = 0; i < LAZY_PAGES / 2; i++)
+		heap[i * PGSIZE] = 1;
+	before = free_frames();
+	pid = fork();
+	if (pid == 0) {
+		for (i = LAZY_PAGES / 2; i < LAZY_PAGES; i++)
+			if (heap[i * PGSIZE] != 0)
+				exit(-3);
+		exit(heap[0] == 1 ? 0 : -4);
+	}
+	if (pid < 0 || wait_pid(pid, &st) != pid || st != 0)
+		exit(st < 0 ? st : -5);
+	after = free_frames();
+	/* The child's reads mapped the zero page: no heap frame each. */
+	exit(before - after < LAZY_PAGES / 4 ? 0 : -6);
+}
+
+static void
+test_lazy(void)
+{
+	uint64 before = free_frames(), after;
+	char *heap = sbrk(64 * MB), *p;
+	int fds[2], i, n, st, bad;
+	long nz;
+
+	if (heap == (char *)-1) {
+		fail("lazy_reserve", "sbrk(64 MiB) failed");
+		return;
+	}
+	after = free_frames();
+	check(before - after < 4, "lazy_reserve",
+	    "sbrk(+64 MiB) took %lu frames", before - after);
+
+	before = after;
+	for (i = 0, nz = 0; i < LAZY_PAGES; i++)
+		nz |= heap[i * PGSIZE + 100];
+	after = free_frames();
+	check(nz == 0 && before - after < 4, "lazy_read_zero_page",
+	    "reading %d untouched pages: nonzero %ld, took %lu frames",
+	    LAZY_PAGES, nz, before - after);
+
+	before = after;
+	heap[5 * PGSIZE] = 7;
+	after = free_frames();
+	check(heap[5 * PGSIZE] == 7 && heap[6 * PGSIZE] == 0 &&
+		before - after == 1,
+	    "lazy_first_write", "a first write took %lu frames, read back %d",
+	    before - after, heap[5 * PGSIZE]);
+
+	/* write() from untouched pages sends zeros, as loads would read. */
+	p = heap + 32 * MB;
+	bad = pipe(fds) < 0;
+	n = bad ? -1 : write(fds[1], p + 10, 300);
+	if (!bad)
+		close(fds[1]);
+	check(n == 300, "lazy_copyin", "write from untouched heap returned %d",
+	    n);
+	/* read() into untouched pages stores, as stores would. */
+	memset(heap + 40 * MB, 1, 8);
+	n = bad ? -1 : read(fds[0], p + PGSIZE - 100, 300);
+	if (!bad)
+		close(fds[0]);
+	check(n == 300 && first_nonzero(p + PGSIZE - 100, 300) < 0,
+	    "lazy_copyout", "read into untouched heap returned %d", n);
+
+	check(audit_problems() == 0, "lazy_audit",
+	    "the refcount audit found %d problems with a lazy heap",
+	    audit_problems());
+	before = free_frames();
+	sbrk(-64 * MB);
+	after = free_frames();
+	check(after - before >= 3 && audit_problems() == 0, "lazy_release",
+	    "sbrk(-64 MiB) gave back %lu frames (3 pages were touched)",
+	    after - before);
+
+	st = child_status(fork_half_touched, 0);
+	check(st == 0, "lazy_fork",
+	    "status %d (-2 sbrk failed, -3 untouched page not zero, -4 "
+	    "touched page lost, -5 child failed, -6 fork filled the heap)",
+	    st);
+}
+
 int
 main(void)
 {
@@ -483,6 +610,7 @@ main(void)
 	test_shrink();
 	test_grow_fail();
 	test_shrink_below_zero();
+	test_lazy();
 	test_greedy_starves_nobody();
 	test_exhaust();
 	finish();
