@@ -368,7 +368,9 @@ def main():
             if why:
                 print(f"FAIL mutants/{m.name}: stale: {why}")
                 failed += 1
-        passed += 1 if failed == 0 else 0
+        if failed == 0:
+            print(f"PASS mutants/all-apply: all {len(mutants)} mutants still apply")
+            passed += 1
         mutants = mutants[::args.sample]
         print(f"== a sample: every {args.sample}th mutant, {len(mutants)} of them")
     if failed:
