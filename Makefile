@@ -28,6 +28,11 @@ ifeq ($(filter $(FORK),cow page copy),)
 $(error FORK must be cow, page or copy, not '$(FORK)')
 endif
 
+# The kernel supports 1..8 harts (NCPU in kernel/param.h).
+ifeq ($(filter $(CPUS),1 2 3 4 5 6 7 8),)
+$(error CPUS must be a number of harts from 1 to 8, not '$(CPUS)')
+endif
+
 # Make sure the toolchain and emulator exist before anything is built.
 # tools/need-tools installs them as root or prints the command to run.
 NEEDS_TOOLS := $(filter-out clean,$(or $(MAKECMDGOALS),all))
@@ -62,6 +67,7 @@ CC      := $(TOOLPREFIX)gcc
 LD      := $(TOOLPREFIX)ld
 OBJDUMP := $(TOOLPREFIX)objdump
 OBJCOPY := $(TOOLPREFIX)objcopy
+NM      := $(TOOLPREFIX)nm
 QEMU    := qemu-system-riscv64
 HOSTCC  ?= cc
 
@@ -87,6 +93,10 @@ MARCH := $(shell $(CC) -march=rv64gc_zicsr_zifencei -mabi=lp64d -E -x c /dev/nul
 	   && echo rv64gc_zicsr_zifencei || echo rv64gc)
 
 WARN    := -Wall -Wextra -Werror
+# User programs get xv6's warnings, so that programs written for xv6 (and
+# README's example, with its unused argc) build unchanged; the kernel, the
+# user library and the test programs keep the strict set.
+UWARN   := -Wall -Werror
 COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 	   -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector \
 	   -fno-tree-loop-distribute-patterns \
@@ -106,6 +116,8 @@ endif
 ifneq ($(DEBUG),0)
 KCFLAGS += -DDEBUG_CHECKS
 endif
+# Where the user programs' listings are, for the message that kills a process.
+KCFLAGS += -DUSER_LISTINGS=\"$(B)/user\"
 UCFLAGS := $(COMMON)
 
 # ---- kernel ----
@@ -146,6 +158,11 @@ EXTRA_BINS := $(foreach p,$(EXTRA_PROGS),$(B)/extra/$(basename $(notdir $(p))))
 $(B)/user/%.o: user/%.c $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
+	$(Q)$(CC) $(UWARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/user/lib/%.o: user/lib/%.c $(B)/flags.stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
 	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/user/%.o: user/%.S $(B)/flags.stamp
@@ -167,10 +184,14 @@ $(B)/debug/%: $(B)/tests/guest/%.o $(ULIBOBJ) user/user.ld
 	@mkdir -p $(dir $@)
 	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o,$^)
 
+# Listings, as xv6 gives them: the disassembly with the source between
+# the instructions (the pc of a user fault is found there) and the symbols.
 $(B)/bin/%: $(B)/debug/%
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) $(B)/user
 	@echo "  PROG    $@"
 	$(Q)$(OBJCOPY) --strip-all $< $@
+	$(Q)$(OBJDUMP) -S $< > $(B)/user/$*.asm
+	$(Q)$(NM) -n $< > $(B)/user/$*.sym
 
 # Programs kept outside the tree: ABI include paths, warnings not fatal.
 define extra_rule
@@ -182,6 +203,17 @@ $(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBOBJ) user/user.ld
 	$(Q)$(OBJCOPY) --strip-all $$@.elf $$@
 endef
 $(foreach p,$(EXTRA_PROGS),$(eval $(call extra_rule,$(p))))
+
+# make check builds README's "Adding a program" example exactly as printed,
+# with the flags of user/*.c: README must not show code that fails to build.
+$(B)/readme/hello.c: README.md tools/readme-example
+	@mkdir -p $(dir $@)
+	$(Q)tools/readme-example README.md $@
+
+$(B)/readme/hello: $(B)/readme/hello.c $(ULIBOBJ) user/user.ld $(B)/flags.stamp
+	@echo "  CC      README's example"
+	$(Q)$(CC) $(UWARN) $(UCFLAGS) -c $< -o $@.o
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $@.o $(ULIBOBJ)
 
 # ---- disk image ----
 $(B)/mkfs: tools/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
@@ -228,7 +260,7 @@ qemu-gdb: all
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
 # The test driver boots QEMU itself, through tools/qemu-cmd.
-check: all $(B)/fsck
+check: all $(B)/fsck $(B)/readme/hello
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
 		--fsck $(B)/fsck
