@@ -78,8 +78,8 @@ class Tour:
         """ps's columns for pid as a list of strings, or None."""
         out = self.type("ps") or ""
         for line in out.split("\n"):
-            cols = line.split("\t")
-            if cols[0] == str(pid):
+            cols = line.split()
+            if cols and cols[0] == str(pid):
                 return cols, out
         return None, out
 
@@ -89,7 +89,7 @@ class Tour:
             return ""
         mark = len(self.vm.out)
         self.vm.proc.stdin.write(b"\x10")
-        self.vm.expect([re.compile(r"\nPID\t.*\n(?:\d+\t.*\n)+")], mark, time.monotonic() + 10)
+        self.vm.expect([re.compile(r"\n +PID .*\n(?: *\d+ .*\n)+")], mark, time.monotonic() + 10)
         time.sleep(0.5)
         self.vm.pump(0.5)
         return self.vm.out[mark:]
@@ -162,11 +162,16 @@ def run(vm, res, run_command):
     row, ps_out = t.ps_row(child)
     kernel = t.ctrl_p()
     header = ps_out.split("\n")[0]
-    krow = [l.split("\t") for l in kernel.split("\n") if l.startswith(f"{child}\t")]
+    krow = [l.split() for l in kernel.split("\n") if l.split()[:1] == [child]]
     same = [0, 1, 3, 4]    # pid, parent, name, size (the state may change in between)
     t.check("ctrl-p-like-ps", header in kernel.split("\n") and row is not None and
             krow and [krow[0][i] for i in same] == [row[i] for i in same],
             f"ps header {header!r}, child row {row}; Ctrl-P printed {kernel!r}", kernel)
+    # Fixed-width columns: every row as long as the header, so each
+    # column ends where its title does.
+    table = [l.rstrip() for l in ps_out.split("\n") if l.strip()]
+    t.check("ps-aligned", len(table) > 2 and len({len(l) for l in table}) == 1,
+            "ps rows and header differ in length: columns do not line up", ps_out)
 
     # Step 3: the child writes every other page: those are copied.
     mark = len(vm.out)
