@@ -173,7 +173,15 @@ $(B)/user/%.o: user/%.S $(B)/flags.stamp
 $(B)/tests/%.o: tests/%.c $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(WARN) $(UCFLAGS) -I$(B) -MMD -MP -c $< -o $@
+
+# The fuzzer learns the system calls from kernel/syscall.h, through this
+# generated list: a new call is fuzzed as soon as it has a number.
+$(B)/gen/syscall-list.h: kernel/syscall.h tools/syscall-list
+	@mkdir -p $(dir $@)
+	$(Q)tools/syscall-list kernel/syscall.h $@
+
+$(B)/tests/guest/fuzz.o: $(B)/gen/syscall-list.h
 
 # $(B)/debug/NAME keeps symbols for gdb; the disk gets a stripped copy.
 $(B)/debug/%: $(B)/user/%.o $(ULIBOBJ) user/user.ld
