@@ -2,7 +2,7 @@
 """Boot the kernel in QEMU, headless, and run every test; report the results.
 
     python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|page|copy
-                         [--fsck FSCK] [--bench] [--only NAME ...]
+                         [--fsck FSCK] [--gdb] [--bench] [--only NAME ...]
                          [--suite FILE] [--only-suite]
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
@@ -42,6 +42,9 @@ copy of the image: results fsck/NAME) and, after the suite, FSCK on the
 disk copy of the suite's last boot (`suite/fsck`): the file system the
 tests leave behind must be consistent.
 
+--gdb (make check DEBUG=1) also runs tests/gdb_test.py: gdb stops in the
+copy-on-write fault path and shows its locals (results gdb/NAME).
+
 --bench runs tests/bench.txt the same way under `-icount shift=0` (so
 instruction counts are deterministic) and prints the `bench NAME VALUE UNIT`
 lines the programs print.
@@ -64,6 +67,7 @@ import tempfile
 import time
 
 import fsck_test
+import gdb_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
@@ -577,8 +581,10 @@ def main():
     ap.add_argument("--fork", choices=["cow", "page", "copy"], default="cow")
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--fsck", metavar="FSCK", help="test fsck, and check the disk after the suite")
+    ap.add_argument("--gdb", action="store_true",
+                    help="check that gdb shows a DEBUG=1 kernel's locals (tests/gdb_test.py)")
     ap.add_argument("--only", metavar="NAME", action="append",
-                    help="run only 'selftest', 'fsck', 'init', or the suite entries of this "
+                    help="run only 'selftest', 'fsck', 'init', 'gdb', or the suite entries of this "
                     "program, shell test or session (may be given several times)")
     ap.add_argument("--max-timeout", type=int, metavar="SECONDS",
                     help="cap every entry's timeout (tools/mutants.py: a hang fails sooner)")
@@ -609,7 +615,7 @@ def main():
     if only:
         entries = [e for e in entries if only & {e.label, e.text.split()[0]}]
         found = {n for e in entries for n in (e.label, e.text.split()[0])}
-        for name in sorted(only - found - {"selftest", "fsck", "init"}):
+        for name in sorted(only - found - {"selftest", "fsck", "init", "gdb"}):
             res.add("FAIL", "setup", f"no suite entry named {name}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
@@ -622,6 +628,9 @@ def main():
                 if args.fsck and phases and (not only or "fsck" in only):
                     print("== fsck", flush=True)
                     fsck_test.run(args.fsck, args.fs, res.add)
+                if args.gdb and phases and (not only or "gdb" in only):
+                    print("== gdb", flush=True)
+                    gdb_test.run(args.kernel, args.fs, res.add, tmpdir)
                 if phases and (not only or "selftest" in only):
                     run_selftests(args, res, tmpdir)
                 if phases and (not only or "init" in only):
