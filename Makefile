@@ -273,7 +273,7 @@ GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 qemu-gdb: all
 	@tools/check-qemu $(QEMU)
 	@sed -e "s|@KERNEL@|$(B)/kernel.elf|" -e "s|@PORT@|$(GDBPORT)|" tools/gdbinit.in > .gdbinit
-	@echo "*** now run 'gdb-multiarch -x .gdbinit' in this directory"
+	@echo "*** now run 'gdb-multiarch -nx -x .gdbinit' in this directory"
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
 # The test driver boots QEMU itself, through tools/qemu-cmd.

@@ -1,24 +1,28 @@
 #!/usr/bin/env python3
-"""gdb on a DEBUG=1 kernel: it stops in the COW fault path and shows locals.
+"""gdb on a DEBUG=1 kernel, as README's debugging section shows it.
 
     python3 tests/gdb_test.py KERNEL FSIMG
 
-Boots KERNEL halted under QEMU's gdb stub (one hart, as README's debugging
-section suggests), runs gdb-multiarch in batch mode with a breakpoint in
-kernel/mm/cow.c's resolve() (at its pte_is_cow test, once the walk has set
-the locals), continues, and types `ls` at the console until a
-copy-on-write fault reaches it (the shell's fork makes them), and checks
-what a student would look at:
+Boots KERNEL halted under QEMU's gdb stub on one hart (README: CPUS=1),
+starts gdb-multiarch as README says (-nx, the .gdbinit that make qemu-gdb
+writes from tools/gdbinit.in) and types README's `(gdb)` lines, exactly as
+printed, while `ls` is typed at the console now and then (the shell's fork
+makes the copy-on-write faults; ls is the user program README debugs).
+Then it checks what a student would look at:
 
-  gdb/breakpoint  the breakpoint is hit, in resolve, called from the fault
-                  path (cow_resolve or cow_write_target in the backtrace);
-  gdb/locals      `info locals` names resolve's locals, none of them
-                  <optimized out>;
-  gdb/print       `print` of a local through a pointer works: the leaf PTE
-                  the walk found is valid (bit V).
+  gdb/breakpoint    `bt` after the first stop: in resolve(), on the
+                    copy-on-write fault path (cow_resolve);
+  gdb/locals        `info locals` in resolve() names its locals, none of
+                    them <optimized out>;
+  gdb/print         `print *pte & 1`: the leaf entry the walk found is
+                    valid;
+  gdb/user-program  after add-symbol-file of build/<config>/debug/ls and
+                    the breakpoints README sets, `bt 1` shows ls's main
+                    (argc=1).
 
 tests/run.py runs this for `make check DEBUG=1` (--gdb); standalone it
 prints the same PASS/FAIL lines and an "N passed, M failed" line.
+GDB_TEST_SHOW=1 prints gdb's whole output.
 """
 import os
 import re
@@ -29,25 +33,18 @@ import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
-COW_C = os.path.join(HERE, "..", "kernel", "mm", "cow.c")
+README = os.path.join(HERE, "..", "README.md")
+GDBINIT_IN = os.path.join(HERE, "..", "tools", "gdbinit.in")   # make qemu-gdb's .gdbinit
 TIMEOUT = 120
-MARK = "if (!pte_is_cow(*pte))"     # in resolve(), after the page-table walk
-LOCALS = ("l1pte", "table", "pte")  # set by then
+LOCALS = ("l1pte", "table", "pte", "mine", "old", "copy")   # resolve()'s
+WANT = ("bt", "info locals", "print *pte & 1", "bt 1")     # the lines checked
 
 
-def breakpoint_line():
-    """The line of MARK inside resolve() in kernel/mm/cow.c, or None."""
-    with open(COW_C) as f:
-        lines = f.read().split("\n")
-    inside = False
-    for n, line in enumerate(lines, 1):
-        if re.match(r"^resolve\(", line):
-            inside = True
-        elif inside and line.startswith("}"):
-            return None
-        elif inside and MARK in line:
-            return n
-    return None
+def readme_commands():
+    """README's `(gdb) ` lines, in order, without the prompt."""
+    with open(README) as f:
+        return [m.group(1).rstrip() for m in
+                re.finditer(r"(?m)^    \(gdb\) (.*)$", f.read())]
 
 
 def free_port():
@@ -58,10 +55,13 @@ def free_port():
 
 def run(kernel, fsimg, add, tmpdir):
     """Adds results gdb/NAME through add(kind, name, reason="", tail=None)."""
-    line = breakpoint_line()
-    if line is None:
-        add("FAIL", "gdb/breakpoint", f"no '{MARK}' in resolve() of {COW_C}")
+    readme = readme_commands()
+    if any(w not in readme for w in WANT):
+        add("FAIL", "gdb/breakpoint", f"README's (gdb) lines {readme} lack one of {WANT}")
         return
+    # README names the default DEBUG=1 build; the one under test may differ.
+    user_dir = os.path.join(os.path.dirname(kernel), "debug")
+    readme = [c.replace("build/cow-debug1/debug", user_dir) for c in readme]
     port = free_port()
     disk = os.path.join(tmpdir, "gdb-fs.img")
     with open(fsimg, "rb") as src, open(disk, "wb") as dst:
@@ -70,10 +70,15 @@ def run(kernel, fsimg, add, tmpdir):
                              f"tcp:127.0.0.1:{port}"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    commands = ["set confirm off", "set pagination off", "set architecture riscv:rv64",
-                f"file {kernel}", f"target remote 127.0.0.1:{port}",
-                f"break cow.c:{line}", "continue", "bt", "echo @@locals\\n",
-                "info locals", "echo @@print\\n", "print (*pte & 1)", "kill"]
+    # The .gdbinit that make qemu-gdb writes, loaded as README says (-nx -x).
+    gdbinit = os.path.join(tmpdir, "gdbinit")
+    with open(GDBINIT_IN) as f, open(gdbinit, "w") as out:
+        out.write(f.read().replace("@KERNEL@", os.path.abspath(kernel))
+                  .replace("@PORT@", str(port)))
+    commands = ["set pagination off"]
+    for i, c in enumerate(readme):
+        commands += [f"echo @@{i}\\n", c]
+    commands += [f"echo @@{len(readme)}\\n", "kill"]
     done = threading.Event()
 
     def type_commands():
@@ -88,7 +93,7 @@ def run(kernel, fsimg, add, tmpdir):
     typist = threading.Thread(target=type_commands, daemon=True)
     typist.start()
     try:
-        argv = ["gdb-multiarch", "-nx", "-batch"]
+        argv = ["gdb-multiarch", "-nx", "-batch", "-x", gdbinit]
         for c in commands:
             argv += ["-ex", c]
         try:
@@ -101,29 +106,41 @@ def run(kernel, fsimg, add, tmpdir):
         done.set()
         qemu.kill()
         qemu.wait()
+    if os.environ.get("GDB_TEST_SHOW"):
+        print(out)
     tail = out.rstrip("\n").split("\n")[-25:]
-    stopped = re.search(r"(?m)^Breakpoint 1, resolve \(", out)
-    path = re.search(r"(?m)^#\d+ .*\b(cow_resolve|cow_write_target) \(", out)
-    if stopped and path:
+    answers = out.split("\n@@")
+    said = {}                       # the first answer to each command
+    for i, c in enumerate(readme):
+        text = next((a for a in answers if a.startswith(f"{i}\n")), "")
+        said.setdefault(c, text.split("\n", 1)[-1])
+    bt = said["bt"]
+    if re.search(r"(?m)^#0 +resolve \(", bt) and re.search(r"(?m)^#\d+ .*\bcow_resolve \(", bt):
         add("ok", "gdb/breakpoint")
     else:
-        add("FAIL", "gdb/breakpoint", f"gdb did not stop in resolve() (cow.c:{line}) "
-            "on the copy-on-write fault path", tail)
+        add("FAIL", "gdb/breakpoint", "bt does not show resolve() called from cow_resolve()",
+            tail)
         return
-    locals_out = out.split("@@locals", 1)[-1].split("@@print", 1)[0]
-    named = {m.group(1): m.group(2) for m in re.finditer(r"(?m)^(\w+) = (.*)$", locals_out)}
+    named = {m.group(1): m.group(2) for m in
+             re.finditer(r"(?m)^(\w+) = (.*)$", said["info locals"])}
     missing = [n for n in LOCALS if n not in named]
     hidden = [n for n, v in named.items() if "optimized out" in v]
     if not missing and not hidden:
         add("ok", "gdb/locals")
     else:
         add("FAIL", "gdb/locals", f"info locals: missing {missing}, <optimized out> {hidden}",
-            locals_out.strip().split("\n"))
-    printed = out.split("@@print", 1)[-1]
-    if re.search(r"(?m)^\$1 = 1$", printed):
+            said["info locals"].strip().split("\n"))
+    if re.search(r"(?m)^\$\d+ = 1$", said["print *pte & 1"]):
         add("ok", "gdb/print")
     else:
-        add("FAIL", "gdb/print", "print (*pte & 1) did not give 1", printed.strip().split("\n"))
+        add("FAIL", "gdb/print", "print *pte & 1 did not give 1",
+            said["print *pte & 1"].strip().split("\n"))
+    if re.search(r"(?m)^#0 +main \(argc=1, argv=0x[0-9a-f]+\) at user/ls\.c:\d+$",
+                 said["bt 1"]):
+        add("ok", "gdb/user-program")
+    else:
+        add("FAIL", "gdb/user-program", "with ls's symbols added, gdb did not stop in "
+            "ls's main (argc=1)", tail)
 
 
 def main():
