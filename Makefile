@@ -7,6 +7,7 @@
 #   make mutants      break the kernel on purpose (tests/mutants.txt): the tests must fail
 #   make bench        run the benchmarks (deterministic instruction counts)
 #   make profile      where every instruction of fork+exit+wait goes
+#   make tour-pics    draw docs/tour.md's pictures of memory (graphviz)
 #   make qemu-gdb     boot halted, waiting for gdb-multiarch
 #   make lint         GCC's -fanalyzer and cppcheck over the kernel
 #   make format       format the C files as .clang-format says
@@ -54,6 +55,9 @@ TOOLS_WANT += clang-format
 endif
 ifneq ($(filter bench,$(MAKECMDGOALS)),)
 TOOLS_WANT += gnuplot
+endif
+ifneq ($(filter tour-pics,$(MAKECMDGOALS)),)
+TOOLS_WANT += graphviz
 endif
 TOOLS_STATUS := $(shell tools/need-tools $(TOOLS_WANT) >&2; echo $$?)
 ifneq ($(TOOLS_STATUS),0)
@@ -320,6 +324,14 @@ bench:
 profile:
 	@tools/check-qemu $(QEMU)
 	tools/profile --fork $(FORK) --workload $(WORKLOAD)
+
+# docs/tour.md's pictures of memory: a scripted session types the tour's
+# first steps and tools/pmap2dot.py draws `pmap -a` after fork and after
+# the child's writes (docs/img/tour-fork.*, docs/img/tour-writes.*).
+.PHONY: tour-pics
+tour-pics: all
+	@tools/check-qemu $(QEMU)
+	tools/tour-pics --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --out docs/img
 
 # Paste a panic backtrace on standard input; get file:line for each address.
 backtrace: $(B)/kernel.elf

@@ -42,6 +42,9 @@ copy of the image: results fsck/NAME) and, after the suite, FSCK on the
 disk copy of the suite's last boot (`suite/fsck`): the file system the
 tests leave behind must be consistent.
 
+tests/pmap2dot_test.py checks tools/pmap2dot.py on recorded `pmap -a`
+output (results pmap2dot/NAME).
+
 --gdb (make check DEBUG=1) also runs tests/gdb_test.py: gdb stops in the
 copy-on-write fault path and shows its locals (results gdb/NAME).
 
@@ -68,6 +71,7 @@ import time
 
 import fsck_test
 import gdb_test
+import pmap2dot_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
@@ -584,7 +588,7 @@ def main():
     ap.add_argument("--gdb", action="store_true",
                     help="check that gdb shows a DEBUG=1 kernel's locals (tests/gdb_test.py)")
     ap.add_argument("--only", metavar="NAME", action="append",
-                    help="run only 'selftest', 'fsck', 'init', 'gdb', or the suite entries of this "
+                    help="run only 'selftest', 'fsck', 'init', 'gdb', 'pmap2dot', or the suite entries of this "
                     "program, shell test or session (may be given several times)")
     ap.add_argument("--max-timeout", type=int, metavar="SECONDS",
                     help="cap every entry's timeout (tools/mutants.py: a hang fails sooner)")
@@ -615,7 +619,7 @@ def main():
     if only:
         entries = [e for e in entries if only & {e.label, e.text.split()[0]}]
         found = {n for e in entries for n in (e.label, e.text.split()[0])}
-        for name in sorted(only - found - {"selftest", "fsck", "init", "gdb"}):
+        for name in sorted(only - found - {"selftest", "fsck", "init", "gdb", "pmap2dot"}):
             res.add("FAIL", "setup", f"no suite entry named {name}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
@@ -628,6 +632,9 @@ def main():
                 if args.fsck and phases and (not only or "fsck" in only):
                     print("== fsck", flush=True)
                     fsck_test.run(args.fsck, args.fs, res.add)
+                if phases and (not only or "pmap2dot" in only):
+                    print("== pmap2dot", flush=True)
+                    pmap2dot_test.run(res.add)
                 if args.gdb and phases and (not only or "gdb" in only):
                     print("== gdb", flush=True)
                     gdb_test.run(args.kernel, args.fs, res.add, tmpdir)
