@@ -280,11 +280,14 @@ qemu-gdb: all
 	@echo "*** now run 'gdb-multiarch -nx -x .gdbinit' in this directory"
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
-# The test driver boots QEMU itself, through tools/qemu-cmd.
+# The test driver boots QEMU itself, through tools/qemu-cmd.  With DEBUG=1
+# it also checks gdb (tests/gdb_test.py); on the default build, whose paths
+# docs/howto.md names, it follows the how-tos (tests/howto_test.py).
+CHECK_HOWTO := $(if $(DEBUG),,$(if $(filter cow,$(FORK)),--howto))
 check: all $(B)/fsck $(B)/readme/hello
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
-		--fsck $(B)/fsck $(if $(filter 1,$(DEBUG)),--gdb)
+		--fsck $(B)/fsck $(if $(filter 1,$(DEBUG)),--gdb) $(CHECK_HOWTO)
 
 # Crash the machine after each disk write of a workload, and at random
 # moments; reboot; check recovery.  CRASH_SEED=N replays the random ones.

@@ -2,7 +2,7 @@
 """Boot the kernel in QEMU, headless, and run every test; report the results.
 
     python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|page|copy
-                         [--fsck FSCK] [--gdb] [--bench] [--only NAME ...]
+                         [--fsck FSCK] [--gdb] [--howto] [--bench] [--only NAME ...]
                          [--suite FILE] [--only-suite]
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
@@ -45,6 +45,10 @@ tests leave behind must be consistent.
 tests/pmap2dot_test.py checks tools/pmap2dot.py on recorded `pmap -a`
 output (results pmap2dot/NAME).
 
+--howto (make check, default build) also runs tests/howto_test.py: every
+recipe of docs/howto.md followed as written in a scratch copy of the tree
+(results howto/NAME).
+
 --gdb (make check DEBUG=1) also runs tests/gdb_test.py: gdb stops in the
 copy-on-write fault path and shows its locals (results gdb/NAME).
 
@@ -71,6 +75,7 @@ import time
 
 import fsck_test
 import gdb_test
+import howto_test
 import pmap2dot_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -587,8 +592,10 @@ def main():
     ap.add_argument("--fsck", metavar="FSCK", help="test fsck, and check the disk after the suite")
     ap.add_argument("--gdb", action="store_true",
                     help="check that gdb shows a DEBUG=1 kernel's locals (tests/gdb_test.py)")
+    ap.add_argument("--howto", action="store_true",
+                    help="follow docs/howto.md in a scratch tree (tests/howto_test.py)")
     ap.add_argument("--only", metavar="NAME", action="append",
-                    help="run only 'selftest', 'fsck', 'init', 'gdb', 'pmap2dot', or the suite entries of this "
+                    help="run only 'selftest', 'fsck', 'init', 'gdb', 'pmap2dot', 'howto', or the suite entries of this "
                     "program, shell test or session (may be given several times)")
     ap.add_argument("--max-timeout", type=int, metavar="SECONDS",
                     help="cap every entry's timeout (tools/mutants.py: a hang fails sooner)")
@@ -619,7 +626,7 @@ def main():
     if only:
         entries = [e for e in entries if only & {e.label, e.text.split()[0]}]
         found = {n for e in entries for n in (e.label, e.text.split()[0])}
-        for name in sorted(only - found - {"selftest", "fsck", "init", "gdb", "pmap2dot"}):
+        for name in sorted(only - found - {"selftest", "fsck", "init", "gdb", "pmap2dot", "howto"}):
             res.add("FAIL", "setup", f"no suite entry named {name}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
@@ -635,6 +642,9 @@ def main():
                 if phases and (not only or "pmap2dot" in only):
                     print("== pmap2dot", flush=True)
                     pmap2dot_test.run(res.add)
+                if args.howto and phases and (not only or "howto" in only):
+                    print("== howto", flush=True)
+                    howto_test.run(res.add, tmpdir)
                 if args.gdb and phases and (not only or "gdb" in only):
                     print("== gdb", flush=True)
                     gdb_test.run(args.kernel, args.fs, res.add, tmpdir)
