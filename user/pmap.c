@@ -34,7 +34,7 @@ static const char *kind_names[] = {
 	[PMAP_KSTACKS] = "kstacks",
 };
 
-/* printf has no field widths: these pad to one. */
+/* s in a column of width, right-aligned if right. */
 static void
 pad(const char *s, int width, int right)
 {
