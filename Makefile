@@ -18,7 +18,7 @@
 #        docs/cow.md: cow shares page tables and pages, page shares pages
 #        only, copy copies at fork),
 #        DEBUG unset (debug checks, -O2), DEBUG=0 (no checks, -O2),
-#        DEBUG=1 (debug checks, -O0: gdb shows every local, line by line),
+#        DEBUG=1 (debug checks, kernel -O0: gdb shows every local),
 #        EXTRA_PROGS="path/a.c path/b.c" adds programs kept elsewhere.
 
 CPUS  ?= 3
@@ -92,14 +92,18 @@ B := build/$(FORK)$(if $(DEBUG),-debug$(DEBUG))
 
 .DEFAULT_GOAL := all
 
-# DEBUG=1 compiles without optimisation: -Og still leaves locals
+# DEBUG=1 compiles the kernel without optimisation: -Og still leaves locals
 # <optimized out> (in cow.c's resolve, say), -O0 keeps every variable in its
-# stack slot and every line in order, for gdb.  It costs make check DEBUG=1
-# little (docs/testing.md).
+# stack slot and every line in order, for gdb; it costs make check DEBUG=1
+# some 5% more CPU.  User programs get -Og: gdb follows them line by line,
+# and they keep the code the tests were written for (an idle child that
+# writes no stack at -Og would at -O0).
 ifeq ($(DEBUG),1)
-OPT := -O0
+OPT  := -Og
+KOPT := -O0
 else
-OPT := -O2
+OPT  := -O2
+KOPT := $(OPT)
 endif
 
 MARCH := $(shell $(CC) -march=rv64gc_zicsr_zifencei -mabi=lp64d -E -x c /dev/null >/dev/null 2>&1 \
@@ -118,7 +122,7 @@ COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 # the FP registers, which hold user state (kernel/arch/fpu.c); fpregs.S turns
 # the D extension on for itself alone.
 KMARCH  := $(subst gc,imac,$(MARCH))
-KCFLAGS := $(WARN) $(COMMON) -march=$(KMARCH) -mabi=lp64 -fno-omit-frame-pointer -DKERNEL
+KCFLAGS := $(WARN) $(COMMON) $(KOPT) -march=$(KMARCH) -mabi=lp64 -fno-omit-frame-pointer -DKERNEL
 ifeq ($(FORK),copy)
 KCFLAGS += -DFORK_COPY
 else ifeq ($(FORK),page)
