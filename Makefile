@@ -15,6 +15,7 @@
 #   make modelcheck   SPIN checks the COW protocol model (model/cow.pml) and its broken variants
 #   make profile      where every instruction of fork+exit+wait goes
 #   make backtrace    paste a panic backtrace; get file:line for each address
+#   make tour-pics    draw docs/tour.md's pictures of memory (graphviz)
 #   make lint         GCC's -fanalyzer and cppcheck over the kernel
 #   make format       format the C files as .clang-format says
 #   make format-check fail if a C file is not formatted (tools/check-format)
@@ -22,9 +23,9 @@
 #   make clean        remove build/ and .gdbinit
 #
 # Knobs (make TARGET NAME=VALUE):
-#   CPUS=1..8         harts (default 3)
+#   CPUS=1..8         harts (default 3; make refuses any other)
 #   FORK=cow|page|copy  fork design (default cow; docs/cow.md: cow shares page tables and pages, page pages only, copy copies)
-#   DEBUG=0|1         unset: debug checks, -O2; 0: no checks, -O2; 1: checks and -Og (gdb follows the source)
+#   DEBUG=0|1         unset: debug checks, -O2; 0: no checks, -O2; 1: checks, kernel at -O0 (gdb shows every local)
 #   EXTRA_PROGS="path/a.c path/b.c"  add programs kept elsewhere to the disk
 #   ONLY=a,b          make check: only these (programs, shell tests, sessions, selftest, fsck, init, docs)
 #   MUTANT=NAME       make mutants: only this mutant of tests/mutants.txt
@@ -48,12 +49,23 @@ ifeq ($(filter $(FORK),cow page copy),)
 $(error FORK must be cow, page or copy, not '$(FORK)')
 endif
 
+# The kernel supports 1..8 harts (NCPU in kernel/param.h).
+ifeq ($(filter $(CPUS),1 2 3 4 5 6 7 8),)
+$(error CPUS must be a number of harts from 1 to 8, not '$(CPUS)')
+endif
+
 # Make sure the toolchain and emulator exist before anything is built.
 # tools/need-tools installs them as root or prints the command to run.
 NEEDS_TOOLS := $(filter-out clean help,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEEDS_TOOLS),)
 ifneq ($(filter qemu-gdb,$(MAKECMDGOALS)),)
 TOOLS_WANT += gdb
+endif
+# make check DEBUG=1 checks that gdb shows the kernel's locals.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+ifeq ($(DEBUG),1)
+TOOLS_WANT += gdb
+endif
 endif
 ifneq ($(filter lint,$(MAKECMDGOALS)),)
 TOOLS_WANT += cppcheck
@@ -66,6 +78,9 @@ TOOLS_WANT += gnuplot
 endif
 ifneq ($(filter modelcheck,$(MAKECMDGOALS)),)
 TOOLS_WANT += spin
+endif
+ifneq ($(filter tour-pics,$(MAKECMDGOALS)),)
+TOOLS_WANT += graphviz
 endif
 TOOLS_STATUS := $(shell tools/need-tools $(TOOLS_WANT) >&2; echo $$?)
 ifneq ($(TOOLS_STATUS),0)
@@ -86,6 +101,7 @@ LD      := $(TOOLPREFIX)ld
 OBJDUMP := $(TOOLPREFIX)objdump
 OBJCOPY := $(TOOLPREFIX)objcopy
 AR      := $(TOOLPREFIX)ar
+NM      := $(TOOLPREFIX)nm
 QEMU    := qemu-system-riscv64
 HOSTCC  ?= cc
 
@@ -103,17 +119,28 @@ B := build/$(FORK)$(if $(DEBUG),-debug$(DEBUG))$(if $(SBI),-sbi)
 
 .DEFAULT_GOAL := all
 
-# DEBUG=1 compiles with -Og, which keeps variables and line order for gdb.
+# DEBUG=1 compiles the kernel without optimisation: -Og still leaves locals
+# <optimized out> (in cow.c's resolve, say), -O0 keeps every variable in its
+# stack slot and every line in order, for gdb; it costs make check DEBUG=1
+# some 5% more CPU.  User programs get -Og: gdb follows them line by line,
+# and they keep the code the tests were written for (an idle child that
+# writes no stack at -Og would at -O0).
 ifeq ($(DEBUG),1)
-OPT := -Og
+OPT  := -Og
+KOPT := -O0
 else
-OPT := -O2
+OPT  := -O2
+KOPT := $(OPT)
 endif
 
 MARCH := $(shell $(CC) -march=rv64gc_zicsr_zifencei -mabi=lp64d -E -x c /dev/null >/dev/null 2>&1 \
 	   && echo rv64gc_zicsr_zifencei || echo rv64gc)
 
 WARN    := -Wall -Wextra -Werror
+# User programs get xv6's warnings, so that programs written for xv6 (and
+# README's example, with its unused argc) build unchanged; the kernel, the
+# user library and the test programs keep the strict set.
+UWARN   := -Wall -Werror
 COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 	   -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector \
 	   -fno-tree-loop-distribute-patterns \
@@ -122,7 +149,7 @@ COMMON  := -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 # the FP registers, which hold user state (kernel/arch/fpu.c); fpregs.S turns
 # the D extension on for itself alone.
 KMARCH  := $(subst gc,imac,$(MARCH))
-KCFLAGS := $(WARN) $(COMMON) -march=$(KMARCH) -mabi=lp64 -fno-omit-frame-pointer -DKERNEL
+KCFLAGS := $(WARN) $(COMMON) $(KOPT) -march=$(KMARCH) -mabi=lp64 -fno-omit-frame-pointer -DKERNEL
 # FORK picks one constant (kernel/mm/mm.h): every build compiles all three modes.
 ifeq ($(FORK),copy)
 KCFLAGS += -DKERNEL_FORK_MODE=FORK_MODE_COPY
@@ -146,6 +173,8 @@ else
 KERNEL_LOAD := 0x80000000
 KBOOT_ONLY := kernel/arch/sbi.c kernel/arch/sbicall.c
 endif
+# Where the user programs' listings are, for the message that kills a process.
+KCFLAGS += -DUSER_LISTINGS=\"$(B)/user\"
 UCFLAGS := $(COMMON)
 
 # ---- kernel ----
@@ -194,6 +223,11 @@ EXTRA_BINS := $(foreach p,$(EXTRA_PROGS),$(B)/extra/$(basename $(notdir $(p))))
 $(B)/user/%.o: user/%.c $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
+	$(Q)$(CC) $(UWARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/user/lib/%.o: user/lib/%.c $(B)/flags.stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
 	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/user/%.o: user/%.S $(B)/flags.stamp
@@ -204,7 +238,15 @@ $(B)/user/%.o: user/%.S $(B)/flags.stamp
 $(B)/tests/%.o: tests/%.c $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(WARN) $(UCFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(WARN) $(UCFLAGS) -I$(B) -MMD -MP -c $< -o $@
+
+# The fuzzer learns the system calls from kernel/syscall.h, through this
+# generated list: a new call is fuzzed as soon as it has a number.
+$(B)/gen/syscall-list.h: kernel/syscall.h tools/syscall-list
+	@mkdir -p $(dir $@)
+	$(Q)tools/syscall-list kernel/syscall.h $@
+
+$(B)/tests/guest/fuzz.o: $(B)/gen/syscall-list.h
 
 $(ULIBA): $(filter-out $(ULIBCRT),$(ULIBOBJ))
 	$(Q)rm -f $@
@@ -219,10 +261,14 @@ $(B)/debug/%: $(B)/tests/guest/%.o $(TESTLIBOBJ) $(ULIBCRT) $(ULIBA) user/user.l
 	@mkdir -p $(dir $@)
 	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $(filter %.o %.a,$^)
 
+# Listings, as xv6 gives them: the disassembly with the source between
+# the instructions (the pc of a user fault is found there) and the symbols.
 $(B)/bin/%: $(B)/debug/%
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) $(B)/user
 	@echo "  PROG    $@"
 	$(Q)$(OBJCOPY) --strip-all $< $@
+	$(Q)$(OBJDUMP) -S $< > $(B)/user/$*.asm
+	$(Q)$(NM) -n $< > $(B)/user/$*.sym
 
 # Programs kept outside the tree: ABI include paths, warnings not fatal.
 define extra_rule
@@ -234,6 +280,17 @@ $(B)/extra/$(basename $(notdir $(1))): $(1) $(ULIBCRT) $(ULIBA) user/user.ld
 	$(Q)$(OBJCOPY) --strip-all $$@.elf $$@
 endef
 $(foreach p,$(EXTRA_PROGS),$(eval $(call extra_rule,$(p))))
+
+# make check builds README's "Adding a program" example exactly as printed,
+# with the flags of user/*.c: README must not show code that fails to build.
+$(B)/readme/hello.c: README.md tools/readme-example
+	@mkdir -p $(dir $@)
+	$(Q)tools/readme-example README.md $@
+
+$(B)/readme/hello: $(B)/readme/hello.c $(ULIBOBJ) user/user.ld $(B)/flags.stamp
+	@echo "  CC      README's example"
+	$(Q)$(CC) $(UWARN) $(UCFLAGS) -c $< -o $@.o
+	$(Q)$(LD) -z max-page-size=4096 -T user/user.ld -o $@ $@.o $(ULIBOBJ)
 
 # ---- disk image ----
 $(B)/mkfs: tools/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
@@ -279,16 +336,20 @@ GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 qemu-gdb: all
 	@tools/check-qemu $(QEMU)
 	@sed -e "s|@KERNEL@|$(B)/kernel.elf|" -e "s|@PORT@|$(GDBPORT)|" tools/gdbinit.in > .gdbinit
-	@echo "*** now run 'gdb-multiarch -x .gdbinit' in this directory"
+	@echo "*** now run 'gdb-multiarch -nx -x .gdbinit' in this directory"
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
-# The test driver boots QEMU itself, through tools/qemu-cmd.
+# The test driver boots QEMU itself, through tools/qemu-cmd.  With DEBUG=1
+# it also checks gdb (tests/gdb_test.py); on the default build, whose paths
+# docs/howto.md names, it follows the how-tos (tests/howto_test.py).
 # ONLY=a,b runs just those entries (run.py --only a --only b).
 comma := ,
-check: all $(B)/fsck
+CHECK_HOWTO := $(if $(DEBUG),,$(if $(filter cow,$(FORK)),$(if $(SBI),,--howto)))
+check: all $(B)/fsck $(B)/readme/hello
 	@tools/check-qemu $(QEMU)
 	python3 tests/run.py --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --fork $(FORK) \
-		--fsck $(B)/fsck $(foreach o,$(subst $(comma), ,$(ONLY)),--only $(o))
+		--fsck $(B)/fsck $(if $(filter 1,$(DEBUG)),--gdb) $(CHECK_HOWTO) \
+		$(foreach o,$(subst $(comma), ,$(ONLY)),--only $(o))
 
 # SBI=1: make check first runs the self-tests on harts without Sstc, so that
 # the firmware's TIME extension drives the timer (docs/boot.md).
@@ -355,6 +416,14 @@ profile:
 .PHONY: modelcheck
 modelcheck:
 	tools/modelcheck
+
+# docs/tour.md's pictures of memory: a scripted session types the tour's
+# first steps and tools/pmap2dot.py draws `pmap -a` after fork and after
+# the child's writes (docs/img/tour-fork.*, docs/img/tour-writes.*).
+.PHONY: tour-pics
+tour-pics: all
+	@tools/check-qemu $(QEMU)
+	tools/tour-pics --kernel $(B)/kernel.elf --fs $(B)/fs.img --cpus $(CPUS) --out docs/img
 
 # Paste a panic backtrace on standard input; get file:line for each address.
 backtrace: $(B)/kernel.elf

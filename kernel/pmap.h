@@ -86,8 +86,14 @@ struct pmap {
 	struct pmap_region region[PMAP_MAX_REGIONS];
 };
 
-/* ps's columns; the kernel's ^P prints the same. */
-#define PS_HEADER "PID\tPPID\tSTATE\tNAME\tSIZE\tCOWFLT\tCOPIED\tREUSED\n"
-#define PS_FORMAT "%d\t%d\t%s\t%s\t%lu\t%lu\t%lu\t%lu\n"
+/*
+ * ps's columns, fixed width (a name has at most 15 characters, a size at
+ * most 9 digits with 128 MB of RAM); the kernel's ^P prints the same.  The
+ * header goes through PS_HEADER_FORMAT so that it lines up with the rows.
+ */
+#define PS_HEADER_FORMAT "%5s %5s %-6s %-15s %9s %7s %7s %7s\n"
+#define PS_HEADER_NAMES \
+	"PID", "PPID", "STATE", "NAME", "SIZE", "COWFLT", "COPIED", "REUSED"
+#define PS_FORMAT "%5d %5d %-6s %-15s %9lu %7lu %7lu %7lu\n"
 
 #endif

@@ -2,7 +2,7 @@
 """Boot the kernel in QEMU, headless, and run every test; report the results.
 
     python3 tests/run.py --kernel K --fs IMG --cpus N --fork cow|page|copy
-                         [--fsck FSCK] [--only NAME ...]
+                         [--fsck FSCK] [--gdb] [--howto] [--only NAME ...]
                          [--suite FILE] [--only-suite]
 
 Each boot gets a fresh copy of the disk image (in a temporary directory);
@@ -52,6 +52,16 @@ point down (docs/overview.md, "Layers"): result `layers`.
 QEMU is driven by tools/machine.py (the driver the crash tests and the
 benchmarks use too), through tools/qemu-cmd.
 
+tests/pmap2dot_test.py checks tools/pmap2dot.py on recorded `pmap -a`
+output (results pmap2dot/NAME).
+
+--howto (make check, default build) also runs tests/howto_test.py: every
+recipe of docs/howto.md followed as written in a scratch copy of the tree
+(results howto/NAME).
+
+--gdb (make check DEBUG=1) also runs tests/gdb_test.py: gdb stops in the
+copy-on-write fault path and shows its locals (results gdb/NAME).
+
 Output: one line per result, `PASS name`, `FAIL name: reason` (followed by
 the console's last lines) or `SKIP name: reason`; the last line is
 `N passed, M failed[, K skipped]`.  Exit status 1 if anything failed.
@@ -68,6 +78,9 @@ import time
 
 import docs_test
 import fsck_test
+import gdb_test
+import howto_test
+import pmap2dot_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAYERCHECK = os.path.join(HERE, "..", "tools", "layercheck.py")
@@ -493,9 +506,14 @@ def main():
     ap.add_argument("--cpus", type=int, default=3)
     ap.add_argument("--fork", choices=["cow", "page", "copy"], default="cow")
     ap.add_argument("--fsck", metavar="FSCK", help="test fsck, and check the disk after the suite")
+    ap.add_argument("--gdb", action="store_true",
+                    help="check that gdb shows a DEBUG=1 kernel's locals (tests/gdb_test.py)")
+    ap.add_argument("--howto", action="store_true",
+                    help="follow docs/howto.md in a scratch tree (tests/howto_test.py)")
     ap.add_argument("--only", metavar="NAME", action="append",
-                    help="run only 'layers', 'selftest', 'fsck', 'init', 'docs', or the suite entries of "
-                    "this program, shell test or session (may be given several times)")
+                    help="run only 'layers', 'selftest', 'fsck', 'init', 'docs', 'gdb', 'pmap2dot', "
+                    "'howto', or the suite entries of this program, shell test or session "
+                    "(may be given several times)")
     ap.add_argument("--max-timeout", type=int, metavar="SECONDS",
                     help="cap every entry's timeout (tools/mutants.py: a hang fails sooner)")
     ap.add_argument("--suite", help="a suite file other than tests/suite.txt")
@@ -525,7 +543,7 @@ def main():
     if only:
         entries = [e for e in entries if only & entry_names(e)]
         found = {n for e in entries for n in entry_names(e)}
-        for name in sorted(only - found - {"layers", "selftest", "fsck", "init", "docs"}):
+        for name in sorted(only - found - {"layers", "selftest", "fsck", "init", "docs", "gdb", "pmap2dot", "howto"}):
             res.add("FAIL", "setup", f"no suite entry named {name}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
@@ -543,6 +561,15 @@ def main():
                 if args.fsck and phases and (not only or "fsck" in only):
                     print("== fsck", flush=True)
                     fsck_test.run(args.fsck, args.fs, res.add)
+                if phases and (not only or "pmap2dot" in only):
+                    print("== pmap2dot", flush=True)
+                    pmap2dot_test.run(res.add)
+                if args.howto and phases and (not only or "howto" in only):
+                    print("== howto", flush=True)
+                    howto_test.run(res.add, tmpdir)
+                if args.gdb and phases and (not only or "gdb" in only):
+                    print("== gdb", flush=True)
+                    gdb_test.run(args.kernel, args.fs, res.add, tmpdir)
                 if phases and (not only or "selftest" in only):
                     run_selftests(args, res, tmpdir)
                 if phases and (not only or "init" in only):

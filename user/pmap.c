@@ -35,7 +35,7 @@ static const char *kind_names[] = {
 	[PMAP_ZEROPAGE] = "zeropage",
 };
 
-/* printf has no field widths: these pad to one. */
+/* s in a column of width, right-aligned if right. */
 static void
 pad(const char *s, int width, int right)
 {

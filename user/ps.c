@@ -13,7 +13,7 @@ main(void)
 	static struct pmap m;
 	int pid;
 
-	printf(PS_HEADER);
+	printf(PS_HEADER_FORMAT, PS_HEADER_NAMES);
 	for (pid = 0; (pid = pmap(pid, PMAP_NEXT | PMAP_INFO_ONLY, &m)) > 0;)
 		printf(PS_FORMAT, m.pid, m.ppid, m.state, m.name, m.size,
 		    m.cow_faults, m.pages_copied, m.pages_reused);

@@ -25,8 +25,28 @@ emit(int c)
 
 static const char digits[] = "0123456789abcdef";
 
+/* Spaces to fill a field of width from len; before it unless left. */
 static void
-print_uint(uint64 v, int base, int width)
+pad(int width, int len)
+{
+	while (len++ < width)
+		emit(' ');
+}
+
+/* s in a field of width (%-Ns: left-justified), as ps's columns want. */
+static void
+print_field(const char *s, int len, int width, int left)
+{
+	if (!left)
+		pad(width, len);
+	for (int i = 0; i < len; i++)
+		emit(s[i]);
+	if (left)
+		pad(width, len);
+}
+
+static void
+print_uint(uint64 v, int base, int mindigits, int negative, int width, int left)
 {
 	char buf[24];
 	int n = 0;
@@ -35,28 +55,34 @@ print_uint(uint64 v, int base, int width)
 		buf[n++] = digits[v % base];
 		v /= base;
 	} while (v != 0);
-	while (n < width)
+	while (n < mindigits)
 		buf[n++] = '0';
-	while (n > 0)
-		emit(buf[--n]);
+	if (negative)
+		buf[n++] = '-';
+	for (int i = 0; i < n / 2; i++) {
+		char c = buf[i];
+
+		buf[i] = buf[n - 1 - i];
+		buf[n - 1 - i] = c;
+	}
+	print_field(buf, n, width, left);
 }
 
 static void
-print_int(long v)
+print_int(long v, int width, int left)
 {
-	if (v < 0) {
-		emit('-');
-		print_uint(-(uint64)v, 10, 0);
-	} else {
-		print_uint(v, 10, 0);
-	}
+	if (v < 0)
+		print_uint(-(uint64)v, 10, 0, 1, width, left);
+	else
+		print_uint(v, 10, 0, 0, width, left);
 }
 
+/* %d %u %x %p %s %c %%, with l or ll, a width and the - flag. */
 static void
 vkprintf(const char *fmt, va_list ap)
 {
 	const char *s;
-	int longs;
+	int longs, width, left;
 
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
@@ -64,29 +90,35 @@ vkprintf(const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
+		left = *fmt == '-';
+		if (left)
+			fmt++;
+		for (width = 0; *fmt >= '0' && *fmt <= '9'; fmt++)
+			width = width * 10 + (*fmt - '0');
 		for (longs = 0; *fmt == 'l'; fmt++)
 			longs++;
 		switch (*fmt) {
 		case 'd':
-			print_int(longs ? va_arg(ap, long) : va_arg(ap, int));
+			print_int(longs ? va_arg(ap, long) : va_arg(ap, int),
+			    width, left);
 			break;
 		case 'u':
 			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint),
-			    10, 0);
+			    10, 0, 0, width, left);
 			break;
 		case 'x':
 			print_uint(longs ? va_arg(ap, uint64) : va_arg(ap, uint),
-			    16, 0);
+			    16, 0, 0, width, left);
 			break;
 		case 'p':
 			emit('0');
 			emit('x');
-			print_uint(va_arg(ap, uint64), 16, 16);
+			print_uint(va_arg(ap, uint64), 16, 16, 0, 0, 0);
 			break;
 		case 's':
-			for (s = va_arg(ap, const char *), s = s ? s : "(null)";
-			     *s; s++)
-				emit(*s);
+			s = va_arg(ap, const char *);
+			s = s ? s : "(null)";
+			print_field(s, strlen(s), width, left);
 			break;
 		case 'c':
 			emit(va_arg(ap, int));

@@ -576,7 +576,7 @@ proc_state_name(struct proc *p)
 }
 
 /*
- * ^P on the console: the processes, in the columns of ps (PS_HEADER in
+ * ^P on the console: the processes, in the columns of ps (PS_FORMAT in
  * kernel/pmap.h).  No locks: it must work when stuck.
  */
 void
@@ -584,7 +584,7 @@ proc_dump(void)
 {
 	struct proc *p;
 
-	kprintf("\n" PS_HEADER);
+	kprintf("\n" PS_HEADER_FORMAT, PS_HEADER_NAMES);
 	for (p = procs; p < &procs[NPROC]; p++) {
 		if (p->state == UNUSED)
 			continue;

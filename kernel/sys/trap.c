@@ -101,11 +101,18 @@ fault_kind(uint64 scause)
 	}
 }
 
+#ifndef USER_LISTINGS
+#define USER_LISTINGS "build/<config>/user"
+#endif
+
+/* One line: what, where, and the listing in which to look the pc up. */
 static void
 kill_for_fault(struct proc *p, uint64 scause, uint64 va, const char *reason)
 {
-	kprintf("pid %d (%s): killed: %s (%s) at 0x%lx, pc 0x%lx\n", p->pid,
-	    p->name, fault_kind(scause), reason, va, p->trapframe->x[REG_PC]);
+	kprintf("pid %d (%s): killed: %s (%s) at 0x%lx, pc 0x%lx; see " USER_LISTINGS
+		"/%s.asm\n",
+	    p->pid, p->name, fault_kind(scause), reason, va,
+	    p->trapframe->x[REG_PC], p->name);
 	proc_set_killed(p);
 }
 

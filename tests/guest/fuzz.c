@@ -40,8 +40,8 @@
 #include "kernel/memlayout.h"
 #include "user/user.h"
 #include "tests/guest/testlib.h"
+#include "gen/syscall-list.h" /* made from kernel/syscall.h */
 
-#define LAST_CALL     SYS_setfg /* the highest number in kernel/syscall.h */
 #define MAXWORKERS    8
 #define MAXKIDS       6 /* live children per process */
 #define KID_CALLS     8 /* calls a forked child makes before it exits */
@@ -434,11 +434,12 @@ do_setfg(void)
 static void
 one_call(void)
 {
-	long num = 1 + pick(LAST_CALL);
+	static const int calls[] = { SYSCALL_LIST };
+	long num = calls[pick(SYSCALL_COUNT)];
 	int pid;
 
-	if (pick(2000) == 0)
-		num = pick(2) ? 0 : LAST_CALL + 1 + pick(1000); /* no such call */
+	if (pick(2000) == 0) /* no such call */
+		num = pick(2) ? 0 : SYSCALL_MAX + 1 + pick(1000);
 	/*
 	 * A call that changes the file system commits a transaction of some
 	 * ten disk writes: most of the time, make a cheap call instead, or

@@ -192,7 +192,11 @@ sharing(char *heap)
 		    "child-shared",
 		    "FORK=copy child heap: present %d private %d shared %d",
 		    h.present, h.priv, h.shared);
-	check(m.cow_faults == 0, "child-no-faults",
+	/*
+	 * None of the parent's faults may count for the child; the child's
+	 * own prologue (idle saves ra on its stack at -Og) may fault once.
+	 */
+	check(m.cow_faults <= 1, "child-no-faults",
 	    "an idle child took %lu COW faults", m.cow_faults);
 	audit("audit-shared");
 out:
