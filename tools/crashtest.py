@@ -50,7 +50,6 @@ Prints one PASS/FAIL line per crash, then "N crashes, N recovered, M
 inconsistent" and "N reordered crashes, N recovered, M inconsistent",
 then "P passed, F failed" (the last line, as tests/run.py).
 """
-import argparse
 import concurrent.futures
 import os
 import random
@@ -75,20 +74,7 @@ STATE_RE = re.compile(r"(?m)^cw state ([0-9a-f]+)$")
 FINISHED_RE = re.compile(r"(?m)^cw finished (\d+) operations, (\d+) failed$")
 POWEROFF_RE = re.compile(r"crashpoint: power off after disk write (\d+)")
 
-print_lock = threading.Lock()
-
-
-
-def boot(args, tmpdir, append=None, disk=None, disk_filter=None):
-    """Starts a machine on a fresh copy of args.fs, or on disk as it is."""
-    return machine.Machine(args.kernel, args.fs, args.cpus, tmpdir, disk=disk,
-                           append=append, qemu=args.qemu_cmd, disk_filter=disk_filter)
-
-def say(*lines):
-    with print_lock:
-        for line in lines:
-            print(line)
-        sys.stdout.flush()
+say = machine.say
 
 
 class Outcome:
@@ -118,7 +104,7 @@ def last_done(text):
 
 def reference(args, tmpdir, command):
     """The hashes after each operation, from a run that does not crash."""
-    vm = boot(args, tmpdir)
+    vm = machine.start(args, tmpdir)
     try:
         why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
         if why:
@@ -155,7 +141,7 @@ def crash_once(args, name, command, states, append=None, kill_after=None):
     out = Outcome(name)
     with tempfile.TemporaryDirectory(prefix="cowbird-crash-") as tmpdir:
         # First boot: run the workload until the machine stops.
-        vm = boot(args, tmpdir, append=append)
+        vm = machine.start(args, tmpdir, append=append)
         try:
             why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
             if why is None:
@@ -200,7 +186,7 @@ def check_recovery(args, tmpdir, out, states, low, high, before):
     /cw and runs fsck; the state must be states[J] for low <= J <= high
     (no upper bound if high is None).  Fills in out."""
     disk = os.path.join(tmpdir, "fs.img")
-    vm = boot(args, tmpdir, disk=disk)
+    vm = machine.start(args, tmpdir, disk=disk)
     try:
         why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
         if why:
@@ -358,7 +344,7 @@ def record(args, tmpdir):
     state hashes after each operation, the units, and for each J the
     number of units issued before "cw done J"."""
     log = os.path.join(tmpdir, "writes.log")
-    vm = boot(args, tmpdir, disk_filter="blklogwrites:" + log)
+    vm = machine.start(args, tmpdir, disk_filter="blklogwrites:" + log)
     states, marks = [], []
     try:
         why = wait_prompt(vm, time.monotonic() + BOOT_TIMEOUT)
@@ -473,12 +459,7 @@ def reordered(args, results):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Crash and recover the file system.")
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--fs", required=True)
-    ap.add_argument("--fsck", required=True)
-    ap.add_argument("--cpus", type=int, default=3)
-    ap.add_argument("--jobs", type=int, default=2)
+    ap = machine.harness_parser("Crash and recover the file system.")
     ap.add_argument("--random", type=int, default=40, help="random crashes (default 40)")
     ap.add_argument("--seed", type=int,
                     default=int(os.environ.get("CRASH_SEED") or time.time_ns() % 1000000))
@@ -488,7 +469,6 @@ def main():
                     help="at most this many reordered crash states (default 240)")
     ap.add_argument("--only-reordered", action="store_true",
                     help="only the reordered crashes")
-    ap.add_argument("--qemu-cmd", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     results = {kind: dict(crashes=0, recovered=0, inconsistent=0)

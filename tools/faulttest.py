@@ -36,7 +36,6 @@ are aimed at the first half).
 Prints one PASS/FAIL line per run, then "N injected disk errors, P panics,
 L committed files lost", then "P passed, F failed" (the last line).
 """
-import argparse
 import concurrent.futures
 import os
 import re
@@ -60,20 +59,7 @@ FILE_RE = re.compile(r"(?m)^fw (ok|err|rerr|bad|have|lost) (\d+|mkdir)$")
 INJECTED_RE = re.compile(r"(?m)^virtio_disk: .* failed: I/O error$")
 READONLY_RE = re.compile(r"(?m)^fs: .*: the file system is read-only until reboot$")
 
-print_lock = threading.Lock()
-
-
-
-def start_machine(args, tmpdir, append=None, disk=None, disk_filter=None):
-    """Starts a machine on a fresh copy of args.fs, or on disk as it is."""
-    return machine.Machine(args.kernel, args.fs, args.cpus, tmpdir, disk=disk,
-                           append=append, qemu=args.qemu_cmd, disk_filter=disk_filter)
-
-def say(*lines):
-    with print_lock:
-        for line in lines:
-            print(line)
-        sys.stdout.flush()
+say = machine.say
 
 
 def blkdebug_config(event, k):
@@ -89,7 +75,7 @@ def blkdebug_config(event, k):
 
 
 def boot(args, tmpdir, **kw):
-    vm = start_machine(args, tmpdir, **kw)
+    vm = machine.start(args, tmpdir, **kw)
     i, m = vm.expect([harness.PROMPT_RE, harness.PANIC_RE], 0, time.monotonic() + BOOT_TIMEOUT)
     if i != 0:
         why = "kernel panic" if i == 1 else m
@@ -209,15 +195,9 @@ def fault_once(args, name, event, k):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Inject disk errors under a workload.")
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--fs", required=True)
-    ap.add_argument("--fsck", required=True)
-    ap.add_argument("--cpus", type=int, default=3)
-    ap.add_argument("--jobs", type=int, default=2)
+    ap = machine.harness_parser("Inject disk errors under a workload.")
     ap.add_argument("--errors", type=int, default=24, help="runs, one error each (default 24)")
     ap.add_argument("--only", help="only the run of this name (e.g. fault/write-120)")
-    ap.add_argument("--qemu-cmd", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     totals = dict(passed=0, failed=0, injected=0, panics=0, lost=0)

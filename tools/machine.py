@@ -15,6 +15,7 @@ shift=0,sleep=off` (the guest clock counts instructions, so figures
 repeat), monitor=True opens the QEMU monitor on a Unix socket (monitor()),
 log=FILE sends QEMU's -D log there.
 """
+import argparse
 import codecs
 import os
 import re
@@ -23,7 +24,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -57,6 +60,37 @@ def last_lines(text, n=TAIL_LINES):
 def close_all():
     for vm in list(LIVE):
         vm.close()
+
+
+def start(args, tmpdir, append=None, disk=None, disk_filter=None):
+    """A Machine for a harness's command line (args.kernel, args.fs,
+    args.cpus, args.qemu_cmd), on a fresh copy of args.fs or on disk."""
+    return Machine(args.kernel, args.fs, args.cpus, tmpdir, disk=disk,
+                   append=append, qemu=args.qemu_cmd, disk_filter=disk_filter)
+
+
+def harness_parser(description):
+    """The command line a crash or fault harness shares: the kernel, its
+    disk image and fsck, harts, parallel machines, and a stand-in QEMU."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--fs", required=True)
+    ap.add_argument("--fsck", required=True)
+    ap.add_argument("--cpus", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--qemu-cmd", help=argparse.SUPPRESS)
+    return ap
+
+
+_print_lock = threading.Lock()
+
+
+def say(*lines):
+    """Prints whole lines at once, from any of a harness's threads."""
+    with _print_lock:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
 
 
 class Machine:
