@@ -481,34 +481,35 @@ inline private_table_switch(s)
 }
 
 /*
- * resolve(), second half: the page, in the table cow_private_table gave
- * (t2; NONE when it had no frame for a copy).  Ends the VM-lock step.
+ * wp_page(), second half: the page (wp_page_reuse or wp_page_copy), in the
+ * table fault_unshare_table got from cow_private_table (t2; NONE when it
+ * had no frame for a copy).  Ends the VM-lock step.
  */
 inline resolve_page(va)
 {
 	atomic {
 		if
 		:: t2 == NONE ->
-			res = COW_NO_MEMORY; /* if (table == 0) return COW_NO_MEMORY */
+			res = COW_NO_MEMORY; /* fault_unshare_table: table == 0 */
 			vm_unlock_shared()
 		:: else ->
 #ifndef KEEP_TABLE_RO
-			/* *l1pte &= ~PTE_TABLE_RO: it gains a writable leaf */
+			/* fault_unshare_table: *l1pte &= ~PTE_TABLE_RO */
 			sp[me].l1[SLOT(va)] = sp[me].l1[SLOT(va)] & ~RO;
 #endif
-			pte = tab[t2].pte[IDX(va)]; /* pte = &table[PX(0, va)] */
-			old = pte & FRAME;          /* old = PTE2PA(*pte) */
-			/* if (frame_refcount(old) == 1): an acquire load */
+			pte = tab[t2].pte[IDX(va)]; /* f->pte = &table[PX(0, f->va)] */
+			old = pte & FRAME;          /* f->frame */
+			/* wp_page: frame_refcount(f->frame) == 1, an acquire load */
 			if
 			:: ((early != 0 && t2 == t) -> early == 2 : pcount[old] == 1) ->
-				/* reuse: *pte = (*pte | PTE_W) & ~PTE_COW */
+				/* wp_page_reuse: *f->pte = (*f->pte | PTE_W) & ~PTE_COW */
 				tab[t2].pte[IDX(va)] = (pte | W) & ~COW;
 				pa = old;
 				res = COW_OK;
 				vm_unlock_shared()
 			:: else ->
 				/*
-				 * copy = frame_alloc(); page_copy(copy, old): in the
+				 * wp_page_copy: copy = frame_alloc(); page_copy(copy, f->frame): in the
 				 * same step, since nobody writes a page whose count is
 				 * above 1 and we hold one of its references.
 				 */
@@ -527,7 +528,7 @@ inline resolve_page(va)
 	if
 	:: res == GO_ON ->
 		d_step {
-			/* *pte = PA2PTE(copy) | PTE_W ...; frame_free(old) */
+			/* wp_page_copy: *f->pte = PA2PTE(copy) | PTE_W ...; frame_free(f->frame) */
 			tab[t2].pte[IDX(va)] = cp | V | W;
 			page_put(old);
 			pa = cp;
@@ -540,10 +541,11 @@ inline resolve_page(va)
 }
 
 /*
- * resolve(pt, va, writable_ok, &pa), the one COW decision, for a store
- * fault (cow_resolve: wok 0) and copyout (cow_write_target: wok 1), with
- * vm_lock_shared before it and vm_unlock_shared after.  Sets res (enum
- * cow_result) and pa.
+ * fault_find then wp_page, the one COW decision, for a store fault
+ * (cow_resolve: wok 0) and copyout (cow_write_target: wok 1, which takes a
+ * page that is writable already as it is), with vm_lock_shared before it
+ * and vm_unlock_shared after.  Sets res (enum cow_result; COW_OK stands
+ * for the kernel's COW_REUSED and COW_COPIED) and pa.
  */
 inline resolve(va, wok)
 {
@@ -567,7 +569,7 @@ inline resolve(va, wok)
 #ifndef RELAXED_COUNTS
 		vm_lock_shared();
 #endif
-		/* l1pte = pt_walk_l1(pt, va, 0); if (!(*l1pte & PTE_V)) ... */
+		/* fault_find: f->l1pte = pt_walk_l1(pt, va, 0), valid */
 		t = sp[me].l1[SLOT(va)];
 		assert(t & V);
 		t = t & FRAME;
@@ -579,12 +581,12 @@ inline resolve(va, wok)
 			vm_unlock_shared()
 		:: !((pte & (V | W)) == (V | W) && wok) &&
 		    (pte & (V | COW)) != (V | COW) ->
-			res = COW_NOT_COW; /* !pte_is_cow(*pte) */
+			res = COW_NOT_COW; /* wp_page: !pte_is_cow(*f->pte) */
 			vm_unlock_shared()
 		:: else ->
 			res = GO_ON;
 #ifndef NO_UNSHARE
-			private_table_check(SLOT(va)) /* cow_private_table(l1pte) */
+			private_table_check(SLOT(va)) /* fault_unshare_table: cow_private_table */
 #else
 			t2 = t /* BROKEN: the page resolved in its table, shared or not */
 #endif
@@ -637,7 +639,7 @@ inline fork_share_table(s, c)
 /* ---- the callers: uvm.c, fault.c, usercopy.c, sysproc ---- */
 
 /*
- * fork: allocproc and uvm_create (a process slot c and a root, the
+ * fork: slot_alloc and uvm_create (a process slot c and a root, the
  * child's own; taken with the operation), then uvm_fork: one VM-lock
  * step per level-0 table; then the child may run.
  */
@@ -697,8 +699,8 @@ inline user_store(va)
 }
 
 /*
- * copyout(pt, va, ...): pa = cow_write_target(pt, va) (resolve with
- * writable_ok, under the VM lock), then memmove to pa with the lock
+ * copyout(pt, va, ...): pa = cow_write_target(pt, va) (fault_find and
+ * wp_page, under the VM lock), then memmove to pa with the lock
  * dropped: a step of its own.  No memory: -1, nothing written.
  */
 inline copyout(va)

@@ -10,11 +10,11 @@ printed, while `ls` is typed at the console now and then (the shell's fork
 makes the copy-on-write faults; ls is the user program README debugs).
 Then it checks what a student would look at:
 
-  gdb/breakpoint    `bt` after the first stop: in resolve(), on the
+  gdb/breakpoint    `bt` after the first stop: in wp_page(), on the
                     copy-on-write fault path (cow_resolve);
-  gdb/locals        `info locals` in resolve() names its locals, none of
+  gdb/locals        `info locals` in wp_page() names its locals, none of
                     them <optimized out>;
-  gdb/print         `print *pte & 1`: the leaf entry the walk found is
+  gdb/print         `print *f->pte & 1`: the leaf entry the walk found is
                     valid;
   gdb/user-program  after add-symbol-file of build/<config>/debug/ls and
                     the breakpoints README sets, `bt 1` shows ls's main
@@ -36,8 +36,8 @@ QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
 README = os.path.join(HERE, "..", "README.md")
 GDBINIT_IN = os.path.join(HERE, "..", "tools", "gdbinit.in")   # make qemu-gdb's .gdbinit
 TIMEOUT = 120
-LOCALS = ("l1pte", "table", "pte", "mine", "old", "copy")   # resolve()'s
-WANT = ("bt", "info locals", "print *pte & 1", "bt 1")     # the lines checked
+LOCALS = ("tally", "r")   # wp_page()'s
+WANT = ("bt", "info locals", "print *f->pte & 1", "bt 1")     # the lines checked
 
 
 def readme_commands():
@@ -115,10 +115,10 @@ def run(kernel, fsimg, add, tmpdir):
         text = next((a for a in answers if a.startswith(f"{i}\n")), "")
         said.setdefault(c, text.split("\n", 1)[-1])
     bt = said["bt"]
-    if re.search(r"(?m)^#0 +resolve \(", bt) and re.search(r"(?m)^#\d+ .*\bcow_resolve \(", bt):
+    if re.search(r"(?m)^#0 +wp_page \(", bt) and re.search(r"(?m)^#\d+ .*\bcow_resolve \(", bt):
         add("ok", "gdb/breakpoint")
     else:
-        add("FAIL", "gdb/breakpoint", "bt does not show resolve() called from cow_resolve()",
+        add("FAIL", "gdb/breakpoint", "bt does not show wp_page() called from cow_resolve()",
             tail)
         return
     named = {m.group(1): m.group(2) for m in
@@ -130,11 +130,11 @@ def run(kernel, fsimg, add, tmpdir):
     else:
         add("FAIL", "gdb/locals", f"info locals: missing {missing}, <optimized out> {hidden}",
             said["info locals"].strip().split("\n"))
-    if re.search(r"(?m)^\$\d+ = 1$", said["print *pte & 1"]):
+    if re.search(r"(?m)^\$\d+ = 1$", said["print *f->pte & 1"]):
         add("ok", "gdb/print")
     else:
-        add("FAIL", "gdb/print", "print *pte & 1 did not give 1",
-            said["print *pte & 1"].strip().split("\n"))
+        add("FAIL", "gdb/print", "print *f->pte & 1 did not give 1",
+            said["print *f->pte & 1"].strip().split("\n"))
     if re.search(r"(?m)^#0 +main \(argc=1, argv=0x[0-9a-f]+\) at user/ls\.c:\d+$",
                  said["bt 1"]):
         add("ok", "gdb/user-program")
