@@ -24,8 +24,11 @@ grab_memory(void)
 	/*
 	 * A megabyte at a time first (page by page, 1 GiB takes minutes),
 	 * then page by page.  The heap fills on first touch: touch each page.
+	 * A megabyte is taken only while a few pages more are free, for the
+	 * page tables its pages need (sbrk counts the pages alone).
 	 */
-	while ((p = sbrk(1024 * 1024)) != (char *)-1) {
+	while ((p = sbrk(1024 * 1024 + 16 * PGSIZE)) != (char *)-1) {
+		sbrk(-16 * PGSIZE);
 		for (i = 0; i < 1024 * 1024; i += PGSIZE)
 			p[i] = 1;
 		pages += 1024 * 1024 / PGSIZE;

@@ -308,8 +308,12 @@ oom_child(uint64 unused)
 	/*
 	 * A megabyte at a time first (page by page, 1 GiB takes minutes),
 	 * then page by page.  The heap fills on first touch: touch each page.
+	 * A megabyte is taken only while a few pages more are free, for the
+	 * page tables its pages need (sbrk counts the pages alone).
 	 */
-	while (pages <= ram_pages && (page = sbrk(MB)) != (char *)-1) {
+	while (pages <= ram_pages &&
+	    (page = sbrk(MB + 16 * PGSIZE)) != (char *)-1) {
+		sbrk(-16 * PGSIZE);
 		for (i = 0; i < MB; i += PGSIZE)
 			page[i] = 1;
 		pages += MB / PGSIZE;
