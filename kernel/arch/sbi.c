@@ -143,6 +143,10 @@ sstart(uint64 hartid, uint64 dtb)
 		fdt_scan(dtb);
 		boot_info.boot_hart = hartid;
 		probe_firmware();
+		/*
+		 * Release: a hart that reads 2 (acquire, below) sees boot_info
+		 * and firmware as this hart wrote them.
+		 */
 		__atomic_store_n(&boot_stage, 2, __ATOMIC_RELEASE);
 		start_other_harts(hartid);
 	} else {

@@ -35,6 +35,11 @@ lock_kind_of(const char *name)
 	if (name == 0)
 		name = "(unnamed)";
 	for (i = 0; i < LOCK_KINDS_MAX - 1; i++) {
+		/*
+		 * A slot is claimed once, by compare-and-swap on its name;
+		 * acquire pairs with the claimer's release, so a hart that
+		 * finds a name finds the counters as they were published.
+		 */
 		const char *seen =
 		    __atomic_load_n(&kinds[i].name, __ATOMIC_ACQUIRE);
 
