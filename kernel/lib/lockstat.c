@@ -58,14 +58,6 @@ lock_kind_of(const char *name)
 	return &kinds[i];
 }
 
-void
-lock_kind_count(struct lock_kind *k, int contended)
-{
-	__atomic_fetch_add(&k->acquired, 1, __ATOMIC_RELAXED);
-	if (contended)
-		__atomic_fetch_add(&k->contended, 1, __ATOMIC_RELAXED);
-}
-
 int
 lock_kind_get(int i, const char **name, uint64 *acquired, uint64 *contended)
 {
