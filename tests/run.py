@@ -409,27 +409,46 @@ HOG_DONE_RE = re.compile(r"t_hog: released")
 
 def run_init_test(args, res, tmpdir):
     """init never exits: with every process slot and all memory held by
-    t_hog, end the shell (^D).  init cannot fork a new one; it must say so
-    once, wait, and start one when t_hog lets go; nothing may leak."""
+    t_hog, end the shell (^D).  init cannot start a new one; it must say so
+    once, wait, and start one when t_hog lets go; nothing may leak.
+
+    The dying shell's frames are free for a moment before t_hog takes them
+    again; if init's fork and exec win that race, a new shell starts while
+    t_hog still holds.  That is the scenario not reached, not a failure of
+    init: end that shell too and try again, a few times."""
     print("== init", flush=True)
     vm = boot_to_shell(args, res, tmpdir)
     if vm is None:
         return
     try:
         start = len(vm.out)
-        vm.type("t_hog 200 &")
+        vm.type("t_hog 300 &")
         i, m = vm.expect([re.compile(r"t_hog: holding \d+ processes"), PANIC_RE], start,
                          time.monotonic() + 30 * RAM_SCALE)
         if i != 0:
             res.add("FAIL", "init/hog", "t_hog did not start holding", vm.tail())
             return
-        vm.send(b"\x04")        # ^D: the shell reads end of input and exits
-        i, m = vm.expect([HOG_DONE_RE, PANIC_RE], m.end(), time.monotonic() + 60)
-        if i == 0:
-            i, m = vm.expect([PROMPT_RE, PANIC_RE], m.end(), time.monotonic() + 30)
-        if i != 0:
-            res.add("FAIL", "init/retry", "no new shell after t_hog let go" +
-                    (" (kernel panic)" if i == 1 else ""), vm.tail())
+        why = None
+        for _ in range(5):
+            vm.send(b"\x04")    # ^D: the shell reads end of input and exits
+            i, m = vm.expect([INIT_RETRY_RE, PROMPT_RE, HOG_DONE_RE, PANIC_RE], m.end(),
+                             time.monotonic() + 60)
+            if i != 1:
+                break
+        if i == 1:
+            why = "a new shell started each of 5 times while t_hog held everything"
+        elif i == 2:
+            why = "t_hog let go before init ever failed to start a shell"
+        elif i != 0:
+            why = "init did not say it cannot start sh" + (" (kernel panic)" if i == 3 else "")
+        if why is None:
+            i, m = vm.expect([HOG_DONE_RE, PANIC_RE], m.end(), time.monotonic() + 60)
+            if i == 0:
+                i, m = vm.expect([PROMPT_RE, PANIC_RE], m.end(), time.monotonic() + 30)
+            if i != 0:
+                why = "no new shell after t_hog let go" + (" (kernel panic)" if i == 1 else "")
+        if why is not None:
+            res.add("FAIL", "init/retry", why, vm.tail())
             return
         said = len(INIT_RETRY_RE.findall(vm.out, start))
         if said == 1:

@@ -11,32 +11,70 @@
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/stat.h"
 #include "user/user.h"
 
 #define MAXKIDS 64
 
+/*
+ * Fill the heap page at p as a store would, but through a system call
+ * (fstat writes into it), so that running out of frames is an error
+ * return rather than a kill: another process (init, a dying shell's
+ * successor) may take the last frames between sbrk and the touch.
+ */
+static int
+fill_page(char *p)
+{
+	return fstat(1, (struct stat *)p);
+}
+
+/* Takes n bytes of heap and fills them; on a shortage keeps what it filled. */
+static int
+grab_pages(int n)
+{
+	char *p = sbrk(n);
+	int i;
+
+	if (p == (char *)-1)
+		return 0;
+	for (i = 0; i < n; i += PGSIZE) {
+		if (fill_page(p + i) < 0) {
+			sbrk(-(n - i));
+			break;
+		}
+	}
+	return i / PGSIZE;
+}
+
+/* Whether sbrk would grant n bytes now (it refuses what memory cannot hold). */
+static int
+room_for(int n)
+{
+	if (sbrk(n) == (char *)-1)
+		return 0;
+	sbrk(-n);
+	return 1;
+}
+
 static int
 grab_memory(void)
 {
-	int pages = 0, i;
-	char *p;
+	int pages = 0, got;
 
 	/*
 	 * A megabyte at a time first (page by page, 1 GiB takes minutes),
-	 * then page by page.  The heap fills on first touch: touch each page.
-	 * A megabyte is taken only while a few pages more are free, for the
-	 * page tables its pages need (sbrk counts the pages alone).
+	 * then page by page.  A megabyte is taken only while a few pages more
+	 * are free, for the page tables its pages need (sbrk counts the
+	 * pages alone).
 	 */
-	while ((p = sbrk(1024 * 1024 + 16 * PGSIZE)) != (char *)-1) {
-		sbrk(-16 * PGSIZE);
-		for (i = 0; i < 1024 * 1024; i += PGSIZE)
-			p[i] = 1;
-		pages += 1024 * 1024 / PGSIZE;
+	while (room_for(1024 * 1024 + 16 * PGSIZE)) {
+		got = grab_pages(1024 * 1024);
+		pages += got;
+		if (got < 1024 * 1024 / PGSIZE)
+			break;
 	}
-	while ((p = sbrk(PGSIZE)) != (char *)-1) {
-		*p = 1;
-		pages++;
-	}
+	while ((got = grab_pages(PGSIZE)) > 0)
+		pages += got;
 	return pages;
 }
 
