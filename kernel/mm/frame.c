@@ -96,17 +96,29 @@ frame_is_managed(uint64 pa)
  * fine.  Separate from frame_free so self-tests can exercise the checks
  * without stopping the kernel.
  */
-const char *
-frame_free_problem(uint64 pa)
+static const char *
+range_problem(uint64 pa)
 {
 	if (pa % PGSIZE != 0)
 		return "not the start of a frame";
 	if (!frame_is_managed(pa))
 		return "outside the managed range";
+	return 0;
+}
+
+static const char double_free[] = "already free (double free)";
+
+const char *
+frame_free_problem(uint64 pa)
+{
+	const char *bad = range_problem(pa);
+
+	if (bad)
+		return bad;
 	/* Relaxed: only a check; a holder's own count cannot reach 0. */
 	if (__atomic_load_n(
 		&frame_table[frame_index(pa)].refcount, __ATOMIC_RELAXED) == 0)
-		return "already free (double free)";
+		return double_free;
 	return 0;
 }
 
@@ -258,14 +270,17 @@ frame_ref_inc(void *pa)
 static int
 put_shared(void *pa, const char *who)
 {
-	uint32 *count = count_of(pa);
-	/* Acquire: finding 1 means "all mine", after the others' drops. */
-	uint32 c = __atomic_load_n(count, __ATOMIC_ACQUIRE);
-	const char *bad;
+	const char *bad = range_problem((uint64)pa);
+	uint32 *count, c;
 
+	if (bad)
+		panic("%s %p: %s", who, pa, bad);
+	count = count_of(pa);
+	/* Acquire: finding 1 means "all mine", after the others' drops. */
+	c = __atomic_load_n(count, __ATOMIC_ACQUIRE);
 	for (;;) {
-		if ((bad = frame_free_problem((uint64)pa)) != 0)
-			panic("%s %p: %s", who, pa, bad);
+		if (c == 0) /* the check of frame_free_problem, on the count read */
+			panic("%s %p: %s", who, pa, double_free);
 		if (c == 1)
 			return 0;
 		/* Release our stores before the drop; acquire on failure re-reads. */

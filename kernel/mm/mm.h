@@ -55,13 +55,31 @@ pte_is_table(pte_t pte)
 	return (pte & PTE_V) && !pte_is_leaf(pte);
 }
 
-/* The first valid entry of table at index i or after, below end; else end. */
+/* Are the eight entries from t on all invalid?  One test for eight. */
+static inline int
+pt_none_valid8(const pte_t *t)
+{
+	return ((t[0] | t[1] | t[2] | t[3] | t[4] | t[5] | t[6] | t[7]) &
+		   PTE_V) == 0;
+}
+
+/*
+ * The first valid entry of table at index i or after, below end; else end.
+ * Most of a table is empty (a process uses a few entries of its root and
+ * level-1 tables), so aligned runs of eight are skipped with one test:
+ * walking an empty table is what exit and fork spend most on otherwise.
+ */
 static inline int
 pt_next_valid(const pte_t *table, int i, int end)
 {
-	while (i < end && (table[i] & PTE_V) == 0)
-		i++;
-	return i;
+	for (; i < end; i++) {
+		if ((i & 7) == 0)
+			while (i + 8 <= end && pt_none_valid8(&table[i]))
+				i += 8;
+		if (i < end && (table[i] & PTE_V))
+			return i;
+	}
+	return end;
 }
 
 /*

@@ -144,32 +144,48 @@ uvm_create(uint64 trapframe_pa)
 }
 
 /*
+ * Walks over many level-0 tables (fork sharing them, exit and sbrk
+ * dropping them) hold the VM lock for this many tables at a time, then
+ * let a waiting audit in: one lock round trip per table would cost more
+ * than sharing or dropping the table itself.  Each table is still one
+ * step that leaves every invariant true.
+ */
+#define TABLES_PER_STEP 16
+
+/* After each TABLES_PER_STEP-th table: let the audit in between two steps. */
+static void
+vm_step_done(int *tables)
+{
+	if (++*tables % TABLES_PER_STEP == 0) {
+		vm_unlock_shared();
+		vm_lock_shared();
+	}
+}
+
+/*
  * Drop every user page and the page table; the trap frame is the
  * caller's.  One reference per level-0 table: a forked child that never
  * wrote goes away in time proportional to its tables, not its pages.
- * Each table is dropped in its own step under the VM lock.
+ * Tables are dropped a few at a time under the VM lock (TABLES_PER_STEP).
  */
 void
 uvm_destroy(pagetable_t pt)
 {
-	int i, j;
+	int i, j, tables = 0;
 
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
-	vm_unlock_shared();
 	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
 		pagetable_t l1 = (pagetable_t)PTE2PA(pt[i]);
 
 		pt_for_each_valid (l1, j) {
-			vm_lock_shared();
 			cow_put_table(&l1[j]);
-			vm_unlock_shared();
+			vm_step_done(&tables);
 		}
-		vm_lock_shared();
 		pt[i] = 0;
 		frame_free(l1);
-		vm_unlock_shared();
 	}
+	vm_unlock_shared();
 	space_unregister(pt);
 	frame_free(pt);
 }
@@ -329,9 +345,11 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
 	uint64 start = PGROUNDUP(newsz), end = PGROUNDUP(oldsz);
 	uint64 unmapped = 0;
+	int tables = 0;
 
 	if (newsz >= oldsz)
 		return oldsz;
+	vm_lock_shared();
 	while (end > start) {
 		uint64 from =
 		    L0_START(end - 1) > start ? L0_START(end - 1) : start;
@@ -339,7 +357,6 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 		pagetable_t table;
 		uint64 a;
 
-		vm_lock_shared();
 		l1pte = pt_walk_l1(pt, from, 0);
 		if (l1pte && (*l1pte & PTE_V)) {
 			if (from == L0_START(from) &&
@@ -358,13 +375,13 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 					*pte = 0;
 				}
 			} else {
-				vm_unlock_shared();
 				break;
 			}
 		}
-		vm_unlock_shared();
 		end = from;
+		vm_step_done(&tables);
 	}
+	vm_unlock_shared();
 	heap_shrunk(pt, end, unmapped);
 	return end > start ? end : newsz;
 }
@@ -409,6 +426,7 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 {
 	struct heap *from, *to;
 	uint64 va;
+	int tables = 0;
 
 	/* The child's heap is reserved as the parent's, and as far touched. */
 	spin_lock(&space_lock);
@@ -419,20 +437,22 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 	spin_unlock(&space_lock);
 	if (KERNEL_FORK_MODE != FORK_MODE_COW)
 		return fork_pages(parent, child, 0, size);
+	vm_lock_shared();
 	for (va = 0; va < size; va = L0_NEXT(va)) {
 		pte_t *parent_l1 = pt_walk_l1(parent, va, 0), *child_l1;
 
 		if (parent_l1 == 0 || (*parent_l1 & PTE_V) == 0)
 			continue;
-		if (L0_START(va) == L0_START(TRAPFRAME))
+		if (L0_START(va) == L0_START(TRAPFRAME)) {
+			vm_unlock_shared();
 			return fork_pages(parent, child, va, size);
-		vm_lock_shared();
+		}
 		child_l1 = pt_walk_l1(child, va, 1);
-		if (child_l1)
-			fork_share_table(parent_l1, child_l1);
-		vm_unlock_shared();
 		if (child_l1 == 0)
-			return -1;
+			break;
+		fork_share_table(parent_l1, child_l1);
+		vm_step_done(&tables);
 	}
-	return 0;
+	vm_unlock_shared();
+	return va < size ? -1 : 0;
 }
