@@ -28,11 +28,11 @@
 #include "user/user.h"
 #include "user/bench.h"
 
-#define TICKS_PER_US   10 /* mtime runs at 10 MHz */
-#define ROUNDS         40
-#define NWORKERS       4
-#define READ_BLOCKS    12 /* direct blocks only: a cached file */
-#define READ_ROUNDS    20
+#define TICKS_PER_US 10 /* mtime runs at 10 MHz */
+#define ROUNDS       40
+#define NWORKERS     4
+#define READ_BLOCKS  12 /* direct blocks only: a cached file */
+#define READ_ROUNDS  20
 
 static char block[1024];
 

@@ -9,9 +9,19 @@
  * of RAM, are managed; free ones form a LIFO list threaded through their
  * entries, so allocation and freeing are O(1).
  *
+ * Per-hart caches: each hart keeps up to CACHE_SIZE free frames of its own
+ * (struct frame_cache), allocates from them and frees into them under its
+ * cache's lock, which no other hart takes but the audit and a hart short
+ * of memory (so it is not contended).  frame_lock, the global list's, is
+ * taken only to move CACHE_BATCH frames at once: refilling an empty cache,
+ * draining a full one.  A hart that finds the global list and its own
+ * cache empty drains every cache into the list first, so no frame is lost
+ * to "out of memory" while another hart's cache holds it.
+ *
  * Invariants (checked by vm_check_refcounts, which vmstat -c and the tests
  * run, and in DEBUG_CHECKS builds by frame_alloc itself):
- *   - a frame is on the free list  <=>  its refcount is 0;
+ *   - a frame is free (on the global list or in exactly one hart's
+ *     cache)  <=>  its refcount is 0;
  *   - nobody writes to a free frame: free frames hold a junk pattern, and
  *     a debug build panics at allocation if the pattern was disturbed
  *     (a write through a stale pointer after the last frame_free);
@@ -23,10 +33,15 @@
  *   - every other allocated frame (root and level-1 tables, kernel stacks,
  *     trap frames, pipe buffers) has exactly one holder and refcount 1.
  * Counts change by atomic operations.  A count goes from 0 to 1 (taken
- * off the free list) and from 1 to 0 (put back) only under frame_lock, in
- * the same critical section as the list change, so nobody holding the lock
- * ever sees a count of 0 on a frame that is not free; two harts dropping
- * the last two references to a frame at once free it exactly once.  Other
+ * out of a cache) and from 1 to 0 (put into one) only under that cache's
+ * lock, in the same critical section as the cache change; frames move
+ * between a cache and the global list, count 0 throughout, under both the
+ * cache's lock and frame_lock.  So whoever holds every cache lock and
+ * frame_lock (the audit, frame_scan) sees every free frame in one place
+ * with count 0 and no frame with count 0 anywhere else; two harts
+ * dropping the last two references to a frame at once free it exactly
+ * once.  Lock order: a cache's lock, then frame_lock; the audit takes the
+ * cache locks in hart order; nobody else holds two cache locks.  Other
  * changes (2 -> 3, 3 -> 2: sharing) need no lock: only a holder of a
  * reference changes a count, so a count above 1 cannot reach 0 under
  * someone's feet, and the copy-on-write fault path pays for no lock to
@@ -48,19 +63,23 @@
  *     before it publishes the new reference, and the publication is
  *     ordered by that drop, by the VM lock (release on unlock) or by
  *     frame_lock;
- *   - 0 -> 1 and 1 -> 0 happen under frame_lock, whose release and
- *     acquire order them with the free list; RELAXED stores suffice;
+ *   - 0 -> 1 and 1 -> 0 happen under a cache's lock, whose release and
+ *     acquire order them with the cache; RELAXED stores suffice;
  *   - reads for statistics and the audit (frame_shared_count,
- *     frame_scan, frame_free_problem) are RELAXED: they order nothing.
+ *     frame_scan, frame_free_problem, the cache sizes frame_free_count
+ *     adds up) are RELAXED: they order nothing.
  */
 #include "kernel/types.h"
+#include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/arch/fdt.h"
 
-#define NO_FRAME 0xffffffffU
-#define JUNK     0x5a5a5a5a5a5a5a5aUL
+#define NO_FRAME    0xffffffffU
+#define JUNK        0x5a5a5a5a5a5a5a5aUL
+#define CACHE_SIZE  32 /* free frames a hart keeps at most */
+#define CACHE_BATCH 16 /* frames moved between a cache and the list at once */
 
 struct frame {
 	uint32 refcount;
@@ -78,6 +97,14 @@ static uint64 ram_end;       /* first byte past RAM */
 static uint64 carve_next;    /* boot only: the next byte frame_carve gives */
 
 static void *zero_frame; /* the zero page; the kernel holds one reference */
+
+/* A hart's free frames (see the top of the file). */
+struct frame_cache {
+	struct spinlock lock;
+	int n;                  /* frames in it: idx[0..n) */
+	uint32 idx[CACHE_SIZE]; /* frame indexes, the last freed at the end */
+};
+static struct frame_cache caches[NCPU];
 
 static uint64
 frame_pa(uint32 idx)
@@ -172,8 +199,11 @@ void
 frame_init(void)
 {
 	uint64 pa;
+	int h;
 
 	spin_init(&frame_lock, "frames");
+	for (h = 0; h < NCPU; h++)
+		spin_init(&caches[h].lock, "frame cache");
 	ram_end = ram_end_from_boot_info();
 	carve_next = (uint64)end;
 	frame_table = frame_carve(frame_ram_frames() * sizeof(struct frame));
@@ -214,22 +244,87 @@ check_untouched(uint64 pa)
 }
 #endif
 
-void *
-frame_alloc(void)
+/*
+ * The cache of the hart we run on.  Read with interrupts on, the answer
+ * may be stale by the time the lock is taken (the thread moved): that is
+ * still correct, since the lock, not the hart, protects a cache; it only
+ * costs that hart's cache a rare visitor.
+ */
+static struct frame_cache *
+cache_here(void)
+{
+	return &caches[cpuid()];
+}
+
+/* Up to CACHE_BATCH frames from the global list into c.  c's lock is held. */
+static void
+cache_refill(struct frame_cache *c)
+{
+	spin_lock(&frame_lock);
+	while (c->n < CACHE_BATCH && free_head != NO_FRAME) {
+		c->idx[c->n++] = free_head;
+		free_head = frame_table[free_head].next_free;
+		nfree--;
+	}
+	spin_unlock(&frame_lock);
+}
+
+/* c's frames beyond the first keep back to the global list.  c's lock is held. */
+static void
+cache_drain(struct frame_cache *c, int keep)
+{
+	spin_lock(&frame_lock);
+	while (c->n > keep)
+		push_free(c->idx[--c->n]);
+	spin_unlock(&frame_lock);
+}
+
+/* Memory is short: every hart's cached frames back to the global list. */
+static void
+caches_drain_all(void)
+{
+	int h;
+
+	for (h = 0; h < NCPU; h++) {
+		spin_lock(&caches[h].lock);
+		cache_drain(&caches[h], 0);
+		spin_unlock(&caches[h].lock);
+	}
+}
+
+/* A frame out of c (refilled if empty), count 1; NO_FRAME if none.  c's lock is held. */
+static uint32
+cache_take(struct frame_cache *c)
 {
 	uint32 idx;
 
-	spin_lock(&frame_lock);
-	idx = free_head;
-	if (idx == NO_FRAME) {
-		spin_unlock(&frame_lock);
-		return 0;
-	}
-	free_head = frame_table[idx].next_free;
-	/* Relaxed: frame_lock's release publishes it with the list change. */
+	if (c->n == 0)
+		cache_refill(c);
+	if (c->n == 0)
+		return NO_FRAME;
+	idx = c->idx[--c->n];
+	/* Relaxed: the cache lock's release publishes it with the change. */
 	__atomic_store_n(&frame_table[idx].refcount, 1, __ATOMIC_RELAXED);
-	nfree--;
-	spin_unlock(&frame_lock);
+	return idx;
+}
+
+void *
+frame_alloc(void)
+{
+	struct frame_cache *c = cache_here();
+	uint32 idx;
+
+	spin_lock(&c->lock);
+	idx = cache_take(c);
+	spin_unlock(&c->lock);
+	if (idx == NO_FRAME) { /* the last free frames may sit in other caches */
+		caches_drain_all();
+		spin_lock(&c->lock);
+		idx = cache_take(c);
+		spin_unlock(&c->lock);
+		if (idx == NO_FRAME)
+			return 0;
+	}
 #ifdef DEBUG_CHECKS
 	check_untouched(frame_pa(idx));
 #endif
@@ -290,27 +385,35 @@ put_shared(void *pa, const char *who)
 	}
 }
 
-/* Drop the last reference to pa: back on the free list.  frame_lock is held. */
+/*
+ * Drop the last reference to pa: into cache c (half of it drained to the
+ * global list first if full).  c's lock is held.
+ */
 static void
-release_locked(void *pa)
+release_locked(struct frame_cache *c, void *pa)
 {
-	/* Relaxed: under frame_lock, with the list change (top of file). */
+	/* Relaxed: under c's lock, with the cache change (top of file). */
 	__atomic_store_n(count_of(pa), 0, __ATOMIC_RELAXED);
 #ifdef DEBUG_CHECKS
 	/* Stale users of a freed frame read junk, not plausible data. */
 	page_fill(pa, JUNK);
 #endif
-	push_free(frame_index((uint64)pa));
+	if (c->n == CACHE_SIZE)
+		cache_drain(c, CACHE_SIZE - CACHE_BATCH);
+	c->idx[c->n++] = frame_index((uint64)pa);
 }
 
 void
 frame_free(void *pa)
 {
+	struct frame_cache *c;
+
 	if (put_shared(pa, "frame_free"))
 		return;
-	spin_lock(&frame_lock);
-	release_locked(pa);
-	spin_unlock(&frame_lock);
+	c = cache_here();
+	spin_lock(&c->lock);
+	release_locked(c, pa);
+	spin_unlock(&c->lock);
 }
 
 /*
@@ -329,7 +432,7 @@ frame_put_unless_last(void *pa)
 /*
  * The two halves of copying and releasing a level-0 page table: one
  * reference more, or one less, for every frame its valid PTEs map; the
- * release takes frame_lock once for the whole table, not once a frame.
+ * release takes its cache's lock once for the whole table, not once a frame.
  */
 void
 frame_ref_inc_leaves(const pte_t *table)
@@ -343,17 +446,18 @@ frame_ref_inc_leaves(const pte_t *table)
 void
 frame_free_leaves(pte_t *table)
 {
+	struct frame_cache *c = cache_here();
 	int i;
 
-	spin_lock(&frame_lock);
+	spin_lock(&c->lock);
 	pt_for_each_valid (table, i) {
 		void *pa = (void *)PTE2PA(table[i]);
 
 		table[i] = 0;
 		if (!put_shared(pa, "frame_free_leaves"))
-			release_locked(pa);
+			release_locked(c, pa);
 	}
-	spin_unlock(&frame_lock);
+	spin_unlock(&c->lock);
 }
 
 int
@@ -368,14 +472,23 @@ frame_refcount(void *pa)
 	return __atomic_load_n(count_of(pa), __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Free frames: the global list's and the caches'.  Exact when nothing
+ * allocates or frees meanwhile; otherwise a moment's figure (a frame
+ * moving between a cache and the list may count twice or not at all),
+ * as any free count is by the time it is used.  frame_scan's is exact.
+ */
 uint64
 frame_free_count(void)
 {
 	uint64 n;
+	int h;
 
 	spin_lock(&frame_lock);
 	n = nfree;
 	spin_unlock(&frame_lock);
+	for (h = 0; h < NCPU; h++)
+		n += __atomic_load_n(&caches[h].n, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -401,15 +514,20 @@ frame_shared_count(void)
 }
 
 /*
- * Call visit(pa, refcount) for every managed frame, all under frame_lock,
- * so the counts are one consistent snapshot; returns the number of free
- * frames in that same snapshot.  For the audit (vmcheck.c).
+ * Call visit(pa, refcount) for every managed frame, under every cache's
+ * lock and frame_lock, so the counts are one consistent snapshot while
+ * other harts run (none can allocate or free meanwhile); returns the
+ * number of free frames in that same snapshot, cached ones included.
+ * For the audit (vmcheck.c).
  */
 uint64
 frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg)
 {
 	uint64 pa, n;
+	int h;
 
+	for (h = 0; h < NCPU; h++) /* in hart order: see the top of the file */
+		spin_lock(&caches[h].lock);
 	spin_lock(&frame_lock);
 	for (pa = first_managed; pa < ram_end; pa += PGSIZE)
 		/* Relaxed: the audit holds the VM lock exclusive (vmcheck.c). */
@@ -419,5 +537,9 @@ frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg)
 		    arg);
 	n = nfree;
 	spin_unlock(&frame_lock);
+	for (h = NCPU - 1; h >= 0; h--) {
+		n += caches[h].n;
+		spin_unlock(&caches[h].lock);
+	}
 	return n;
 }
