@@ -13,8 +13,8 @@
  * (struct frame_cache), allocates from them and frees into them under its
  * cache's lock, which no other hart takes but the audit and a hart short
  * of memory (so it is not contended).  frame_lock, the global list's, is
- * taken only to move CACHE_BATCH frames at once: refilling an empty cache,
- * draining a full one.  A hart that finds the global list and its own
+ * taken only to move frames in batches: CACHE_BATCH of them into an empty
+ * cache, a full cache's CACHE_SIZE back, each batch in one splice.  A hart that finds the global list and its own
  * cache empty drains every cache into the list first, so no frame is lost
  * to "out of memory" while another hart's cache holds it.
  *
@@ -79,7 +79,7 @@
 #define NO_FRAME    0xffffffffU
 #define JUNK        0x5a5a5a5a5a5a5a5aUL
 #define CACHE_SIZE  32 /* free frames a hart keeps at most */
-#define CACHE_BATCH 16 /* frames moved between a cache and the list at once */
+#define CACHE_BATCH 16 /* frames an empty cache takes from the list at once */
 
 struct frame {
 	uint32 refcount;
@@ -98,11 +98,16 @@ static uint64 carve_next;    /* boot only: the next byte frame_carve gives */
 
 static void *zero_frame; /* the zero page; the kernel holds one reference */
 
-/* A hart's free frames (see the top of the file). */
+/*
+ * A hart's free frames (see the top of the file): a LIFO list threaded
+ * through the frames' entries like the global one, so that a batch joins
+ * or leaves the global list in one splice.
+ */
 struct frame_cache {
 	struct spinlock lock;
-	int n;                  /* frames in it: idx[0..n) */
-	uint32 idx[CACHE_SIZE]; /* frame indexes, the last freed at the end */
+	int n;       /* frames in it */
+	uint32 head; /* the last freed, or NO_FRAME */
+	uint32 tail; /* the first freed (its next_free is NO_FRAME) */
 };
 static struct frame_cache caches[NCPU];
 
@@ -202,8 +207,10 @@ frame_init(void)
 	int h;
 
 	spin_init(&frame_lock, "frames");
-	for (h = 0; h < NCPU; h++)
+	for (h = 0; h < NCPU; h++) {
 		spin_init(&caches[h].lock, "frame cache");
+		caches[h].head = caches[h].tail = NO_FRAME;
+	}
 	ram_end = ram_end_from_boot_info();
 	carve_next = (uint64)end;
 	frame_table = frame_carve(frame_ram_frames() * sizeof(struct frame));
@@ -256,27 +263,45 @@ cache_here(void)
 	return &caches[cpuid()];
 }
 
-/* Up to CACHE_BATCH frames from the global list into c.  c's lock is held. */
+/*
+ * The first CACHE_BATCH frames of the global list (or all, if fewer)
+ * become empty cache c's, cut off in one piece.  c's lock is held.
+ */
 static void
 cache_refill(struct frame_cache *c)
 {
+	uint32 last;
+	int n = 1;
+
 	spin_lock(&frame_lock);
-	while (c->n < CACHE_BATCH && free_head != NO_FRAME) {
-		c->idx[c->n++] = free_head;
-		free_head = frame_table[free_head].next_free;
-		nfree--;
+	if (free_head != NO_FRAME) {
+		for (last = free_head;
+		     n < CACHE_BATCH && frame_table[last].next_free != NO_FRAME;
+		     n++)
+			last = frame_table[last].next_free;
+		c->head = free_head;
+		c->tail = last;
+		c->n = n;
+		free_head = frame_table[last].next_free;
+		frame_table[last].next_free = NO_FRAME;
+		nfree -= n;
 	}
 	spin_unlock(&frame_lock);
 }
 
-/* c's frames beyond the first keep back to the global list.  c's lock is held. */
+/* All of c's frames onto the global list, in one splice.  c's lock is held. */
 static void
-cache_drain(struct frame_cache *c, int keep)
+cache_drain(struct frame_cache *c)
 {
+	if (c->n == 0)
+		return;
 	spin_lock(&frame_lock);
-	while (c->n > keep)
-		push_free(c->idx[--c->n]);
+	frame_table[c->tail].next_free = free_head;
+	free_head = c->head;
+	nfree += c->n;
 	spin_unlock(&frame_lock);
+	c->head = c->tail = NO_FRAME;
+	c->n = 0;
 }
 
 /* Memory is short: every hart's cached frames back to the global list. */
@@ -287,7 +312,7 @@ caches_drain_all(void)
 
 	for (h = 0; h < NCPU; h++) {
 		spin_lock(&caches[h].lock);
-		cache_drain(&caches[h], 0);
+		cache_drain(&caches[h]);
 		spin_unlock(&caches[h].lock);
 	}
 }
@@ -302,7 +327,9 @@ cache_take(struct frame_cache *c)
 		cache_refill(c);
 	if (c->n == 0)
 		return NO_FRAME;
-	idx = c->idx[--c->n];
+	idx = c->head;
+	c->head = frame_table[idx].next_free;
+	c->n--;
 	/* Relaxed: the cache lock's release publishes it with the change. */
 	__atomic_store_n(&frame_table[idx].refcount, 1, __ATOMIC_RELAXED);
 	return idx;
@@ -386,12 +413,14 @@ put_shared(void *pa, const char *who)
 }
 
 /*
- * Drop the last reference to pa: into cache c (half of it drained to the
- * global list first if full).  c's lock is held.
+ * Drop the last reference to pa: into cache c (emptied onto the global
+ * list first if full).  c's lock is held.
  */
 static void
 release_locked(struct frame_cache *c, void *pa)
 {
+	uint32 idx;
+
 	/* Relaxed: under c's lock, with the cache change (top of file). */
 	__atomic_store_n(count_of(pa), 0, __ATOMIC_RELAXED);
 #ifdef DEBUG_CHECKS
@@ -399,8 +428,12 @@ release_locked(struct frame_cache *c, void *pa)
 	page_fill(pa, JUNK);
 #endif
 	if (c->n == CACHE_SIZE)
-		cache_drain(c, CACHE_SIZE - CACHE_BATCH);
-	c->idx[c->n++] = frame_index((uint64)pa);
+		cache_drain(c);
+	idx = frame_index((uint64)pa);
+	frame_table[idx].next_free = c->head;
+	if (c->n++ == 0)
+		c->tail = idx;
+	c->head = idx;
 }
 
 void

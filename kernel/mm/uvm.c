@@ -144,19 +144,19 @@ uvm_create(uint64 trapframe_pa)
 }
 
 /*
- * Walks over many level-0 tables (fork sharing them, exit and sbrk
- * dropping them) hold the VM lock for this many tables at a time, then
- * let a waiting audit in: one lock round trip per table would cost more
- * than sharing or dropping the table itself.  Each table is still one
- * step that leaves every invariant true.
+ * Walks over many level-0 tables or pages (fork sharing them, exit and
+ * sbrk dropping them) hold the VM lock for this many steps at a time,
+ * then let a waiting audit in: one lock round trip per table or page
+ * would cost more than sharing or dropping it.  Each table or page is
+ * still one step that leaves every invariant true.
  */
-#define TABLES_PER_STEP 16
+#define STEPS_PER_HOLD 16
 
-/* After each TABLES_PER_STEP-th table: let the audit in between two steps. */
+/* After each STEPS_PER_HOLD-th step: let the audit in between two steps. */
 static void
-vm_step_done(int *tables)
+vm_step_done(int *steps)
 {
-	if (++*tables % TABLES_PER_STEP == 0) {
+	if (++*steps % STEPS_PER_HOLD == 0) {
 		vm_unlock_shared();
 		vm_lock_shared();
 	}
@@ -166,7 +166,7 @@ vm_step_done(int *tables)
  * Drop every user page and the page table; the trap frame is the
  * caller's.  One reference per level-0 table: a forked child that never
  * wrote goes away in time proportional to its tables, not its pages.
- * Tables are dropped a few at a time under the VM lock (TABLES_PER_STEP).
+ * Tables are dropped a few at a time under the VM lock (STEPS_PER_HOLD).
  */
 void
 uvm_destroy(pagetable_t pt)
@@ -397,9 +397,11 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 static int
 fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 {
-	for (; va < end; va += PGSIZE) {
+	int r = 0, pages = 0;
+
+	vm_lock_shared();
+	for (; va < end && r == 0; va += PGSIZE) {
 		pte_t *pte = pt_walk(parent, va, 0);
-		int r;
 
 		if (pte == 0) {
 			va = pt_last_page_of_table(va);
@@ -407,13 +409,11 @@ fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 		}
 		if ((*pte & PTE_V) == 0)
 			continue; /* a hole: the guard page */
-		vm_lock_shared();
 		r = fork_share_page(pte, child, va);
-		vm_unlock_shared();
-		if (r < 0)
-			return -1;
+		vm_step_done(&pages); /* a page is a step too */
 	}
-	return 0;
+	vm_unlock_shared();
+	return r;
 }
 
 /*
