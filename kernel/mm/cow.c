@@ -107,7 +107,7 @@ cow_put_table(pte_t *l1pte)
 	if (frame_put_unless_last(table))
 		return;
 	frame_free_leaves(table);
-	frame_free(table);
+	frame_free_zeroed(table); /* frame_free_leaves cleared every entry */
 }
 
 /*

@@ -18,10 +18,17 @@
  * cache empty drains every cache into the list first, so no frame is lost
  * to "out of memory" while another hart's cache holds it.
  *
+ * A cache also keeps up to ZEROED_MAX frames known to hold only zeros:
+ * page-table pages whose last holder cleared every entry before freeing
+ * them (frame_free_zeroed).  frame_alloc_zeroed hands those out without
+ * zeroing them again; a new address space needs four zeroed tables.
+ *
  * Invariants (checked by vm_check_refcounts, which vmstat -c and the tests
  * run, and in DEBUG_CHECKS builds by frame_alloc itself):
- *   - a frame is free (on the global list or in exactly one hart's
- *     cache)  <=>  its refcount is 0;
+ *   - a frame is free (on the global list, or in exactly one hart's
+ *     cache or zeroed list)  <=>  its refcount is 0;
+ *   - a frame on a zeroed list holds only zeros (checked in debug builds
+ *     when it is freed and when it is handed out);
  *   - nobody writes to a free frame: free frames hold a junk pattern, and
  *     a debug build panics at allocation if the pattern was disturbed
  *     (a write through a stale pointer after the last frame_free);
@@ -80,6 +87,7 @@
 #define JUNK        0x5a5a5a5a5a5a5a5aUL
 #define CACHE_SIZE  32 /* free frames a hart keeps at most */
 #define CACHE_BATCH 16 /* frames an empty cache takes from the list at once */
+#define ZEROED_MAX  8  /* all-zero frames a hart keeps at most */
 
 struct frame {
 	uint32 refcount;
@@ -105,9 +113,11 @@ static void *zero_frame; /* the zero page; the kernel holds one reference */
  */
 struct frame_cache {
 	struct spinlock lock;
-	int n;       /* frames in it */
-	uint32 head; /* the last freed, or NO_FRAME */
-	uint32 tail; /* the first freed (its next_free is NO_FRAME) */
+	int n;        /* frames in it */
+	uint32 head;  /* the last freed, or NO_FRAME */
+	uint32 tail;  /* the first freed (its next_free is NO_FRAME) */
+	int zn;       /* frames on the zeroed list */
+	uint32 zhead; /* the zeroed list (all-zero frames), or NO_FRAME */
 };
 static struct frame_cache caches[NCPU];
 
@@ -209,7 +219,7 @@ frame_init(void)
 	spin_init(&frame_lock, "frames");
 	for (h = 0; h < NCPU; h++) {
 		spin_init(&caches[h].lock, "frame cache");
-		caches[h].head = caches[h].tail = NO_FRAME;
+		caches[h].head = caches[h].tail = caches[h].zhead = NO_FRAME;
 	}
 	ram_end = ram_end_from_boot_info();
 	carve_next = (uint64)end;
@@ -304,6 +314,40 @@ cache_drain(struct frame_cache *c)
 	c->n = 0;
 }
 
+#ifdef DEBUG_CHECKS
+/* Frames on a zeroed list must hold zeros: the promise frame_free_zeroed took. */
+static void
+check_zeroed(uint64 pa, const char *when)
+{
+	const uint64 *w = (const uint64 *)pa;
+	int i;
+
+	for (i = 0; i < PGSIZE / 8; i++)
+		if (w[i] != 0)
+			panic("frame 0x%lx is not all zeros %s (offset %d)", pa,
+			    when, i * 8);
+}
+#endif
+
+/* c's zeroed frames onto the global list (they may be written there). */
+static void
+zeroed_drain(struct frame_cache *c)
+{
+	uint32 idx;
+
+	while (c->zn > 0) {
+		idx = c->zhead;
+		c->zhead = frame_table[idx].next_free;
+		c->zn--;
+#ifdef DEBUG_CHECKS
+		page_fill((void *)frame_pa(idx), JUNK);
+#endif
+		spin_lock(&frame_lock);
+		push_free(idx);
+		spin_unlock(&frame_lock);
+	}
+}
+
 /* Memory is short: every hart's cached frames back to the global list. */
 static void
 caches_drain_all(void)
@@ -313,6 +357,7 @@ caches_drain_all(void)
 	for (h = 0; h < NCPU; h++) {
 		spin_lock(&caches[h].lock);
 		cache_drain(&caches[h]);
+		zeroed_drain(&caches[h]);
 		spin_unlock(&caches[h].lock);
 	}
 }
@@ -361,9 +406,36 @@ frame_alloc(void)
 void *
 frame_alloc_zeroed(void)
 {
-	void *pa = frame_alloc();
+	struct frame_cache *c = cache_here();
+	int zeroed = 0;
+	uint32 idx;
+	void *pa;
 
-	if (pa)
+	spin_lock(&c->lock);
+	if (c->zn > 0) {
+		idx = c->zhead;
+		c->zhead = frame_table[idx].next_free;
+		c->zn--;
+		/* Relaxed: the cache lock's release publishes it (top of file). */
+		__atomic_store_n(&frame_table[idx].refcount, 1, __ATOMIC_RELAXED);
+		zeroed = 1;
+	} else {
+		idx = cache_take(c);
+	}
+	spin_unlock(&c->lock);
+	if (idx == NO_FRAME) { /* frame_alloc drains the other caches */
+		if ((pa = frame_alloc()) != 0)
+			page_zero(pa);
+		return pa;
+	}
+	pa = (void *)frame_pa(idx);
+#ifdef DEBUG_CHECKS
+	if (zeroed)
+		check_zeroed((uint64)pa, "when handed out (written after free)");
+	else
+		check_untouched((uint64)pa);
+#endif
+	if (!zeroed)
 		page_zero(pa);
 	return pa;
 }
@@ -450,6 +522,36 @@ frame_free(void *pa)
 }
 
 /*
+ * frame_free for a frame the caller left all zeros (a page-table page
+ * whose entries it cleared): the last reference puts it on this hart's
+ * zeroed list, if there is room, for frame_alloc_zeroed.
+ */
+void
+frame_free_zeroed(void *pa)
+{
+	struct frame_cache *c;
+	uint32 idx = frame_index((uint64)pa);
+
+	if (put_shared(pa, "frame_free_zeroed"))
+		return;
+#ifdef DEBUG_CHECKS
+	check_zeroed((uint64)pa, "when freed as zeroed");
+#endif
+	c = cache_here();
+	spin_lock(&c->lock);
+	if (c->zn < ZEROED_MAX) {
+		/* Relaxed: under c's lock, with the list change (top of file). */
+		__atomic_store_n(&frame_table[idx].refcount, 0, __ATOMIC_RELAXED);
+		frame_table[idx].next_free = c->zhead;
+		c->zhead = idx;
+		c->zn++;
+	} else {
+		release_locked(c, pa);
+	}
+	spin_unlock(&c->lock);
+}
+
+/*
  * Drop a reference unless it is the last: returns 1 if it was dropped
  * (someone else still holds the frame), 0 if the caller holds the only
  * one, in which case nothing changed and the frame is the caller's alone.
@@ -521,7 +623,8 @@ frame_free_count(void)
 	n = nfree;
 	spin_unlock(&frame_lock);
 	for (h = 0; h < NCPU; h++)
-		n += __atomic_load_n(&caches[h].n, __ATOMIC_RELAXED);
+		n += __atomic_load_n(&caches[h].n, __ATOMIC_RELAXED) +
+		    __atomic_load_n(&caches[h].zn, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -571,7 +674,7 @@ frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg)
 	n = nfree;
 	spin_unlock(&frame_lock);
 	for (h = NCPU - 1; h >= 0; h--) {
-		n += caches[h].n;
+		n += caches[h].n + caches[h].zn;
 		spin_unlock(&caches[h].lock);
 	}
 	return n;

@@ -110,8 +110,9 @@ uint64 frame_ram_frames(void);   /* frames of RAM, from KERNBASE on */
 void vm_audit_carve(void);       /* vmcheck.c's per-frame tables (frame_init) */
 void uvm_registry_carve(void);   /* uvm.c's per-frame table (frame_init) */
 void *frame_alloc(void); /* one frame, contents undefined, refcount 1; 0 if none */
-void *frame_alloc_zeroed(void); /* one zeroed frame, refcount 1; 0 if none */
-void frame_free(void *pa);      /* drop a reference; the last one frees */
+void *frame_alloc_zeroed(void);   /* one zeroed frame, refcount 1; 0 if none */
+void frame_free(void *pa);        /* drop a reference; the last one frees */
+void frame_free_zeroed(void *pa); /* frame_free of a frame left all zeros */
 int frame_put_unless_last(
     void *pa); /* 1: dropped, others hold it; 0: caller holds the only one */
 void frame_ref_inc(void *pa);

@@ -183,11 +183,11 @@ uvm_destroy(pagetable_t pt)
 			vm_step_done(&tables);
 		}
 		pt[i] = 0;
-		frame_free(l1);
+		frame_free_zeroed(l1); /* cow_put_table cleared every entry */
 	}
 	vm_unlock_shared();
 	space_unregister(pt);
-	frame_free(pt);
+	frame_free_zeroed(pt); /* the user half cleared; the rest never set */
 }
 
 /*
