@@ -1,7 +1,7 @@
 /*
  * profrun: the workload tools/profile traces.
  *
- *   profrun fork|exec|pipe|write|crowd ROUNDS
+ *   profrun fork|exec|pipe|write|crowd|big ROUNDS
  *
  * Prints "profrun ready", waits for one line on standard input (the
  * profiler turns tracing on meanwhile), then runs ROUNDS rounds of the
@@ -16,6 +16,8 @@
  *          parent waits (the copy-on-write faults)
  *   crowd  fork+exit+wait while 60 other processes sleep (as procbench's
  *          fork-60procs: one helper child and its 59 children)
+ *   big    fork+exit+wait of a parent holding 64 MB of heap, every page
+ *          written (as forkbench's 64 MB figure)
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -78,6 +80,7 @@ exec_rounds(int n)
 }
 
 #define WRITE_PAGES 64
+#define BIG_BYTES   (64 * 1024 * 1024)
 
 static char *pages;
 
@@ -165,6 +168,13 @@ main(int argc, char *argv[])
 		for (i = 0; i < WRITE_PAGES; i++)
 			pages[i * PGSIZE] = 0;
 		rounds_of = write_rounds;
+	} else if (strcmp(argv[1], "big") == 0) {
+		pages = sbrk(BIG_BYTES);
+		if (pages == (char *)-1)
+			fail("sbrk");
+		for (i = 0; i < BIG_BYTES / PGSIZE; i++)
+			pages[i * PGSIZE] = 1;
+		rounds_of = fork_rounds;
 	} else if (strcmp(argv[1], "crowd") == 0) {
 		crowd_start();
 		rounds_of = fork_rounds;
@@ -188,6 +198,6 @@ main(int argc, char *argv[])
 	}
 	return 0;
 usage:
-	fprintf(2, "usage: profrun fork|exec|pipe|write|crowd ROUNDS\n");
+	fprintf(2, "usage: profrun fork|exec|pipe|write|crowd|big ROUNDS\n");
 	exit(1);
 }

@@ -121,7 +121,7 @@ pipe_write(struct pipe *pi, uint64 addr, int n)
 			break;
 		room = PIPESIZE - (pi->nwrite - pi->nread);
 		if (room == 0) {
-			waitq_wake_all(&pi->readers);
+			waitq_wake_all_held(&pi->readers);
 			if (waitq_sleep_killable(&pi->writers, &pi->lock) < 0)
 				break;
 			continue;
@@ -135,7 +135,7 @@ pipe_write(struct pipe *pi, uint64 addr, int n)
 		if (got < chunk)
 			break;
 	}
-	waitq_wake_all(&pi->readers);
+	waitq_wake_all_held(&pi->readers);
 	spin_unlock(&pi->lock);
 	return done > 0 || n == 0 ? (int)done : -1;
 }
@@ -178,7 +178,7 @@ pipe_read(struct pipe *pi, uint64 addr, int n)
 		}
 	}
 	if (done > 0)
-		waitq_wake_all(&pi->writers);
+		waitq_wake_all_held(&pi->writers);
 	spin_unlock(&pi->lock);
 	return done == 0 && fault ? -1 : (int)done;
 }

@@ -107,7 +107,7 @@ cow_put_table(pte_t *l1pte)
 	if (frame_put_unless_last(table))
 		return;
 	frame_free_leaves(table);
-	frame_free(table);
+	frame_free_zeroed(table); /* frame_free_leaves cleared every entry */
 }
 
 /*
@@ -185,12 +185,9 @@ struct cow_fault {
 static struct cow_tally *
 tally_for(pagetable_t pt)
 {
-	struct cow_tally *t;
-
-	push_off(); /* stay on this hart while reading its record */
-	t = mycpu()->user_pt == pt ? mycpu()->user_tally : 0;
-	pop_off();
-	return t;
+	/* The VM lock keeps interrupts off: we stay on this hart meanwhile. */
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	return mycpu()->user_pt == pt ? mycpu()->user_tally : 0;
 }
 
 /* Find va's leaf PTE; 0 if va has no level-0 table (or is beyond MAXVA). */

@@ -9,9 +9,26 @@
  * of RAM, are managed; free ones form a LIFO list threaded through their
  * entries, so allocation and freeing are O(1).
  *
+ * Per-hart caches: each hart keeps up to CACHE_SIZE free frames of its own
+ * (struct frame_cache), allocates from them and frees into them under its
+ * cache's lock, which no other hart takes but the audit and a hart short
+ * of memory (so it is not contended).  frame_lock, the global list's, is
+ * taken only to move frames in batches: CACHE_BATCH of them into an empty
+ * cache, a full cache's CACHE_SIZE back, each batch in one splice.  A hart that finds the global list and its own
+ * cache empty drains every cache into the list first, so no frame is lost
+ * to "out of memory" while another hart's cache holds it.
+ *
+ * A cache also keeps up to ZEROED_MAX frames known to hold only zeros:
+ * page-table pages whose last holder cleared every entry before freeing
+ * them (frame_free_zeroed).  frame_alloc_zeroed hands those out without
+ * zeroing them again; a new address space needs four zeroed tables.
+ *
  * Invariants (checked by vm_check_refcounts, which vmstat -c and the tests
  * run, and in DEBUG_CHECKS builds by frame_alloc itself):
- *   - a frame is on the free list  <=>  its refcount is 0;
+ *   - a frame is free (on the global list, or in exactly one hart's
+ *     cache or zeroed list)  <=>  its refcount is 0;
+ *   - a frame on a zeroed list holds only zeros (checked in debug builds
+ *     when it is freed and when it is handed out);
  *   - nobody writes to a free frame: free frames hold a junk pattern, and
  *     a debug build panics at allocation if the pattern was disturbed
  *     (a write through a stale pointer after the last frame_free);
@@ -23,10 +40,15 @@
  *   - every other allocated frame (root and level-1 tables, kernel stacks,
  *     trap frames, pipe buffers) has exactly one holder and refcount 1.
  * Counts change by atomic operations.  A count goes from 0 to 1 (taken
- * off the free list) and from 1 to 0 (put back) only under frame_lock, in
- * the same critical section as the list change, so nobody holding the lock
- * ever sees a count of 0 on a frame that is not free; two harts dropping
- * the last two references to a frame at once free it exactly once.  Other
+ * out of a cache) and from 1 to 0 (put into one) only under that cache's
+ * lock, in the same critical section as the cache change; frames move
+ * between a cache and the global list, count 0 throughout, under both the
+ * cache's lock and frame_lock.  So whoever holds every cache lock and
+ * frame_lock (the audit, frame_scan) sees every free frame in one place
+ * with count 0 and no frame with count 0 anywhere else; two harts
+ * dropping the last two references to a frame at once free it exactly
+ * once.  Lock order: a cache's lock, then frame_lock; the audit takes the
+ * cache locks in hart order; nobody else holds two cache locks.  Other
  * changes (2 -> 3, 3 -> 2: sharing) need no lock: only a holder of a
  * reference changes a count, so a count above 1 cannot reach 0 under
  * someone's feet, and the copy-on-write fault path pays for no lock to
@@ -48,19 +70,24 @@
  *     before it publishes the new reference, and the publication is
  *     ordered by that drop, by the VM lock (release on unlock) or by
  *     frame_lock;
- *   - 0 -> 1 and 1 -> 0 happen under frame_lock, whose release and
- *     acquire order them with the free list; RELAXED stores suffice;
+ *   - 0 -> 1 and 1 -> 0 happen under a cache's lock, whose release and
+ *     acquire order them with the cache; RELAXED stores suffice;
  *   - reads for statistics and the audit (frame_shared_count,
- *     frame_scan, frame_free_problem) are RELAXED: they order nothing.
+ *     frame_scan, frame_free_problem, the cache sizes frame_free_count
+ *     adds up) are RELAXED: they order nothing.
  */
 #include "kernel/types.h"
+#include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/arch/fdt.h"
 
-#define NO_FRAME 0xffffffffU
-#define JUNK     0x5a5a5a5a5a5a5a5aUL
+#define NO_FRAME    0xffffffffU
+#define JUNK        0x5a5a5a5a5a5a5a5aUL
+#define CACHE_SIZE  32 /* free frames a hart keeps at most */
+#define CACHE_BATCH 16 /* frames an empty cache takes from the list at once */
+#define ZEROED_MAX  8  /* all-zero frames a hart keeps at most */
 
 struct frame {
 	uint32 refcount;
@@ -79,6 +106,21 @@ static uint64 carve_next;    /* boot only: the next byte frame_carve gives */
 
 static void *zero_frame; /* the zero page; the kernel holds one reference */
 
+/*
+ * A hart's free frames (see the top of the file): a LIFO list threaded
+ * through the frames' entries like the global one, so that a batch joins
+ * or leaves the global list in one splice.
+ */
+struct frame_cache {
+	struct spinlock lock;
+	int n;        /* frames in it */
+	uint32 head;  /* the last freed, or NO_FRAME */
+	uint32 tail;  /* the first freed (its next_free is NO_FRAME) */
+	int zn;       /* frames on the zeroed list */
+	uint32 zhead; /* the zeroed list (all-zero frames), or NO_FRAME */
+};
+static struct frame_cache caches[NCPU];
+
 static uint64
 frame_pa(uint32 idx)
 {
@@ -96,17 +138,29 @@ frame_is_managed(uint64 pa)
  * fine.  Separate from frame_free so self-tests can exercise the checks
  * without stopping the kernel.
  */
-const char *
-frame_free_problem(uint64 pa)
+static const char *
+range_problem(uint64 pa)
 {
 	if (pa % PGSIZE != 0)
 		return "not the start of a frame";
 	if (!frame_is_managed(pa))
 		return "outside the managed range";
+	return 0;
+}
+
+static const char double_free[] = "already free (double free)";
+
+const char *
+frame_free_problem(uint64 pa)
+{
+	const char *bad = range_problem(pa);
+
+	if (bad)
+		return bad;
 	/* Relaxed: only a check; a holder's own count cannot reach 0. */
 	if (__atomic_load_n(
 		&frame_table[frame_index(pa)].refcount, __ATOMIC_RELAXED) == 0)
-		return "already free (double free)";
+		return double_free;
 	return 0;
 }
 
@@ -160,8 +214,13 @@ void
 frame_init(void)
 {
 	uint64 pa;
+	int h;
 
 	spin_init(&frame_lock, "frames");
+	for (h = 0; h < NCPU; h++) {
+		spin_init(&caches[h].lock, "frame cache");
+		caches[h].head = caches[h].tail = caches[h].zhead = NO_FRAME;
+	}
 	ram_end = ram_end_from_boot_info();
 	carve_next = (uint64)end;
 	frame_table = frame_carve(frame_ram_frames() * sizeof(struct frame));
@@ -202,22 +261,142 @@ check_untouched(uint64 pa)
 }
 #endif
 
-void *
-frame_alloc(void)
+/*
+ * The cache of the hart we run on.  Read with interrupts on, the answer
+ * may be stale by the time the lock is taken (the thread moved): that is
+ * still correct, since the lock, not the hart, protects a cache; it only
+ * costs that hart's cache a rare visitor.
+ */
+static struct frame_cache *
+cache_here(void)
+{
+	return &caches[cpuid()];
+}
+
+/*
+ * The first CACHE_BATCH frames of the global list (or all, if fewer)
+ * become empty cache c's, cut off in one piece.  c's lock is held.
+ */
+static void
+cache_refill(struct frame_cache *c)
+{
+	uint32 last;
+	int n = 1;
+
+	spin_lock(&frame_lock);
+	if (free_head != NO_FRAME) {
+		for (last = free_head;
+		     n < CACHE_BATCH && frame_table[last].next_free != NO_FRAME;
+		     n++)
+			last = frame_table[last].next_free;
+		c->head = free_head;
+		c->tail = last;
+		c->n = n;
+		free_head = frame_table[last].next_free;
+		frame_table[last].next_free = NO_FRAME;
+		nfree -= n;
+	}
+	spin_unlock(&frame_lock);
+}
+
+/* All of c's frames onto the global list, in one splice.  c's lock is held. */
+static void
+cache_drain(struct frame_cache *c)
+{
+	if (c->n == 0)
+		return;
+	spin_lock(&frame_lock);
+	frame_table[c->tail].next_free = free_head;
+	free_head = c->head;
+	nfree += c->n;
+	spin_unlock(&frame_lock);
+	c->head = c->tail = NO_FRAME;
+	c->n = 0;
+}
+
+#ifdef DEBUG_CHECKS
+/* Frames on a zeroed list must hold zeros: the promise frame_free_zeroed took. */
+static void
+check_zeroed(uint64 pa, const char *when)
+{
+	const uint64 *w = (const uint64 *)pa;
+	int i;
+
+	for (i = 0; i < PGSIZE / 8; i++)
+		if (w[i] != 0)
+			panic("frame 0x%lx is not all zeros %s (offset %d)", pa,
+			    when, i * 8);
+}
+#endif
+
+/* c's zeroed frames onto the global list (they may be written there). */
+static void
+zeroed_drain(struct frame_cache *c)
 {
 	uint32 idx;
 
-	spin_lock(&frame_lock);
-	idx = free_head;
-	if (idx == NO_FRAME) {
+	while (c->zn > 0) {
+		idx = c->zhead;
+		c->zhead = frame_table[idx].next_free;
+		c->zn--;
+#ifdef DEBUG_CHECKS
+		page_fill((void *)frame_pa(idx), JUNK);
+#endif
+		spin_lock(&frame_lock);
+		push_free(idx);
 		spin_unlock(&frame_lock);
-		return 0;
 	}
-	free_head = frame_table[idx].next_free;
-	/* Relaxed: frame_lock's release publishes it with the list change. */
+}
+
+/* Memory is short: every hart's cached frames back to the global list. */
+static void
+caches_drain_all(void)
+{
+	int h;
+
+	for (h = 0; h < NCPU; h++) {
+		spin_lock(&caches[h].lock);
+		cache_drain(&caches[h]);
+		zeroed_drain(&caches[h]);
+		spin_unlock(&caches[h].lock);
+	}
+}
+
+/* A frame out of c (refilled if empty), count 1; NO_FRAME if none.  c's lock is held. */
+static uint32
+cache_take(struct frame_cache *c)
+{
+	uint32 idx;
+
+	if (c->n == 0)
+		cache_refill(c);
+	if (c->n == 0)
+		return NO_FRAME;
+	idx = c->head;
+	c->head = frame_table[idx].next_free;
+	c->n--;
+	/* Relaxed: the cache lock's release publishes it with the change. */
 	__atomic_store_n(&frame_table[idx].refcount, 1, __ATOMIC_RELAXED);
-	nfree--;
-	spin_unlock(&frame_lock);
+	return idx;
+}
+
+void *
+frame_alloc(void)
+{
+	struct frame_cache *c = cache_here();
+	uint32 idx;
+
+	spin_lock(&c->lock);
+	idx = cache_take(c);
+	spin_unlock(&c->lock);
+	if (idx == NO_FRAME) { /* the last free frames may sit in other caches */
+		caches_drain_all();
+		spin_lock(&c->lock);
+		idx = cache_take(c);
+		spin_unlock(&c->lock);
+		if (idx == NO_FRAME)
+			return 0;
+	}
 #ifdef DEBUG_CHECKS
 	check_untouched(frame_pa(idx));
 #endif
@@ -227,9 +406,36 @@ frame_alloc(void)
 void *
 frame_alloc_zeroed(void)
 {
-	void *pa = frame_alloc();
+	struct frame_cache *c = cache_here();
+	int zeroed = 0;
+	uint32 idx;
+	void *pa;
 
-	if (pa)
+	spin_lock(&c->lock);
+	if (c->zn > 0) {
+		idx = c->zhead;
+		c->zhead = frame_table[idx].next_free;
+		c->zn--;
+		/* Relaxed: the cache lock's release publishes it (top of file). */
+		__atomic_store_n(&frame_table[idx].refcount, 1, __ATOMIC_RELAXED);
+		zeroed = 1;
+	} else {
+		idx = cache_take(c);
+	}
+	spin_unlock(&c->lock);
+	if (idx == NO_FRAME) { /* frame_alloc drains the other caches */
+		if ((pa = frame_alloc()) != 0)
+			page_zero(pa);
+		return pa;
+	}
+	pa = (void *)frame_pa(idx);
+#ifdef DEBUG_CHECKS
+	if (zeroed)
+		check_zeroed((uint64)pa, "when handed out (written after free)");
+	else
+		check_untouched((uint64)pa);
+#endif
+	if (!zeroed)
 		page_zero(pa);
 	return pa;
 }
@@ -258,14 +464,17 @@ frame_ref_inc(void *pa)
 static int
 put_shared(void *pa, const char *who)
 {
-	uint32 *count = count_of(pa);
-	/* Acquire: finding 1 means "all mine", after the others' drops. */
-	uint32 c = __atomic_load_n(count, __ATOMIC_ACQUIRE);
-	const char *bad;
+	const char *bad = range_problem((uint64)pa);
+	uint32 *count, c;
 
+	if (bad)
+		panic("%s %p: %s", who, pa, bad);
+	count = count_of(pa);
+	/* Acquire: finding 1 means "all mine", after the others' drops. */
+	c = __atomic_load_n(count, __ATOMIC_ACQUIRE);
 	for (;;) {
-		if ((bad = frame_free_problem((uint64)pa)) != 0)
-			panic("%s %p: %s", who, pa, bad);
+		if (c == 0) /* the check of frame_free_problem, on the count read */
+			panic("%s %p: %s", who, pa, double_free);
 		if (c == 1)
 			return 0;
 		/* Release our stores before the drop; acquire on failure re-reads. */
@@ -275,27 +484,71 @@ put_shared(void *pa, const char *who)
 	}
 }
 
-/* Drop the last reference to pa: back on the free list.  frame_lock is held. */
+/*
+ * Drop the last reference to pa: into cache c (emptied onto the global
+ * list first if full).  c's lock is held.
+ */
 static void
-release_locked(void *pa)
+release_locked(struct frame_cache *c, void *pa)
 {
-	/* Relaxed: under frame_lock, with the list change (top of file). */
+	uint32 idx;
+
+	/* Relaxed: under c's lock, with the cache change (top of file). */
 	__atomic_store_n(count_of(pa), 0, __ATOMIC_RELAXED);
 #ifdef DEBUG_CHECKS
 	/* Stale users of a freed frame read junk, not plausible data. */
 	page_fill(pa, JUNK);
 #endif
-	push_free(frame_index((uint64)pa));
+	if (c->n == CACHE_SIZE)
+		cache_drain(c);
+	idx = frame_index((uint64)pa);
+	frame_table[idx].next_free = c->head;
+	if (c->n++ == 0)
+		c->tail = idx;
+	c->head = idx;
 }
 
 void
 frame_free(void *pa)
 {
+	struct frame_cache *c;
+
 	if (put_shared(pa, "frame_free"))
 		return;
-	spin_lock(&frame_lock);
-	release_locked(pa);
-	spin_unlock(&frame_lock);
+	c = cache_here();
+	spin_lock(&c->lock);
+	release_locked(c, pa);
+	spin_unlock(&c->lock);
+}
+
+/*
+ * frame_free for a frame the caller left all zeros (a page-table page
+ * whose entries it cleared): the last reference puts it on this hart's
+ * zeroed list, if there is room, for frame_alloc_zeroed.
+ */
+void
+frame_free_zeroed(void *pa)
+{
+	struct frame_cache *c;
+	uint32 idx = frame_index((uint64)pa);
+
+	if (put_shared(pa, "frame_free_zeroed"))
+		return;
+#ifdef DEBUG_CHECKS
+	check_zeroed((uint64)pa, "when freed as zeroed");
+#endif
+	c = cache_here();
+	spin_lock(&c->lock);
+	if (c->zn < ZEROED_MAX) {
+		/* Relaxed: under c's lock, with the list change (top of file). */
+		__atomic_store_n(&frame_table[idx].refcount, 0, __ATOMIC_RELAXED);
+		frame_table[idx].next_free = c->zhead;
+		c->zhead = idx;
+		c->zn++;
+	} else {
+		release_locked(c, pa);
+	}
+	spin_unlock(&c->lock);
 }
 
 /*
@@ -314,7 +567,7 @@ frame_put_unless_last(void *pa)
 /*
  * The two halves of copying and releasing a level-0 page table: one
  * reference more, or one less, for every frame its valid PTEs map; the
- * release takes frame_lock once for the whole table, not once a frame.
+ * release takes its cache's lock once for the whole table, not once a frame.
  */
 void
 frame_ref_inc_leaves(const pte_t *table)
@@ -328,17 +581,18 @@ frame_ref_inc_leaves(const pte_t *table)
 void
 frame_free_leaves(pte_t *table)
 {
+	struct frame_cache *c = cache_here();
 	int i;
 
-	spin_lock(&frame_lock);
+	spin_lock(&c->lock);
 	pt_for_each_valid (table, i) {
 		void *pa = (void *)PTE2PA(table[i]);
 
 		table[i] = 0;
 		if (!put_shared(pa, "frame_free_leaves"))
-			release_locked(pa);
+			release_locked(c, pa);
 	}
-	spin_unlock(&frame_lock);
+	spin_unlock(&c->lock);
 }
 
 int
@@ -353,14 +607,24 @@ frame_refcount(void *pa)
 	return __atomic_load_n(count_of(pa), __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Free frames: the global list's and the caches'.  Exact when nothing
+ * allocates or frees meanwhile; otherwise a moment's figure (a frame
+ * moving between a cache and the list may count twice or not at all),
+ * as any free count is by the time it is used.  frame_scan's is exact.
+ */
 uint64
 frame_free_count(void)
 {
 	uint64 n;
+	int h;
 
 	spin_lock(&frame_lock);
 	n = nfree;
 	spin_unlock(&frame_lock);
+	for (h = 0; h < NCPU; h++)
+		n += __atomic_load_n(&caches[h].n, __ATOMIC_RELAXED) +
+		    __atomic_load_n(&caches[h].zn, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -386,15 +650,20 @@ frame_shared_count(void)
 }
 
 /*
- * Call visit(pa, refcount) for every managed frame, all under frame_lock,
- * so the counts are one consistent snapshot; returns the number of free
- * frames in that same snapshot.  For the audit (vmcheck.c).
+ * Call visit(pa, refcount) for every managed frame, under every cache's
+ * lock and frame_lock, so the counts are one consistent snapshot while
+ * other harts run (none can allocate or free meanwhile); returns the
+ * number of free frames in that same snapshot, cached ones included.
+ * For the audit (vmcheck.c).
  */
 uint64
 frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg)
 {
 	uint64 pa, n;
+	int h;
 
+	for (h = 0; h < NCPU; h++) /* in hart order: see the top of the file */
+		spin_lock(&caches[h].lock);
 	spin_lock(&frame_lock);
 	for (pa = first_managed; pa < ram_end; pa += PGSIZE)
 		/* Relaxed: the audit holds the VM lock exclusive (vmcheck.c). */
@@ -404,5 +673,9 @@ frame_scan(void (*visit)(uint64 pa, int refs, void *arg), void *arg)
 		    arg);
 	n = nfree;
 	spin_unlock(&frame_lock);
+	for (h = NCPU - 1; h >= 0; h--) {
+		n += caches[h].n + caches[h].zn;
+		spin_unlock(&caches[h].lock);
+	}
 	return n;
 }

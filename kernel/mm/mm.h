@@ -55,13 +55,31 @@ pte_is_table(pte_t pte)
 	return (pte & PTE_V) && !pte_is_leaf(pte);
 }
 
-/* The first valid entry of table at index i or after, below end; else end. */
+/* Are the eight entries from t on all invalid?  One test for eight. */
+static inline int
+pt_none_valid8(const pte_t *t)
+{
+	return ((t[0] | t[1] | t[2] | t[3] | t[4] | t[5] | t[6] | t[7]) &
+		   PTE_V) == 0;
+}
+
+/*
+ * The first valid entry of table at index i or after, below end; else end.
+ * Most of a table is empty (a process uses a few entries of its root and
+ * level-1 tables), so aligned runs of eight are skipped with one test:
+ * walking an empty table is what exit and fork spend most on otherwise.
+ */
 static inline int
 pt_next_valid(const pte_t *table, int i, int end)
 {
-	while (i < end && (table[i] & PTE_V) == 0)
-		i++;
-	return i;
+	for (; i < end; i++) {
+		if ((i & 7) == 0)
+			while (i + 8 <= end && pt_none_valid8(&table[i]))
+				i += 8;
+		if (i < end && (table[i] & PTE_V))
+			return i;
+	}
+	return end;
 }
 
 /*
@@ -92,8 +110,9 @@ uint64 frame_ram_frames(void);   /* frames of RAM, from KERNBASE on */
 void vm_audit_carve(void);       /* vmcheck.c's per-frame tables (frame_init) */
 void uvm_registry_carve(void);   /* uvm.c's per-frame table (frame_init) */
 void *frame_alloc(void); /* one frame, contents undefined, refcount 1; 0 if none */
-void *frame_alloc_zeroed(void); /* one zeroed frame, refcount 1; 0 if none */
-void frame_free(void *pa);      /* drop a reference; the last one frees */
+void *frame_alloc_zeroed(void);   /* one zeroed frame, refcount 1; 0 if none */
+void frame_free(void *pa);        /* drop a reference; the last one frees */
+void frame_free_zeroed(void *pa); /* frame_free of a frame left all zeros */
 int frame_put_unless_last(
     void *pa); /* 1: dropped, others hold it; 0: caller holds the only one */
 void frame_ref_inc(void *pa);

@@ -144,34 +144,50 @@ uvm_create(uint64 trapframe_pa)
 }
 
 /*
+ * Walks over many level-0 tables or pages (fork sharing them, exit and
+ * sbrk dropping them) hold the VM lock for this many steps at a time,
+ * then let a waiting audit in: one lock round trip per table or page
+ * would cost more than sharing or dropping it.  Each table or page is
+ * still one step that leaves every invariant true.
+ */
+#define STEPS_PER_HOLD 16
+
+/* After each STEPS_PER_HOLD-th step: let the audit in between two steps. */
+static void
+vm_step_done(int *steps)
+{
+	if (++*steps % STEPS_PER_HOLD == 0) {
+		vm_unlock_shared();
+		vm_lock_shared();
+	}
+}
+
+/*
  * Drop every user page and the page table; the trap frame is the
  * caller's.  One reference per level-0 table: a forked child that never
  * wrote goes away in time proportional to its tables, not its pages.
- * Each table is dropped in its own step under the VM lock.
+ * Tables are dropped a few at a time under the VM lock (STEPS_PER_HOLD).
  */
 void
 uvm_destroy(pagetable_t pt)
 {
-	int i, j;
+	int i, j, tables = 0;
 
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
-	vm_unlock_shared();
 	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
 		pagetable_t l1 = (pagetable_t)PTE2PA(pt[i]);
 
 		pt_for_each_valid (l1, j) {
-			vm_lock_shared();
 			cow_put_table(&l1[j]);
-			vm_unlock_shared();
+			vm_step_done(&tables);
 		}
-		vm_lock_shared();
 		pt[i] = 0;
-		frame_free(l1);
-		vm_unlock_shared();
+		frame_free_zeroed(l1); /* cow_put_table cleared every entry */
 	}
+	vm_unlock_shared();
 	space_unregister(pt);
-	frame_free(pt);
+	frame_free_zeroed(pt); /* the user half cleared; the rest never set */
 }
 
 /*
@@ -329,9 +345,11 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
 	uint64 start = PGROUNDUP(newsz), end = PGROUNDUP(oldsz);
 	uint64 unmapped = 0;
+	int tables = 0;
 
 	if (newsz >= oldsz)
 		return oldsz;
+	vm_lock_shared();
 	while (end > start) {
 		uint64 from =
 		    L0_START(end - 1) > start ? L0_START(end - 1) : start;
@@ -339,7 +357,6 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 		pagetable_t table;
 		uint64 a;
 
-		vm_lock_shared();
 		l1pte = pt_walk_l1(pt, from, 0);
 		if (l1pte && (*l1pte & PTE_V)) {
 			if (from == L0_START(from) &&
@@ -358,13 +375,13 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 					*pte = 0;
 				}
 			} else {
-				vm_unlock_shared();
 				break;
 			}
 		}
-		vm_unlock_shared();
 		end = from;
+		vm_step_done(&tables);
 	}
+	vm_unlock_shared();
 	heap_shrunk(pt, end, unmapped);
 	return end > start ? end : newsz;
 }
@@ -380,9 +397,11 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 static int
 fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 {
-	for (; va < end; va += PGSIZE) {
+	int r = 0, pages = 0;
+
+	vm_lock_shared();
+	for (; va < end && r == 0; va += PGSIZE) {
 		pte_t *pte = pt_walk(parent, va, 0);
-		int r;
 
 		if (pte == 0) {
 			va = pt_last_page_of_table(va);
@@ -390,13 +409,11 @@ fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 		}
 		if ((*pte & PTE_V) == 0)
 			continue; /* a hole: the guard page */
-		vm_lock_shared();
 		r = fork_share_page(pte, child, va);
-		vm_unlock_shared();
-		if (r < 0)
-			return -1;
+		vm_step_done(&pages); /* a page is a step too */
 	}
-	return 0;
+	vm_unlock_shared();
+	return r;
 }
 
 /*
@@ -409,6 +426,7 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 {
 	struct heap *from, *to;
 	uint64 va;
+	int tables = 0;
 
 	/* The child's heap is reserved as the parent's, and as far touched. */
 	spin_lock(&space_lock);
@@ -419,20 +437,22 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 	spin_unlock(&space_lock);
 	if (KERNEL_FORK_MODE != FORK_MODE_COW)
 		return fork_pages(parent, child, 0, size);
+	vm_lock_shared();
 	for (va = 0; va < size; va = L0_NEXT(va)) {
 		pte_t *parent_l1 = pt_walk_l1(parent, va, 0), *child_l1;
 
 		if (parent_l1 == 0 || (*parent_l1 & PTE_V) == 0)
 			continue;
-		if (L0_START(va) == L0_START(TRAPFRAME))
+		if (L0_START(va) == L0_START(TRAPFRAME)) {
+			vm_unlock_shared();
 			return fork_pages(parent, child, va, size);
-		vm_lock_shared();
+		}
 		child_l1 = pt_walk_l1(child, va, 1);
-		if (child_l1)
-			fork_share_table(parent_l1, child_l1);
-		vm_unlock_shared();
 		if (child_l1 == 0)
-			return -1;
+			break;
+		fork_share_table(parent_l1, child_l1);
+		vm_step_done(&tables);
 	}
-	return 0;
+	vm_unlock_shared();
+	return va < size ? -1 : 0;
 }

@@ -14,8 +14,9 @@
  * Rules: shared holders never sleep and never take the lock again (it is
  * not recursive: a waiting writer stops new readers).  Interrupts stay off
  * while it is held, so a holder is never switched out and a spinning
- * writer always gets it in the end.  Order: vm lock, then frame_lock and
- * the address-space registry's lock, never the other way round.
+ * writer always gets it in the end.  Order: vm lock, then the frame
+ * locks (a frame cache's, then frame_lock) and the address-space
+ * registry's lock, never the other way round.
  *
  * Memory ordering: taking the lock is Dekker's pattern.  A reader
  * announces itself (readers + 1) and then reads writer; the writer

@@ -382,7 +382,7 @@ kill_locked(struct proc *p)
 {
 	struct waitq *wq = 0;
 
-	p->killed = 1;
+	__atomic_store_n(&p->killed, 1, __ATOMIC_RELAXED); /* proc_is_killed */
 	if (p->state == SLEEPING)
 		wq = p->waitq;
 	spin_unlock(&p->lock);
@@ -479,19 +479,21 @@ void
 proc_set_killed(struct proc *p)
 {
 	spin_lock(&p->lock);
-	p->killed = 1;
+	__atomic_store_n(&p->killed, 1, __ATOMIC_RELAXED);
 	spin_unlock(&p->lock);
 }
 
+/*
+ * A look at the flag, without p->lock: it only ever goes from 0 to 1 in
+ * a process's life, and a caller that polls it (each system call, each
+ * return to user mode, a pipe writer's loop) acts the same on a kill seen
+ * a moment late.  Relaxed: the flag publishes no other data.  Sleeping is
+ * where a kill must not be missed, and sleep_on reads it under p->lock.
+ */
 int
 proc_is_killed(struct proc *p)
 {
-	int k;
-
-	spin_lock(&p->lock);
-	k = p->killed;
-	spin_unlock(&p->lock);
-	return k;
+	return __atomic_load_n(&p->killed, __ATOMIC_RELAXED);
 }
 
 /*

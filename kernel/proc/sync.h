@@ -35,6 +35,8 @@ void waitq_sleep(struct waitq *wq, struct spinlock *lk);
 /* The same, but -1 (lk held, perhaps without sleeping) once killed. */
 int waitq_sleep_killable(struct waitq *wq, struct spinlock *lk);
 void waitq_wake_all(struct waitq *wq);
+void waitq_wake_all_held(
+    struct waitq *wq); /* the waker holds the condition's lock */
 
 /*
  * Sleep locks: for long critical sections (disk I/O, inode updates).  A

@@ -158,6 +158,20 @@ waitq_wake_all(struct waitq *wq)
 	spin_unlock(&wq->lock);
 }
 
+/*
+ * waitq_wake_all for a waker that holds the condition's lock lk: a
+ * sleeper links itself before it lets go of lk (see the top), so with lk
+ * held an empty queue means nobody to wake, and the queue's lock is not
+ * taken.  A kill may unlink a sleeper meanwhile without lk; we then take
+ * the lock for nothing, never miss a sleeper.  Relaxed: lk orders it.
+ */
+void
+waitq_wake_all_held(struct waitq *wq)
+{
+	if (__atomic_load_n(&wq->first, __ATOMIC_RELAXED) != 0)
+		waitq_wake_all(wq);
+}
+
 /* For kill: wake p if it is still asleep on wq. */
 void
 waitq_wake_proc(struct waitq *wq, struct proc *p)
