@@ -36,6 +36,17 @@
  */
 #define KILL_WAIT 50
 
+/* Report how a killed child ended: late, or its status. */
+static void
+report_killed(const char *name, int late, int st)
+{
+	if (late)
+		fail(name, "still running %d ticks after kill", KILL_WAIT);
+	else
+		check(st == -1, name, "child %s (status %d), want killed (-1)",
+		    status_word(st), st);
+}
+
 /*
  * Start child body fn, give it time to block, kill it and check that it
  * exits with -1 within KILL_WAIT ticks.
@@ -43,7 +54,7 @@
 static void
 kill_and_check(const char *name, void (*fn)(void))
 {
-	int pid, st = 99, r;
+	int pid, st = 99, r, late;
 
 	pid = fork();
 	if (pid < 0) {
@@ -62,11 +73,8 @@ kill_and_check(const char *name, void (*fn)(void))
 		wait_pid(pid, 0);
 		return;
 	}
-	if (wait_timeout(pid, KILL_WAIT, &st) < 0)
-		fail(name, "still running %d ticks after kill", KILL_WAIT);
-	else
-		check(st == -1, name, "child %s (status %d), want killed (-1)",
-		    status_word(st), st);
+	late = wait_timeout(pid, KILL_WAIT, &st) < 0;
+	report_killed(name, late, st);
 }
 
 static void
@@ -161,17 +169,6 @@ start_flood(void)
 		exit(ST_RETURNED);
 	}
 	return pid;
-}
-
-/* Report how a killed child ended: late, or its status. */
-static void
-report_killed(const char *name, int late, int st)
-{
-	if (late)
-		fail(name, "still running %d ticks after kill", KILL_WAIT);
-	else
-		check(st == -1, name, "child %s (status %d), want killed (-1)",
-		    status_word(st), st);
 }
 
 static void
