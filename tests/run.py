@@ -57,7 +57,9 @@ output (results pmap2dot/NAME).
 
 --howto (make check, default build) also runs tests/howto_test.py: every
 recipe of docs/howto.md followed as written in a scratch copy of the tree
-(results howto/NAME).
+(results howto/NAME), and tests/commands_test.py: every command README
+and docs/ print is run as printed or named with the reason it is not
+(results commands/NAME; --only commands).
 
 --gdb (make check DEBUG=1) also runs tests/gdb_test.py: gdb stops in the
 copy-on-write fault path and shows its locals (results gdb/NAME).
@@ -76,6 +78,7 @@ import sys
 import tempfile
 import time
 
+import commands_test
 import docs_test
 import fsck_test
 import gdb_test
@@ -531,7 +534,7 @@ def main():
                     help="follow docs/howto.md in a scratch tree (tests/howto_test.py)")
     ap.add_argument("--only", metavar="NAME", action="append",
                     help="run only 'layers', 'selftest', 'fsck', 'init', 'docs', 'gdb', 'pmap2dot', "
-                    "'howto', or the suite entries of this program, shell test or session "
+                    "'howto', 'commands', or the suite entries of this program, shell test or session "
                     "(may be given several times)")
     ap.add_argument("--max-timeout", type=int, metavar="SECONDS",
                     help="cap every entry's timeout (tools/mutants.py: a hang fails sooner)")
@@ -562,7 +565,9 @@ def main():
     if only:
         entries = [e for e in entries if only & entry_names(e)]
         found = {n for e in entries for n in entry_names(e)}
-        for name in sorted(only - found - {"layers", "selftest", "fsck", "init", "docs", "gdb", "pmap2dot", "howto"}):
+        phase_names = {"layers", "selftest", "fsck", "init", "docs", "gdb", "pmap2dot", "howto",
+                       "commands"}
+        for name in sorted(only - found - phase_names):
             res.add("FAIL", "setup", f"no suite entry named {name}")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
@@ -586,6 +591,9 @@ def main():
                 if args.howto and phases and (not only or "howto" in only):
                     print("== howto", flush=True)
                     howto_test.run(res.add, tmpdir)
+                if args.howto and phases and (not only or "commands" in only):
+                    print("== commands", flush=True)
+                    commands_test.run(res.add, tmpdir)
                 if args.gdb and phases and (not only or "gdb" in only):
                     print("== gdb", flush=True)
                     gdb_test.run(args.kernel, args.fs, res.add, tmpdir)

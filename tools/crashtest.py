@@ -474,7 +474,8 @@ def main():
     results = {kind: dict(crashes=0, recovered=0, inconsistent=0)
                for kind in ("crash", "reordered")}
     results["pass"] = results["fail"] = 0
-    try:
+
+    def body():
         if not args.only_reordered:
             with tempfile.TemporaryDirectory(prefix="cowbird-crashref-") as tmp:
                 short, _ = reference(args, tmp, "crashwl run short")
@@ -486,20 +487,13 @@ def main():
                 random_crashes(args, full, duration, results)
         if args.reordered and not args.only_k:
             reordered(args, results)
-    except RuntimeError as e:
-        say(f"FAIL crash/reference: {e}")
-        results["fail"] += 1
-    except KeyboardInterrupt:
-        say("interrupted")
-        results["fail"] += 1
-    finally:
-        machine.close_all()
+
+    machine.run_harness(body, "crash/reference", results, "fail")
     for kind, what in (("crash", "crashes"), ("reordered", "reordered crashes")):
         c = results[kind]
         say(f"{c['crashes']} {what}, {c['recovered']} recovered, "
             f"{c['inconsistent']} inconsistent")
-    say(f"{results['pass']} passed, {results['fail']} failed")
-    return 1 if results["fail"] else 0
+    return machine.summary(results["pass"], results["fail"])
 
 
 if __name__ == "__main__":

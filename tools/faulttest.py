@@ -201,7 +201,8 @@ def main():
     args = ap.parse_args()
 
     totals = dict(passed=0, failed=0, injected=0, panics=0, lost=0)
-    try:
+
+    def body():
         (r0, w0, f0), (r1, w1, f1) = calibrate(args)
         say(f"# workload: reads {r0}..{r1}, writes {w0}..{w1}, flushes {f0}..{f1} "
             "(kernel requests since boot)")
@@ -233,18 +234,11 @@ def main():
                     say(f"FAIL {out.name}: {out.problem}",
                         *["    | " + line for line in out.detail])
                     totals["failed"] += 1
-    except RuntimeError as e:
-        say(f"FAIL fault/calibration: {e}")
-        totals["failed"] += 1
-    except KeyboardInterrupt:
-        say("interrupted")
-        totals["failed"] += 1
-    finally:
-        machine.close_all()
+
+    machine.run_harness(body, "fault/calibration", totals, "failed")
     say(f"{totals['injected']} injected disk errors, {totals['panics']} panics, "
         f"{totals['lost']} committed files lost")
-    say(f"{totals['passed']} passed, {totals['failed']} failed")
-    return 1 if totals["failed"] else 0
+    return machine.summary(totals["passed"], totals["failed"])
 
 
 if __name__ == "__main__":

@@ -82,6 +82,28 @@ def harness_parser(description):
     return ap
 
 
+def run_harness(body, name, counts, key):
+    """Runs a harness's body(); an error it raises (RuntimeError, as FAIL
+    name) or an interrupt counts once in counts[key]. Every machine still
+    running is closed after, so none outlives the harness."""
+    try:
+        body()
+    except RuntimeError as e:
+        say(f"FAIL {name}: {e}")
+        counts[key] += 1
+    except KeyboardInterrupt:
+        say("interrupted")
+        counts[key] += 1
+    finally:
+        close_all()
+
+
+def summary(passed, failed):
+    """A harness's last line, as make check's, and its exit status."""
+    say(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 _print_lock = threading.Lock()
 
 

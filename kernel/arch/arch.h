@@ -48,13 +48,18 @@
 	})
 #define CSR_WRITE(name, v) \
 	asm volatile("csrw " #name ", %0" : : "r"((uint64)(v)))
+/* The same for a general register (tp, s0): C cannot name them. */
+#define REG_READ(reg)                                     \
+	({                                                \
+		uint64 __v;                               \
+		asm volatile("mv %0, " #reg : "=r"(__v)); \
+		__v;                                      \
+	})
 
 static inline uint64
 r_tp(void)
 {
-	uint64 x;
-	asm volatile("mv %0, tp" : "=r"(x));
-	return x;
+	return REG_READ(tp);
 }
 static inline void
 w_tp(uint64 x)
@@ -64,9 +69,7 @@ w_tp(uint64 x)
 static inline uint64
 r_fp(void)
 {
-	uint64 x;
-	asm volatile("mv %0, s0" : "=r"(x));
-	return x;
+	return REG_READ(s0);
 }
 static inline uint64
 r_time(void)

@@ -74,14 +74,24 @@ file_alloc(void)
 	return f;
 }
 
+/* Add delta to an open file's reference count; returns the new count. */
+static int
+file_ref_add(struct file *f, int delta, const char *who)
+{
+	int ref;
+
+	spin_lock(&ftable.lock);
+	if (f->ref < 1)
+		panic("%s: file not open", who);
+	ref = f->ref += delta;
+	spin_unlock(&ftable.lock);
+	return ref;
+}
+
 struct file *
 file_dup(struct file *f)
 {
-	spin_lock(&ftable.lock);
-	if (f->ref < 1)
-		panic("file_dup: file not open");
-	f->ref++;
-	spin_unlock(&ftable.lock);
+	file_ref_add(f, 1, "file_dup");
 	return f;
 }
 
@@ -89,14 +99,7 @@ file_dup(struct file *f)
 void
 file_close(struct file *f)
 {
-	int last;
-
-	spin_lock(&ftable.lock);
-	if (f->ref < 1)
-		panic("file_close: file not open");
-	last = --f->ref == 0;
-	spin_unlock(&ftable.lock);
-	if (!last)
+	if (file_ref_add(f, -1, "file_close") != 0)
 		return;
 
 	if (f->type == FD_PIPE) {
