@@ -14,6 +14,8 @@
  *  - every bad argument gets -1 and changes nothing;
  *  - a test in the manner of the xv6 mmap lab's (mmaptest), written here
  *    from its description;
+ *  - pmap shows each kind of mapping as a region of its own, and every
+ *    process's frames held still add up to the frames allocated;
  *  - after each part: the refcount audit finds nothing, with mappings
  *    present, and no frame is lost.
  */
@@ -23,6 +25,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/stat.h"
 #include "kernel/vmstat.h"
+#include "kernel/pmap.h"
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
@@ -514,6 +517,101 @@ lab_like(void)
 	munmap(q, PGSIZE);
 }
 
+static struct pmap m;
+
+/* The region of m of this kind, or 0. */
+static struct pmap_region *
+region_of(uint32 kind)
+{
+	uint32 i;
+
+	for (i = 0; i < m.nregions; i++)
+		if (m.region[i].kind == kind)
+			return &m.region[i];
+	return 0;
+}
+
+/* Do every process's frames held, and the kernel's, add up to those allocated? */
+static int
+frames_add_up(void)
+{
+	uint64 held, allocated;
+	int pid, tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		allocated = frames_free();
+		held = 0;
+		for (pid = 0; (pid = pmap(pid, PMAP_NEXT, &m)) > 0;)
+			held += m.held;
+		if (pmap(0, 0, &m) != 0)
+			return 0;
+		held += m.held;
+		if (allocated == frames_free()) {
+			struct vmstat st;
+
+			vmstat(VMSTAT_GET, &st);
+			return held ==
+			    (st.frames_total - st.frames_free) * PMAP_SCALE;
+		}
+	}
+	return 0;
+}
+
+static void
+pmap_kinds(void)
+{
+	int rw = PROT_READ | PROT_WRITE, fd, pid, i;
+	char *ap, *as, *fp, *fs;
+	struct vmstat st;
+	uint32 cow;
+	struct pmap_region *r;
+
+	make_file(FILE1, 2 * PGSIZE, 10);
+	fd = open(FILE1, O_RDWR);
+	ap = mmap(0, 2 * PGSIZE, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	as = mmap(0, 2 * PGSIZE, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fp = mmap(0, 2 * PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	fs = mmap(0, 2 * PGSIZE, rw, MAP_SHARED, fd, 0);
+	close(fd);
+	ap[0] = ap[PGSIZE] = as[0] = fs[0] = fp[0];
+	/* No pipes (their frames belong to no process): the shared page signals. */
+	pid = fork();
+	if (pid == 0) {
+		fs[1] = 1;
+		as[1] = 1; /* ready */
+		for (i = 0; i < 1000 && as[2] == 0; i++)
+			sleep(1);
+		exit(0);
+	}
+	for (i = 0; i < 1000 && as[1] == 0; i++)
+		sleep(1);
+	pmap(getpid(), 0, &m);
+	vmstat(VMSTAT_GET, &st); /* FORK=copy copies private pages at fork */
+	cow = st.fork_mode == FORK_MODE_COPY ? 0 : 2;
+	r = region_of(PMAP_ANON_PRIVATE);
+	check(r && r->start == (uint64)ap && r->present == 2 && r->cow == cow,
+	    "pmap-anon-private", "no such region, or not 2 pages, %d COW", cow);
+	r = region_of(PMAP_ANON_SHARED);
+	check(r && r->present == 2 && r->shared == 2 && r->cow == 0 &&
+		(r->perm & PMAP_W),
+	    "pmap-anon-shared", "no such region, or not 2 shared writable pages");
+	r = region_of(PMAP_FILE_PRIVATE);
+	check(r && r->present == 1 && (r->perm & PMAP_W) == 0,
+	    "pmap-file-private", "no such region, or not 1 read-only page");
+	r = region_of(PMAP_FILE_SHARED);
+	check(r && r->present == 2 && r->shared == 2, "pmap-file-shared",
+	    "no such region, or not 2 shared pages");
+	check(frames_add_up(), "pmap-adds-up",
+	    "frames held do not add up to frames allocated");
+	check_audit("pmap-audit");
+	as[2] = 1; /* done */
+	wait_pid(pid, 0);
+	munmap(ap, 2 * PGSIZE);
+	munmap(as, 2 * PGSIZE);
+	munmap(fp, 2 * PGSIZE);
+	munmap(fs, 2 * PGSIZE);
+}
+
 int
 main(void)
 {
@@ -528,6 +626,7 @@ main(void)
 	syscalls();
 	bad_args();
 	lab_like();
+	pmap_kinds();
 	check_audit("audit-at-end");
 	check(frames_free() == before, "no-leak", "%d frames lost",
 	    (int)(before - frames_free()));
