@@ -480,17 +480,36 @@ fork_page(pagetable_t parent, pagetable_t child, const struct vma *r, uint64 va)
 	return result;
 }
 
-/* Fill every untouched page of a shared region, so fork can share them all. */
+/* Does fork fill the untouched pages of r (a shared region)? */
 static int
-fill_all(pagetable_t pt, const struct vma *r)
+fork_fills(const struct vma *r)
 {
-	uint64 va;
+	return (r->flags & MAP_SHARED) && r->prot != PROT_NONE;
+}
 
-	if ((r->flags & MAP_SHARED) == 0 || r->prot == PROT_NONE)
-		return 0;
-	for (va = r->start; va < r->end; va += PGSIZE)
-		if (!mapped_pte(pt, va) && fill_page(pt, r, va) != FILL_MAPPED)
-			return -1;
+/*
+ * Fill every untouched page of the shared regions of s, so fork can share
+ * them all.  A fork that would need more frames than are free fails up
+ * front, as sbrk does, rather than take the last of memory from everyone.
+ */
+static int
+fill_shared(pagetable_t pt, const struct vma_space *s)
+{
+	uint64 va, untouched = 0;
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		for (va = s->v[i].start;
+		     fork_fills(&s->v[i]) && va < s->v[i].end; va += PGSIZE)
+			untouched += mapped_pte(pt, va) == 0;
+	if (untouched > frame_free_count())
+		return -1;
+	for (i = 0; i < s->n; i++)
+		for (va = s->v[i].start;
+		     fork_fills(&s->v[i]) && va < s->v[i].end; va += PGSIZE)
+			if (!mapped_pte(pt, va) &&
+			    fill_page(pt, &s->v[i], va) != FILL_MAPPED)
+				return -1;
 	return 0;
 }
 
@@ -503,9 +522,8 @@ vma_fork(pagetable_t parent, pagetable_t child)
 
 	if (from == 0)
 		return 0;
-	for (i = 0; i < from->n; i++)
-		if (fill_all(parent, &from->v[i]) < 0)
-			return -1;
+	if (fill_shared(parent, from) < 0)
+		return -1;
 	/* The child is not running yet: this process is its owner for now. */
 	if ((to = own_space_make(child)) == 0)
 		return -1;

@@ -517,6 +517,46 @@ lab_like(void)
 	munmap(q, PGSIZE);
 }
 
+/* Touch every page of a 1 GiB mapping: memory runs out first. */
+static void
+touch_a_gigabyte(uint64 shared)
+{
+	char *p = mmap(0, 1 << 30, PROT_READ | PROT_WRITE,
+	    (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+	uint64 i;
+
+	if (p == FAILED)
+		exit(ST_BAD);
+	for (i = 0; i < (1 << 30); i += PGSIZE)
+		p[i] = 1;
+	exit(ST_BAD);
+}
+
+/*
+ * mmap reserves no memory: touching more than there is kills the process
+ * that touches (cleanly: every frame comes back).  fork of a shared region
+ * too large to fill fails up front and changes nothing.
+ */
+static void
+exhaustion(void)
+{
+	uint64 before = frames_free();
+	char *p;
+
+	expect_killed("exhaust-private", touch_a_gigabyte, 0);
+	expect_killed("exhaust-shared", touch_a_gigabyte, 1);
+	check(frames_free() == before && audit_clean(), "exhaust-no-leak",
+	    "%d frames lost", (int)(before - frames_free()));
+	p = mmap(0, 1 << 30, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	p[0] = 1;
+	check(p != FAILED && fork() == -1, "fork-shared-too-big",
+	    "fork filled a 1 GiB shared mapping");
+	check(munmap(p, 1 << 30) == 0 && frames_free() == before,
+	    "fork-shared-too-big-no-leak", "%d frames lost",
+	    (int)(before - frames_free()));
+}
+
 static struct pmap m;
 
 /* The region of m of this kind, or 0. */
@@ -627,6 +667,7 @@ main(void)
 	bad_args();
 	lab_like();
 	pmap_kinds();
+	exhaustion();
 	check_audit("audit-at-end");
 	check(frames_free() == before, "no-leak", "%d frames lost",
 	    (int)(before - frames_free()));
