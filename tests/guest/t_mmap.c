@@ -557,6 +557,65 @@ exhaustion(void)
 	    (int)(before - frames_free()));
 }
 
+#define RACERS 3
+#define ADDS   2000
+
+/* Fork (while the siblings add), then ADDS atomic adds here and in the child. */
+static void
+race_adds(uint64 counter)
+{
+	volatile uint64 *c = (volatile uint64 *)counter;
+	int i, pid = fork(), st = ST_GOOD;
+
+	for (i = 0; i < ADDS; i++)
+		__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+	if (pid == 0)
+		exit(ST_GOOD);
+	if (pid > 0)
+		wait_pid(pid, &st);
+	exit(pid > 0 && st == ST_GOOD ? ST_GOOD : ST_BAD);
+}
+
+/*
+ * Processes on every hart add to one counter in a shared mapping (file
+ * and anonymous) while forking, and the parent runs the audit meanwhile:
+ * every add reaches the one frame, and the counts stay exact.
+ */
+static void
+races(void)
+{
+	int fd, pid[RACERS], i, k, st, good, audits_bad;
+	volatile uint64 *c;
+	char *maps[2];
+
+	make_file(FILE1, PGSIZE, 11);
+	fd = open(FILE1, O_RDWR);
+	maps[0] = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	maps[1] = mmap(0, PGSIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	close(fd);
+	for (k = 0; k < 2; k++) {
+		c = (volatile uint64 *)maps[k];
+		*c = 0;
+		for (i = 0; i < RACERS; i++)
+			if ((pid[i] = fork()) == 0)
+				race_adds((uint64)c);
+		audits_bad = 0;
+		for (i = 0; i < 20; i++)
+			audits_bad += !audit_clean();
+		good = 0;
+		for (i = 0; i < RACERS; i++)
+			if (wait(&st) > 0 && st == ST_GOOD)
+				good++;
+		check(good == RACERS && *c == 2 * RACERS * ADDS && audits_bad == 0,
+		    k == 0 ? "race-file-shared" : "race-anon-shared",
+		    "%d good racers, counter %d of %d, %d bad audits", good,
+		    (int)*c, 2 * RACERS * ADDS, audits_bad);
+	}
+	munmap(maps[0], PGSIZE);
+	munmap(maps[1], PGSIZE);
+}
+
 static struct pmap m;
 
 /* The region of m of this kind, or 0. */
@@ -668,6 +727,7 @@ main(void)
 	lab_like();
 	pmap_kinds();
 	exhaustion();
+	races();
 	check_audit("audit-at-end");
 	check(frames_free() == before, "no-leak", "%d frames lost",
 	    (int)(before - frames_free()));
