@@ -60,6 +60,12 @@ struct vma_space {
 
 static struct spinlock vma_lock = SPINLOCK_INIT("vma");
 static struct vma_space vma_spaces[NPROC];
+/*
+ * How many sets are taken: while none is, fork, exec and exit skip the
+ * look-up altogether.  Changed under vma_lock; an owner whose set exists
+ * sees a count of at least one (its set was made before it ran).
+ */
+static int spaces_used;
 static const struct vma_file_ops *file_ops;
 
 void
@@ -90,10 +96,23 @@ own_space(pagetable_t pt)
 {
 	struct vma_space *s;
 
+	if (__atomic_load_n(&spaces_used, __ATOMIC_ACQUIRE) == 0)
+		return 0;
 	spin_lock(&vma_lock);
 	s = space_of(pt);
 	spin_unlock(&vma_lock);
 	return s;
+}
+
+/* Take or give back a set.  vma_lock is held. */
+static void
+space_claim(struct vma_space *s, pagetable_t pt)
+{
+	if (s->pt == 0 && pt != 0)
+		__atomic_add_fetch(&spaces_used, 1, __ATOMIC_RELEASE);
+	if (s->pt != 0 && pt == 0)
+		__atomic_sub_fetch(&spaces_used, 1, __ATOMIC_RELEASE);
+	s->pt = pt;
 }
 
 /* A set for pt, empty if it had none; 0 if every set is taken. */
@@ -104,7 +123,7 @@ own_space_make(pagetable_t pt)
 
 	spin_lock(&vma_lock);
 	if ((s = space_of(pt)) == 0 && (s = space_of(0)) != 0) {
-		s->pt = pt;
+		space_claim(s, pt);
 		s->n = 0;
 	}
 	spin_unlock(&vma_lock);
@@ -118,6 +137,8 @@ vma_lookup(pagetable_t pt, uint64 va, struct vma *out)
 	struct vma_space *s;
 	int i, found = 0;
 
+	if (__atomic_load_n(&spaces_used, __ATOMIC_ACQUIRE) == 0)
+		return 0;
 	spin_lock(&vma_lock);
 	if ((s = space_of(pt)) != 0) {
 		for (i = 0; i < s->n && !found; i++) {
@@ -158,7 +179,7 @@ space_edit(struct vma_space *s, int i, const struct vma *r)
 	} else {
 		memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
 		if (--s->n == 0)
-			s->pt = 0; /* the set is free again */
+			space_claim(s, 0); /* the set is free again */
 	}
 	spin_unlock(&vma_lock);
 }
@@ -169,7 +190,7 @@ space_release_if_empty(struct vma_space *s)
 {
 	spin_lock(&vma_lock);
 	if (s->n == 0)
-		s->pt = 0;
+		space_claim(s, 0);
 	spin_unlock(&vma_lock);
 }
 
