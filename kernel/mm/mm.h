@@ -227,6 +227,17 @@ struct vma_file_ops {
 	void (*close)(void *file);
 };
 void vma_set_file_ops(const struct vma_file_ops *ops);
+/*
+ * Has any address space regions now?  While none has, the hot paths (read,
+ * write, fork, exit) skip the calls below; an owner of regions always
+ * sees 1 or more.
+ */
+extern int vma_spaces_used;
+static inline int
+vma_in_use(void)
+{
+	return __atomic_load_n(&vma_spaces_used, __ATOMIC_ACQUIRE) != 0;
+}
 uint64 vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
     void *file, uint64 off, uint64 floor); /* takes the file reference */
 int vma_unmap(pagetable_t pt, uint64 addr, uint64 len);

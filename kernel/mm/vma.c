@@ -65,7 +65,7 @@ static struct vma_space vma_spaces[NPROC];
  * look-up altogether.  Changed under vma_lock; an owner whose set exists
  * sees a count of at least one (its set was made before it ran).
  */
-static int spaces_used;
+int vma_spaces_used;
 static const struct vma_file_ops *file_ops;
 
 void
@@ -96,7 +96,7 @@ own_space(pagetable_t pt)
 {
 	struct vma_space *s;
 
-	if (__atomic_load_n(&spaces_used, __ATOMIC_ACQUIRE) == 0)
+	if (!vma_in_use())
 		return 0;
 	spin_lock(&vma_lock);
 	s = space_of(pt);
@@ -109,9 +109,9 @@ static void
 space_claim(struct vma_space *s, pagetable_t pt)
 {
 	if (s->pt == 0 && pt != 0)
-		__atomic_add_fetch(&spaces_used, 1, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
 	if (s->pt != 0 && pt == 0)
-		__atomic_sub_fetch(&spaces_used, 1, __ATOMIC_RELEASE);
+		__atomic_sub_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
 	s->pt = pt;
 }
 
@@ -137,7 +137,7 @@ vma_lookup(pagetable_t pt, uint64 va, struct vma *out)
 	struct vma_space *s;
 	int i, found = 0;
 
-	if (__atomic_load_n(&spaces_used, __ATOMIC_ACQUIRE) == 0)
+	if (!vma_in_use())
 		return 0;
 	spin_lock(&vma_lock);
 	if ((s = space_of(pt)) != 0) {

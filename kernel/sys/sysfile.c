@@ -60,7 +60,8 @@ sys_read(void)
 	if (f == 0 || n < 0)
 		return -1;
 	/* A mapped file page comes in now, not under the file's locks. */
-	vma_prefault(myproc()->pagetable, addr, n);
+	if (vma_in_use())
+		vma_prefault(myproc()->pagetable, addr, n);
 	return file_read(f, addr, n);
 }
 
@@ -73,7 +74,8 @@ sys_write(void)
 
 	if (f == 0 || n < 0)
 		return -1;
-	vma_prefault(myproc()->pagetable, addr, n);
+	if (vma_in_use())
+		vma_prefault(myproc()->pagetable, addr, n);
 	return file_write(f, addr, n);
 }
 
