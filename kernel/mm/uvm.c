@@ -154,7 +154,8 @@ uvm_destroy(pagetable_t pt)
 {
 	int i, j;
 
-	vma_release(pt); /* the regions' files; their pages go below */
+	if (vma_in_use())
+		vma_release(pt); /* the regions' files; their pages go below */
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	vm_unlock_shared();

@@ -229,7 +229,8 @@ exec(char *path, char **argv)
 	p->trapframe->x[REG_SP] = sp;
 	p->trapframe->x[REG_A1] = sp;
 	if (old) {
-		vma_unmap_all(old); /* shared mappings are written back */
+		if (vma_in_use())
+			vma_unmap_all(old); /* shared mappings are written back */
 		uvm_destroy(old);
 	}
 	return argc; /* lands in a0 */
