@@ -44,6 +44,7 @@ shared_bringup(void)
 	plic_init();
 	bio_init();
 	file_init();
+	mmap_init();
 	virtio_disk_init();
 }
 

@@ -32,16 +32,20 @@
 #define PMAP_SCALE 720720UL /* lcm(1, 2, ..., 16) */
 
 /* Region kinds. */
-#define PMAP_TEXT       1 /* program pages that may execute */
-#define PMAP_DATA       2 /* the other program pages: data and bss */
-#define PMAP_GUARD      3 /* the unmapped page below the stack */
-#define PMAP_STACK      4
-#define PMAP_HEAP       5  /* from above the stack to the size (sbrk) */
-#define PMAP_TRAPFRAME  6  /* the kernel's save area for this process */
-#define PMAP_TRAMPOLINE 7  /* trap entry code, the kernel's, shared by all */
-#define PMAP_PAGETABLES 8  /* the page-table pages themselves */
-#define PMAP_KSTACKS    9  /* pid 0 only: the kernel stacks */
-#define PMAP_ZEROPAGE   10 /* pid 0 only: the kernel's share of the zero page */
+#define PMAP_TEXT         1 /* program pages that may execute */
+#define PMAP_DATA         2 /* the other program pages: data and bss */
+#define PMAP_GUARD        3 /* the unmapped page below the stack */
+#define PMAP_STACK        4
+#define PMAP_HEAP         5 /* from above the stack to the size (sbrk) */
+#define PMAP_TRAPFRAME    6 /* the kernel's save area for this process */
+#define PMAP_TRAMPOLINE   7 /* trap entry code, the kernel's, shared by all */
+#define PMAP_PAGETABLES   8 /* the page-table pages themselves */
+#define PMAP_KSTACKS      9 /* pid 0 only: the kernel stacks */
+#define PMAP_ZEROPAGE     10 /* pid 0 only: the kernel's share of the zero page */
+#define PMAP_ANON_PRIVATE 11 /* mmap: MAP_ANONYMOUS | MAP_PRIVATE */
+#define PMAP_ANON_SHARED  12 /* mmap: MAP_ANONYMOUS | MAP_SHARED */
+#define PMAP_FILE_PRIVATE 13 /* mmap of a file, MAP_PRIVATE */
+#define PMAP_FILE_SHARED  14 /* mmap of a file, MAP_SHARED */
 
 /* Region permissions (COW pages count as writable). */
 #define PMAP_R 1
@@ -69,7 +73,7 @@ struct pmap_region {
 	uint64 held;          /* frames held, in 1/PMAP_SCALE frames */
 };
 
-#define PMAP_MAX_REGIONS 20
+#define PMAP_MAX_REGIONS 36 /* 20, and 16 mmap regions */
 
 struct pmap {
 	int pid;

@@ -33,6 +33,10 @@ static const char *kind_names[] = {
 	[PMAP_PAGETABLES] = "pagetables",
 	[PMAP_KSTACKS] = "kstacks",
 	[PMAP_ZEROPAGE] = "zeropage",
+	[PMAP_ANON_PRIVATE] = "anon-priv",
+	[PMAP_ANON_SHARED] = "anon-share",
+	[PMAP_FILE_PRIVATE] = "file-priv",
+	[PMAP_FILE_SHARED] = "file-share",
 };
 
 /* s in a column of width, right-aligned if right. */

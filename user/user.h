@@ -39,6 +39,8 @@ int vmstat(int mode, struct vmstat *st);
 int pmap(int pid, int flags, struct pmap *out);
 int setfg(int pid); /* Ctrl-C kills pid and its descendants; returns the previous */
 int lockstat(int op, struct lockstat *out, int max);
+void *mmap(void *addr, int length, int prot, int flags, int fd, int offset);
+int munmap(void *addr, int length);
 
 /* The user library. */
 int stat(const char *, struct stat *);

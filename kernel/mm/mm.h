@@ -179,6 +179,8 @@ enum vm_fill {
 	FILL_NONE,      /* not an untouched heap page */
 	FILL_NO_MEMORY, /* it is, but no frame was free */
 	FILL_MAPPED,    /* mapped now, as a user load or store would find it */
+	FILL_DENIED,    /* a mapped region's page the access may not touch */
+	FILL_IO_ERROR,  /* a mapped file's page that could not be read */
 };
 enum vm_fill uvm_fill(pagetable_t pt, uint64 va, int write);
 uint64 uvm_shrink(pagetable_t pt, uint64 oldsz,
@@ -208,6 +210,63 @@ int vm_lock_held(void); /* how this hart holds it (debug builds): VM_LOCK_*, or 
  */
 const char *vm_user_fault(
     pagetable_t pt, uint64 scause, uint64 va, uint64 stack_base);
+
+/*
+ * The one way an untouched page comes in, for the fault handler and
+ * copyin/copyout alike (fault.c): the heap's (uvm_fill), else a mapped
+ * region's (vma_fill).  need: PROT_READ, PROT_WRITE or PROT_EXEC.
+ */
+enum vm_fill vm_fill(pagetable_t pt, uint64 va, int need);
+
+/* ---- mapped regions: mmap and munmap (vma.c) ----
+ * At most VMA_MAX regions per address space, all in the mmap area
+ * [MMAP_BASE, MMAP_END): above anything the heap can reach (sbrk stops at
+ * MMAP_BASE), below the level-0 table of the trap frame.  A region keeps
+ * a reference to its file (an opaque pointer to mm), taken and dropped,
+ * read and written through the callbacks the system-call layer registers.
+ * vma_map: the address, or (uint64)-1; vma_unmap: 0, or -1 having changed
+ * nothing.
+ */
+#define VMA_MAX   16
+#define MMAP_BASE (MAXVA / 2)
+#define MMAP_END  L0_START(TRAPFRAME)
+struct vma {
+	uint64 start, end; /* [start, end), page-aligned */
+	int prot;   /* PROT_* of kernel/fcntl.h; PROT_WRITE implies PROT_READ */
+	int flags;  /* MAP_SHARED or MAP_PRIVATE, maybe MAP_ANONYMOUS */
+	void *file; /* the file mapped (a reference), or 0: anonymous */
+	uint64 off; /* the file offset that start maps */
+};
+struct vma_file_ops {
+	/* Bytes read into dst (the rest stays as it was), or -1; may sleep. */
+	int (*read)(void *file, uint64 off, void *dst, uint64 n);
+	/* Write back what lies within the file's size; may sleep. */
+	void (*write)(void *file, uint64 off, const void *src, uint64 n);
+	void (*dup)(void *file);
+	void (*close)(void *file);
+};
+void vma_set_file_ops(const struct vma_file_ops *ops);
+/*
+ * Has any address space regions now?  While none has, the hot paths (read,
+ * write, fork, exit) skip the calls below; an owner of regions always
+ * sees 1 or more.
+ */
+extern int vma_spaces_used;
+static inline int
+vma_in_use(void)
+{
+	return __atomic_load_n(&vma_spaces_used, __ATOMIC_ACQUIRE) != 0;
+}
+uint64 vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
+    void *file, uint64 off, uint64 floor); /* takes the file reference */
+int vma_unmap(pagetable_t pt, uint64 addr, uint64 len);
+void vma_unmap_all(pagetable_t pt); /* exit and exec: write back, unmap, forget */
+void vma_release(pagetable_t pt);   /* uvm_destroy: forget what is left */
+int vma_fork(pagetable_t parent, pagetable_t child); /* 0, or -1 */
+enum vm_fill vma_fill(pagetable_t pt, uint64 va, int need);
+void vma_prefault(
+    pagetable_t pt, uint64 va, uint64 len); /* file pages of [va, va+len) */
+int vma_get(pagetable_t pt, int i, struct vma *out); /* region i: 1, or 0 */
 
 /* ---- copy-on-write (cow.c) ----
  * fork_share_page and fork_share_table decide what fork does with one page

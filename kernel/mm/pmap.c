@@ -22,6 +22,7 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/pmap.h"
+#include "kernel/fcntl.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
@@ -56,8 +57,11 @@ count_frame(struct pmap *m, struct pmap_region *r, uint64 d, uint64 sharers)
 	r->held += share(m, d);
 }
 
-/* After the program's: guard, stack, heap, trapframe, trampoline, tables. */
-#define LAYOUT_REGIONS 6
+/*
+ * After the program's: guard, stack, heap, the mapped regions, trapframe,
+ * trampoline, tables.
+ */
+#define LAYOUT_REGIONS (6 + VMA_MAX)
 
 /*
  * The program region that the page at va of this kind and permissions
@@ -207,6 +211,28 @@ account_tables(struct pmap *m, struct pmap_region *r, pagetable_t pt, int level,
 	}
 }
 
+/* The mmap regions (vma.c), each a region of its own kind. */
+static void
+account_mappings(struct pmap *m, pagetable_t pt)
+{
+	struct vma r;
+	uint32 kind, perm;
+	int i;
+
+	for (i = 0; vma_get(pt, i, &r); i++) {
+		if (r.file)
+			kind = r.flags & MAP_SHARED ? PMAP_FILE_SHARED
+						    : PMAP_FILE_PRIVATE;
+		else
+			kind = r.flags & MAP_SHARED ? PMAP_ANON_SHARED
+						    : PMAP_ANON_PRIVATE;
+		perm = PMAP_U | (r.prot & PROT_READ ? PMAP_R : 0) |
+		    (r.prot & PROT_WRITE ? PMAP_W : 0) |
+		    (r.prot & PROT_EXEC ? PMAP_X : 0);
+		account_range(m, pt, kind, perm, r.start, r.end);
+	}
+}
+
 static void
 add_up(struct pmap *m)
 {
@@ -237,6 +263,7 @@ pmap_space(pagetable_t pt, uint64 sz, uint64 stack_base, struct pmap *m)
 	} else {
 		account_program(m, pt, PGROUNDUP(sz)); /* not yet exec'd */
 	}
+	account_mappings(m, pt);
 	account_range(m, pt, PMAP_TRAPFRAME, PMAP_R | PMAP_W, TRAPFRAME,
 	    TRAPFRAME + PGSIZE);
 	account_range(m, pt, PMAP_TRAMPOLINE, PMAP_R | PMAP_X, TRAMPOLINE,

@@ -15,6 +15,7 @@
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/fcntl.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
@@ -37,7 +38,7 @@ mapped_page(pagetable_t pt, uint64 va, int write)
 
 /*
  * The frame a user load (or store) at va would reach: an untouched heap
- * page is filled first, as the fault handler would.  0 if the access
+ * or mapped page is filled first, as the fault handler would.  0 if the access
  * would fault for good.
  */
 static uint64
@@ -45,7 +46,8 @@ user_page(pagetable_t pt, uint64 va, int write)
 {
 	uint64 pa = mapped_page(pt, va, write);
 
-	if (pa == 0 && uvm_fill(pt, va, write) == FILL_MAPPED)
+	if (pa == 0 &&
+	    vm_fill(pt, va, write ? PROT_WRITE : PROT_READ) == FILL_MAPPED)
 		pa = mapped_page(pt, va, write);
 	return pa;
 }

@@ -173,6 +173,8 @@ uvm_destroy(pagetable_t pt)
 {
 	int i, j, tables = 0;
 
+	if (vma_in_use())
+		vma_release(pt); /* the regions' files; their pages go below */
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
@@ -223,7 +225,7 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 
 	if (newsz <= oldsz)
 		return oldsz;
-	if (newsz > TRAPFRAME)
+	if (newsz > MMAP_BASE) /* the mmap area starts there (vma.c) */
 		return oldsz;
 	spin_lock(&space_lock);
 	h = heap_of(pt);

@@ -228,8 +228,11 @@ exec(char *path, char **argv)
 	p->trapframe->x[REG_PC] = eh.entry;
 	p->trapframe->x[REG_SP] = sp;
 	p->trapframe->x[REG_A1] = sp;
-	if (old)
+	if (old) {
+		if (vma_in_use())
+			vma_unmap_all(old); /* shared mappings are written back */
 		uvm_destroy(old);
+	}
 	return argc; /* lands in a0 */
 
 bad:

@@ -30,6 +30,9 @@ int fetch_str(uint64 addr, char *buf, int max);
 void start_init(void); /* the first process's first code: mount, exec /init */
 void exit_process(int status) __attribute__((noreturn));
 
+/* sysmmap.c: gives mm the file operations its mappings need (main.c) */
+void mmap_init(void);
+
 /* exec.c */
 int exec(char *path, char **argv);
 

@@ -28,6 +28,8 @@ uint64 sys_vmstat(void);
 uint64 sys_pmap(void);
 uint64 sys_setfg(void);
 uint64 sys_lockstat(void);
+uint64 sys_mmap(void);
+uint64 sys_munmap(void);
 
 static uint64 (*const syscalls[])(void) = {
 	[SYS_fork] = sys_fork,
@@ -55,6 +57,8 @@ static uint64 (*const syscalls[])(void) = {
 	[SYS_pmap] = sys_pmap,
 	[SYS_setfg] = sys_setfg,
 	[SYS_lockstat] = sys_lockstat,
+	[SYS_mmap] = sys_mmap,
+	[SYS_munmap] = sys_munmap,
 };
 
 /* An ecall from user mode (usertrap sends it here, interrupts off). */

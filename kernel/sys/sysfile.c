@@ -59,6 +59,9 @@ sys_read(void)
 
 	if (f == 0 || n < 0)
 		return -1;
+	/* A mapped file page comes in now, not under the file's locks. */
+	if (vma_in_use())
+		vma_prefault(myproc()->pagetable, addr, n);
 	return file_read(f, addr, n);
 }
 
@@ -71,6 +74,8 @@ sys_write(void)
 
 	if (f == 0 || n < 0)
 		return -1;
+	if (vma_in_use())
+		vma_prefault(myproc()->pagetable, addr, n);
 	return file_write(f, addr, n);
 }
 

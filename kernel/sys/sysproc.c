@@ -52,6 +52,8 @@ exit_process(int status)
 	struct proc *p = myproc();
 	int fd;
 
+	if (vma_in_use())
+		vma_unmap_all(p->pagetable); /* shared mappings are written back */
 	for (fd = 0; fd < NOFILE; fd++) {
 		if (p->ofile[fd]) {
 			file_close(p->ofile[fd]);

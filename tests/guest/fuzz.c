@@ -411,6 +411,39 @@ do_vmstat(void)
 }
 
 /*
+ * mmap with arguments mostly wrong and sometimes right (anonymous memory,
+ * the scratch files on descriptors 0-2), and munmap of some of what it
+ * made.  A mapping made is touched where its protection allows, so forks
+ * share it, other calls' pointers may land in it, and exit writes back
+ * and unmaps what is left, all while the other workers run the audit.
+ */
+static void
+do_mmap(void)
+{
+	long len = pick(2) ? (long)(PGSIZE * (1 + pick(4))) : any_size();
+	long prot =
+	    pick(8) ? PROT_READ | (pick(2) ? PROT_WRITE : 0) : (long)next();
+	long flags = pick(8) ? (pick(2) ? MAP_SHARED : MAP_PRIVATE) |
+		(pick(2) ? MAP_ANONYMOUS : 0)
+			     : (long)next();
+	long fd = (flags & MAP_ANONYMOUS) && pick(4) ? -1 : any_fd();
+	long off = pick(4) ? 0 : (long)pick(3) * PGSIZE + (pick(2) ? 0 : 1);
+	long addr = pick(4) ? 0 : (long)any_ptr();
+	volatile char *p = (volatile char *)raw_syscall(
+	    SYS_mmap, addr, len, prot, flags, fd, off);
+
+	if (p == (volatile char *)-1)
+		return;
+	if (prot & PROT_WRITE)
+		p[pick(PGSIZE)] = (char)next();
+	else if (prot & PROT_READ)
+		(void)p[pick(PGSIZE)];
+	if (pick(2))
+		raw_syscall(SYS_munmap, (long)p + PGSIZE * pick(2),
+		    pick(2) ? len : PGSIZE, 0, 0, 0, 0);
+}
+
+/*
  * setfg of init, of no process, or of a negative pid: all outside the
  * caller's family, so each must fail and leave the foreground alone.
  */
@@ -510,6 +543,13 @@ one_call(void)
 		return;
 	case SYS_setfg:
 		do_setfg();
+		return;
+	case SYS_mmap:
+		do_mmap();
+		return;
+	case SYS_munmap:
+		raw_syscall(num, pick(2) ? (long)any_ptr() : (long)next(),
+		    any_size(), 0, 0, 0, 0);
 		return;
 	case SYS_read:
 	case SYS_write:

@@ -41,3 +41,5 @@ sysent vmstat, SYS_vmstat
 sysent pmap, SYS_pmap
 sysent setfg, SYS_setfg
 sysent lockstat, SYS_lockstat
+sysent mmap, SYS_mmap
+sysent munmap, SYS_munmap

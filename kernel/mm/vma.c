@@ -1,0 +1,568 @@
+/*
+ * Mapped regions: what mmap adds to an address space, and how their pages
+ * come in, are shared at fork and go away.
+ *
+ * Each address space has at most VMA_MAX regions, kept sorted by address
+ * in a small array (one struct vma_space per address space that has any;
+ * at most one per process, so NPROC of them).  A region is anonymous
+ * (file 0) or maps a file from off on; the region holds a reference to the
+ * file, taken and dropped through the callbacks the system-call layer
+ * registers (vma_set_file_ops): mm is below fs and never calls it
+ * directly.  Regions live in the mmap area [MMAP_BASE, MMAP_END): far
+ * above any heap memory can fill, below the level-0 table that holds the
+ * trap frame; so fork's table sharing (FORK=cow: only below the size)
+ * never reaches them.
+ *
+ * Pages come in on first touch (vma_fill, called by vm_fill in fault.c
+ * for the fault handler and copyin/copyout alike): a zeroed frame, holding
+ * the file's bytes for a file region, mapped with the region's protection.
+ * A page of a region is one of:
+ *
+ *   untouched      no PTE
+ *   private        V R [W] [X] U, count 1 (or more after fork: then COW,
+ *                  and a write goes through cow.c's wp_page like any page)
+ *   shared         V R [W] [X] U, count = number of address spaces that
+ *                  map it; stays writable in all of them: MAP_SHARED
+ *
+ * References: a mapped page's frame holds one per level-0 table that maps
+ * it (the same rule as every user page: vmcheck.c checks it), and the
+ * tables of the mmap area are never shared, so one per address space.
+ * The region holds one reference to its file.
+ *
+ * Until there is a page cache, a MAP_SHARED file page lives in the frames
+ * of the processes that map it: fork first fills every page of a shared
+ * region (so parent and child share each frame), and the pages are written
+ * back to the file through the log at munmap, exec and exit; only pages
+ * the hardware marked dirty (PTE_D) are written.  A read() of the file
+ * sees the stores once they are written back.
+ *
+ * Locks: vma_lock guards every set of regions (a pmap of another process
+ * reads them).  Only the process that owns an address space changes its
+ * regions and their pages (no threads), so a snapshot taken under the
+ * lock stays true while the owner works from it, sleeping on the disk
+ * without holding any lock.  Page-table changes are made under the VM
+ * lock held shared, one page per step.  vma_lock is never held while
+ * taking the VM lock.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/fcntl.h"
+#include "kernel/lib/lib.h"
+#include "kernel/mm/mm.h"
+
+struct vma_space {
+	pagetable_t pt; /* the address space; 0: this slot is free */
+	int n;
+	struct vma v[VMA_MAX]; /* sorted by start, disjoint */
+};
+
+static struct spinlock vma_lock = SPINLOCK_INIT("vma");
+static struct vma_space vma_spaces[NPROC];
+/*
+ * How many sets are taken: while none is, fork, exec and exit skip the
+ * look-up altogether.  Changed under vma_lock; an owner whose set exists
+ * sees a count of at least one (its set was made before it ran).
+ */
+int vma_spaces_used;
+static const struct vma_file_ops *file_ops;
+
+void
+vma_set_file_ops(const struct vma_file_ops *ops)
+{
+	file_ops = ops;
+}
+
+/* pt's set of regions, or 0.  vma_lock is held. */
+static struct vma_space *
+space_of(pagetable_t pt)
+{
+	int i;
+
+	for (i = 0; i < NPROC; i++)
+		if (vma_spaces[i].pt == pt)
+			return &vma_spaces[i];
+	return 0;
+}
+
+/*
+ * pt's set, or 0 if it has none.  Only pt's owner calls this (and
+ * uvm_destroy, at the end): nobody else changes the set or frees it, so
+ * the owner may read it without the lock; its changes take the lock.
+ */
+static struct vma_space *
+own_space(pagetable_t pt)
+{
+	struct vma_space *s;
+
+	if (!vma_in_use())
+		return 0;
+	spin_lock(&vma_lock);
+	s = space_of(pt);
+	spin_unlock(&vma_lock);
+	return s;
+}
+
+/* Take or give back a set.  vma_lock is held. */
+static void
+space_claim(struct vma_space *s, pagetable_t pt)
+{
+	if (s->pt == 0 && pt != 0)
+		__atomic_add_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
+	if (s->pt != 0 && pt == 0)
+		__atomic_sub_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
+	s->pt = pt;
+}
+
+/* A set for pt, empty if it had none; 0 if every set is taken. */
+static struct vma_space *
+own_space_make(pagetable_t pt)
+{
+	struct vma_space *s;
+
+	spin_lock(&vma_lock);
+	if ((s = space_of(pt)) == 0 && (s = space_of(0)) != 0) {
+		space_claim(s, pt);
+		s->n = 0;
+	}
+	spin_unlock(&vma_lock);
+	return s;
+}
+
+/* The region holding va, copied to *out: 1, or 0 if there is none. */
+static int
+vma_lookup(pagetable_t pt, uint64 va, struct vma *out)
+{
+	struct vma_space *s;
+	int i, found = 0;
+
+	if (!vma_in_use())
+		return 0;
+	spin_lock(&vma_lock);
+	if ((s = space_of(pt)) != 0) {
+		for (i = 0; i < s->n && !found; i++) {
+			if (va >= s->v[i].start && va < s->v[i].end) {
+				*out = s->v[i];
+				found = 1;
+			}
+		}
+	}
+	spin_unlock(&vma_lock);
+	return found;
+}
+
+int
+vma_get(pagetable_t pt, int i, struct vma *out)
+{
+	struct vma_space *s;
+	int found;
+
+	spin_lock(&vma_lock);
+	s = space_of(pt);
+	found = s && i >= 0 && i < s->n;
+	if (found)
+		*out = s->v[i];
+	spin_unlock(&vma_lock);
+	return found;
+}
+
+/* Insert r at index i of s (s->n < VMA_MAX), or with r 0 remove entry i. */
+static void
+space_edit(struct vma_space *s, int i, const struct vma *r)
+{
+	spin_lock(&vma_lock);
+	if (r) {
+		memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(s->v[0]));
+		s->v[i] = *r;
+		s->n++;
+	} else {
+		memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
+		if (--s->n == 0)
+			space_claim(s, 0); /* the set is free again */
+	}
+	spin_unlock(&vma_lock);
+}
+
+/* A set made for a mapping that was then refused goes back. */
+static void
+space_release_if_empty(struct vma_space *s)
+{
+	spin_lock(&vma_lock);
+	if (s->n == 0)
+		space_claim(s, 0);
+	spin_unlock(&vma_lock);
+}
+
+static int
+pte_perm_of(int prot)
+{
+	int perm = PTE_U;
+
+	if (prot & (PROT_READ | PROT_WRITE))
+		perm |= PTE_R; /* Sv39 has no write-only pages */
+	if (prot & PROT_WRITE)
+		perm |= PTE_W;
+	if (prot & PROT_EXEC)
+		perm |= PTE_X;
+	return perm;
+}
+
+/* The first free stretch of len bytes in [lo, MMAP_END), or 0. */
+static uint64
+find_room(const struct vma *v, int n, uint64 lo, uint64 len)
+{
+	uint64 at = lo;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].end <= at)
+			continue;
+		if (at + len <= v[i].start)
+			break;
+		at = v[i].end;
+	}
+	return at + len <= MMAP_END ? at : 0;
+}
+
+uint64
+vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
+    void *file, uint64 off, uint64 floor)
+{
+	struct vma_space *s = own_space_make(pt);
+	/* Never in a level-0 table that fork may share (the program's). */
+	uint64 lo = floor > MMAP_BASE ? L0_NEXT(floor) : MMAP_BASE;
+	struct vma r;
+	int i;
+
+	len = PGROUNDUP(len);
+	if (s == 0 || s->n == VMA_MAX || len == 0 || len > MMAP_END)
+		goto refuse;
+	if (addr == 0 && (addr = find_room(s->v, s->n, lo, len)) == 0)
+		goto refuse;
+	if (addr % PGSIZE || addr < lo || addr > MMAP_END || len > MMAP_END - addr)
+		goto refuse;
+	for (i = 0; i < s->n; i++)
+		if (addr < s->v[i].end && s->v[i].start < addr + len)
+			goto refuse;
+	for (i = 0; i < s->n && s->v[i].start < addr; i++)
+		;
+	if (prot & PROT_WRITE)
+		prot |= PROT_READ;
+	r = (struct vma){ addr, addr + len, prot, flags, file, off };
+	space_edit(s, i, &r);
+	return addr;
+refuse:
+	if (s && s->n == 0)
+		space_release_if_empty(s);
+	return -1;
+}
+
+/*
+ * Map the page at va (page-aligned) of region r, which has none yet: a
+ * zeroed frame with the file's bytes, if r maps a file.  Reading the file
+ * may sleep: no lock is held here.
+ */
+static enum vm_fill
+fill_page(pagetable_t pt, const struct vma *r, uint64 va)
+{
+	void *frame = frame_alloc_zeroed();
+	enum vm_fill result = FILL_MAPPED;
+	pte_t *pte;
+
+	if (frame == 0)
+		return FILL_NO_MEMORY;
+	if (r->file &&
+	    file_ops->read(r->file, r->off + (va - r->start), frame, PGSIZE) < 0) {
+		frame_free(frame);
+		return FILL_IO_ERROR;
+	}
+	vm_lock_shared();
+	pte = pt_walk(pt, va, 1);
+	if (pte == 0)
+		result = FILL_NO_MEMORY;
+	else if ((*pte & PTE_V) == 0)
+		*pte = PA2PTE(frame) | pte_perm_of(r->prot) | PTE_V;
+	if (pte == 0 || PTE2PA(*pte) != (uint64)frame)
+		frame_free(frame);
+	vm_unlock_shared();
+	return result;
+}
+
+/* The valid leaf PTE of pt at va, or 0.  Only pt's owner changes it. */
+static pte_t *
+mapped_pte(pagetable_t pt, uint64 va)
+{
+	pte_t *pte = pt_walk(pt, va, 0);
+
+	return pte && (*pte & PTE_V) ? pte : 0;
+}
+
+enum vm_fill
+vma_fill(pagetable_t pt, uint64 va, int need)
+{
+	struct vma r;
+
+	DEBUG_ASSERT(vm_lock_held() == 0);
+	if (va >= MAXVA || !vma_lookup(pt, va, &r))
+		return FILL_NONE;
+	if ((r.prot & need) != need)
+		return FILL_DENIED;
+	va = PGROUNDDOWN(va);
+	if (mapped_pte(pt, va))
+		return FILL_NONE; /* mapped: the fault is about something else */
+	return fill_page(pt, &r, va);
+}
+
+void
+vma_prefault(pagetable_t pt, uint64 va, uint64 len)
+{
+	struct vma_space *s = own_space(pt);
+	uint64 end = va + len < va ? MAXVA : va + len, a;
+	int i;
+
+	for (i = 0; s && i < s->n; i++) {
+		struct vma *r = &s->v[i];
+
+		if (r->file == 0 || (r->prot & PROT_READ) == 0)
+			continue;
+		a = PGROUNDDOWN(va) > r->start ? PGROUNDDOWN(va) : r->start;
+		for (; a < end && a < r->end; a += PGSIZE)
+			if (!mapped_pte(pt, a))
+				fill_page(pt, r, a);
+	}
+}
+
+/* Write r's dirty pages back to its file, if r is a writable shared file mapping. */
+static void
+write_back(pagetable_t pt, const struct vma *r)
+{
+	uint64 va;
+	pte_t *pte;
+
+	if (r->file == 0 || (r->flags & MAP_SHARED) == 0 ||
+	    (r->prot & PROT_WRITE) == 0)
+		return;
+	for (va = r->start; va < r->end; va += PGSIZE)
+		if ((pte = mapped_pte(pt, va)) != 0 && (*pte & PTE_D))
+			file_ops->write(r->file, r->off + (va - r->start),
+			    (void *)PTE2PA(*pte), PGSIZE);
+}
+
+/* Unmap the pages of [start, end), one page per step under the VM lock. */
+static void
+unmap_pages(pagetable_t pt, uint64 start, uint64 end)
+{
+	uint64 va;
+	pte_t *pte;
+
+	for (va = start; va < end; va += PGSIZE) {
+		if (pt_walk(pt, va, 0) == 0) {
+			va = pt_last_page_of_table(va);
+			continue;
+		}
+		vm_lock_shared();
+		if ((pte = mapped_pte(pt, va)) != 0) {
+			frame_free((void *)PTE2PA(*pte));
+			*pte = 0;
+		}
+		vm_unlock_shared();
+	}
+}
+
+/* The part of r in [start, end) (which overlap), with its file offset. */
+static struct vma
+clip(const struct vma *r, uint64 start, uint64 end)
+{
+	struct vma c = *r;
+
+	if (c.start < start) {
+		c.off += start - c.start;
+		c.start = start;
+	}
+	if (c.end > end)
+		c.end = end;
+	return c;
+}
+
+/*
+ * Take [start, end) out of region i of s (they overlap): write its pages
+ * back if it is shared, unmap them, and trim, split or drop the region.
+ * s has room for one more region if this splits it.
+ */
+static void
+unmap_part(pagetable_t pt, struct vma_space *s, int i, uint64 start, uint64 end)
+{
+	struct vma r = s->v[i], gone = clip(&r, start, end), right;
+
+	write_back(pt, &gone);
+	unmap_pages(pt, gone.start, gone.end);
+	if (r.start < gone.start && r.end > gone.end) {
+		/* Split: the right part is a region of its own, with its own reference. */
+		right = clip(&r, gone.end, r.end);
+		if (r.file)
+			file_ops->dup(r.file);
+		space_edit(s, i + 1, &right);
+	}
+	if (r.start < gone.start) {
+		spin_lock(&vma_lock);
+		s->v[i].end = gone.start;
+		spin_unlock(&vma_lock);
+	} else if (r.end > gone.end) {
+		spin_lock(&vma_lock);
+		s->v[i] = clip(&r, gone.end, r.end);
+		spin_unlock(&vma_lock);
+	} else {
+		space_edit(s, i, 0);
+		if (r.file)
+			file_ops->close(r.file);
+	}
+}
+
+/* The first region of s that overlaps [start, end), or -1. */
+static int
+first_overlap(const struct vma_space *s, uint64 start, uint64 end)
+{
+	int i;
+
+	for (i = 0; s && i < s->n; i++)
+		if (s->v[i].start < end && s->v[i].end > start)
+			return i;
+	return -1;
+}
+
+int
+vma_unmap(pagetable_t pt, uint64 addr, uint64 len)
+{
+	struct vma_space *s = own_space(pt);
+	uint64 end = addr + PGROUNDUP(len);
+	int i;
+
+	DEBUG_ASSERT(vm_lock_held() == 0);
+	if (addr % PGSIZE || len == 0 || addr >= MAXVA || len > MAXVA ||
+	    end > MAXVA)
+		return -1;
+	/* Nothing mapped there, or no room to split: an error, nothing changed. */
+	if ((i = first_overlap(s, addr, end)) < 0)
+		return -1;
+	if (s->n == VMA_MAX && s->v[i].start < addr && s->v[i].end > end)
+		return -1;
+	/* The set is freed when its last region goes: look it up each time. */
+	while ((s = own_space(pt)) != 0 && (i = first_overlap(s, addr, end)) >= 0)
+		unmap_part(pt, s, i, addr, end);
+	return 0;
+}
+
+void
+vma_unmap_all(pagetable_t pt)
+{
+	vma_unmap(pt, MMAP_BASE, MMAP_END - MMAP_BASE);
+}
+
+/* uvm_destroy: forget the regions and drop their files; the pages go with the tables. */
+void
+vma_release(pagetable_t pt)
+{
+	struct vma_space *s;
+	struct vma r;
+
+	while ((s = own_space(pt)) != 0) {
+		if (s->n == 0) { /* made for a fork that failed before filling it */
+			space_release_if_empty(s);
+			break;
+		}
+		r = s->v[s->n - 1];
+		space_edit(s, s->n - 1, 0);
+		if (r.file)
+			file_ops->close(r.file);
+	}
+}
+
+/* Give child the parent's page at va in region r, if it has one. */
+static int
+fork_page(pagetable_t parent, pagetable_t child, const struct vma *r, uint64 va)
+{
+	pte_t *pte = mapped_pte(parent, va);
+	int result = 0;
+
+	if (pte == 0)
+		return 0;
+	vm_lock_shared();
+	if (r->flags & MAP_SHARED) {
+		/* The same frame, writable in both if it is in the parent. */
+		result = pt_map(
+		    child, va, PGSIZE, PTE2PA(*pte), PTE_FLAGS(*pte) & ~PTE_V);
+		if (result == 0)
+			frame_ref_inc((void *)PTE2PA(*pte));
+	} else {
+		result = fork_share_page(pte, child, va); /* COW, or a copy */
+	}
+	vm_unlock_shared();
+	return result;
+}
+
+/* Does fork fill the untouched pages of r (a shared region)? */
+static int
+fork_fills(const struct vma *r)
+{
+	return (r->flags & MAP_SHARED) && r->prot != PROT_NONE;
+}
+
+/*
+ * Fill every untouched page of the shared regions of s, so fork can share
+ * them all.  A fork that would need more frames than are free fails up
+ * front, as sbrk does, rather than take the last of memory from everyone.
+ */
+static int
+fill_shared(pagetable_t pt, const struct vma_space *s)
+{
+	uint64 va, untouched = 0;
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		for (va = s->v[i].start;
+		     fork_fills(&s->v[i]) && va < s->v[i].end; va += PGSIZE)
+			untouched += mapped_pte(pt, va) == 0;
+	if (untouched > frame_free_count())
+		return -1;
+	for (i = 0; i < s->n; i++)
+		for (va = s->v[i].start;
+		     fork_fills(&s->v[i]) && va < s->v[i].end; va += PGSIZE)
+			if (!mapped_pte(pt, va) &&
+			    fill_page(pt, &s->v[i], va) != FILL_MAPPED)
+				return -1;
+	return 0;
+}
+
+int
+vma_fork(pagetable_t parent, pagetable_t child)
+{
+	struct vma_space *from = own_space(parent), *to;
+	uint64 va;
+	int i;
+
+	if (from == 0)
+		return 0;
+	if (fill_shared(parent, from) < 0)
+		return -1;
+	/* The child is not running yet: this process is its owner for now. */
+	if ((to = own_space_make(child)) == 0)
+		return -1;
+	for (i = 0; i < from->n; i++) {
+		if (from->v[i].file)
+			file_ops->dup(from->v[i].file);
+		space_edit(to, i, &from->v[i]);
+	}
+	/* On failure the child's regions go with it (uvm_destroy). */
+	for (i = 0; i < from->n; i++) {
+		const struct vma *r = &from->v[i];
+
+		for (va = r->start; va < r->end; va += PGSIZE) {
+			if (pt_walk(parent, va, 0) == 0)
+				va = pt_last_page_of_table(va);
+			else if (fork_page(parent, child, r, va) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,737 @@
+/*
+ * t_mmap: mmap and munmap (docs/vm.md, kernel/sys/sysmmap.c).
+ *  - anonymous private and shared mappings: zero-filled on first touch,
+ *    private ones copy-on-write across fork, shared ones shared;
+ *  - file mappings: MAP_PRIVATE stores never reach the file; MAP_SHARED
+ *    stores reach it at munmap, exit and exec, and a read() then sees them;
+ *    pages past the end of the file read as zeros and never grow it;
+ *  - close(fd) after mmap; munmap of the middle of a region (it splits),
+ *    of its halves; touching an unmapped page kills;
+ *  - a store to a PROT_READ page kills; PROT_EXEC pages run code, others
+ *    do not;
+ *  - system calls reach mapped pages as loads and stores do (read() into
+ *    and write() from untouched pages, also through a pipe);
+ *  - every bad argument gets -1 and changes nothing;
+ *  - a test in the manner of the xv6 mmap lab's (mmaptest), written here
+ *    from its description;
+ *  - pmap shows each kind of mapping as a region of its own, and every
+ *    process's frames held still add up to the frames allocated;
+ *  - after each part: the refcount audit finds nothing, with mappings
+ *    present, and no frame is lost.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/fcntl.h"
+#include "kernel/stat.h"
+#include "kernel/vmstat.h"
+#include "kernel/pmap.h"
+#include "user/user.h"
+#include "tests/guest/testlib.h"
+
+#define FAILED    ((char *)-1)
+#define FILE1     "/mm.f1"
+#define FILE2     "/mm.f2"
+#define VMA_LIMIT 16 /* regions per process (docs/vm.md) */
+
+static char buf[4 * PGSIZE];
+
+/* A file of n bytes of pattern seed. */
+static void
+make_file(const char *path, int n, uint seed)
+{
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_CREATE | O_RDWR);
+	fill_pattern(buf, n, 0, seed);
+	if (fd < 0 || write(fd, buf, n) != n)
+		printf("t_mmap: cannot write %s\n", path);
+	close(fd);
+}
+
+static int
+audit_clean(void)
+{
+	struct vmstat st;
+
+	return vmstat(VMSTAT_CHECK_VERBOSE, &st) == 0;
+}
+
+static uint64
+frames_free(void)
+{
+	struct vmstat st;
+
+	vmstat(VMSTAT_GET, &st);
+	return st.frames_free;
+}
+
+static void
+check_audit(const char *name)
+{
+	check(audit_clean(), name, "the refcount audit found mismatches");
+}
+
+/* All n bytes at p are zero? */
+static int
+all_zero(const char *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
+
+static void
+anonymous(void)
+{
+	char *p = mmap(0, 3 * PGSIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int pid, st;
+
+	if (p == FAILED) {
+		fail("anon-map", "mmap returned -1");
+		return;
+	}
+	check((uint64)p % PGSIZE == 0 && (uint64)p >= (uint64)sbrk(0),
+	    "anon-map", "address %p", p);
+	check(all_zero(p, 3 * PGSIZE), "anon-zero", "not zero-filled");
+	memset(p, 0x5a, 3 * PGSIZE);
+	check(p[0] == 0x5a && p[3 * PGSIZE - 1] == 0x5a, "anon-store",
+	    "a store did not stick");
+	/* Private across fork: neither sees the other's stores. */
+	pid = fork();
+	if (pid == 0) {
+		if (p[PGSIZE] != 0x5a)
+			exit(ST_BAD);
+		p[PGSIZE] = 1;
+		exit(audit_clean() && p[PGSIZE] == 1 ? ST_GOOD : ST_BAD);
+	}
+	wait_pid(pid, &st);
+	check(st == ST_GOOD && p[PGSIZE] == 0x5a, "anon-private-fork",
+	    "child %s, parent sees %d", status_word(st), p[PGSIZE]);
+	check_audit("anon-private-audit");
+	check(munmap(p, 3 * PGSIZE) == 0, "anon-munmap", "munmap failed");
+
+	p = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == FAILED) {
+		fail("anon-shared", "mmap returned -1");
+		return;
+	}
+	p[0] = 7;
+	pid = fork();
+	if (pid == 0) {
+		p[1] = p[0] + 1;
+		p[PGSIZE] = 9; /* a page the parent never touched */
+		exit(audit_clean() ? ST_GOOD : ST_BAD);
+	}
+	wait_pid(pid, &st);
+	check(st == ST_GOOD && p[1] == 8 && p[PGSIZE] == 9, "anon-shared-fork",
+	    "child %s; parent sees %d %d", status_word(st), p[1], p[PGSIZE]);
+	munmap(p, 2 * PGSIZE);
+}
+
+static void
+touch_byte(uint64 addr)
+{
+	(void)*(volatile char *)opaque(addr);
+}
+
+static void
+store_byte(uint64 addr)
+{
+	*(volatile char *)opaque(addr) = 1;
+}
+
+static void
+file_private(void)
+{
+	int fd, i;
+	char *p;
+
+	make_file(FILE1, 2 * PGSIZE + 100, 1);
+	fd = open(FILE1, O_RDONLY);
+	/* A private mapping of a read-only file may still be written. */
+	p = mmap(0, 3 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd); /* the mapping keeps the file */
+	if (p == FAILED) {
+		fail("file-private", "mmap returned -1");
+		return;
+	}
+	i = find_mismatch(p, 2 * PGSIZE + 100, 0, 1);
+	check(i < 0, "file-private-read", "byte %d differs", i);
+	check(all_zero(p + 2 * PGSIZE + 100, PGSIZE - 100), "file-past-end",
+	    "bytes past the end of the file are not zero");
+	memset(p, 'x', 3 * PGSIZE);
+	check(munmap(p, 3 * PGSIZE) == 0, "file-private-munmap", "failed");
+	i = slurp(FILE1, buf, sizeof(buf));
+	check(i == 2 * PGSIZE + 100 && find_mismatch(buf, i, 0, 1) < 0,
+	    "file-private-untouched", "the file changed (%d bytes)", i);
+	expect_killed("munmapped-page-kills", touch_byte, (uint64)p);
+}
+
+static void
+file_shared(void)
+{
+	int fd, i, pid, st;
+	char *p;
+
+	make_file(FILE1, 2 * PGSIZE + 100, 2);
+	fd = open(FILE1, O_RDWR);
+	p = mmap(0, 3 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == FAILED) {
+		fail("file-shared", "mmap returned -1");
+		close(fd);
+		return;
+	}
+	i = find_mismatch(p, 2 * PGSIZE + 100, 0, 2);
+	check(i < 0, "file-shared-read", "byte %d differs", i);
+	p[10] = 'A';
+	/* fork: the child's stores reach the file too */
+	pid = fork();
+	if (pid == 0) {
+		p[PGSIZE + 10] = 'B';
+		p[2 * PGSIZE + 200] = 'C'; /* past the end: never written */
+		exit(ST_GOOD);             /* exit writes back */
+	}
+	wait_pid(pid, &st);
+	check(p[PGSIZE + 10] == 'B', "file-shared-fork",
+	    "the parent does not see the child's store");
+	check_audit("file-shared-audit");
+	check(munmap(p, 3 * PGSIZE) == 0, "file-shared-munmap", "failed");
+	close(fd);
+	i = slurp(FILE1, buf, sizeof(buf));
+	check(i == 2 * PGSIZE + 100 && buf[10] == 'A' && buf[PGSIZE + 10] == 'B',
+	    "file-shared-written", "size %d, bytes %x %x", i, buf[10],
+	    buf[PGSIZE + 10]);
+	buf[10] = (char)pattern_byte(10, 2);
+	buf[PGSIZE + 10] = (char)pattern_byte(PGSIZE + 10, 2);
+	check(find_mismatch(buf, i, 0, 2) < 0, "file-shared-rest",
+	    "other bytes changed");
+
+	/* Written back at exec, too. */
+	make_file(FILE1, PGSIZE, 3);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "true", 0 };
+
+		fd = open(FILE1, O_RDWR);
+		p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == FAILED)
+			exit(ST_BAD);
+		p[5] = 'E';
+		exec("/true", argv);
+		exit(ST_BAD);
+	}
+	wait_pid(pid, &st);
+	i = slurp(FILE1, buf, sizeof(buf));
+	check(st == 0 && i == PGSIZE && buf[5] == 'E', "file-shared-exec",
+	    "child %s, byte %x", status_word(st), buf[5]);
+}
+
+static void
+split(void)
+{
+	int fd, i;
+	char *p;
+
+	make_file(FILE2, 4 * PGSIZE, 4);
+	fd = open(FILE2, O_RDWR);
+	p = mmap(0, 4 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == FAILED) {
+		fail("split", "mmap returned -1");
+		return;
+	}
+	check(munmap(p + PGSIZE, 2 * PGSIZE) == 0, "split-munmap-middle",
+	    "failed");
+	expect_killed("split-hole-kills", touch_byte, (uint64)p + PGSIZE);
+	expect_killed("split-hole-kills-2", store_byte, (uint64)p + 2 * PGSIZE);
+	p[3 * PGSIZE] = 'Z'; /* the right half still maps file page 3 */
+	check(p[0] == (char)pattern_byte(0, 4) &&
+		p[3 * PGSIZE + 1] == (char)pattern_byte(3 * PGSIZE + 1, 4),
+	    "split-halves", "the halves do not map their pages");
+	check(munmap(p + PGSIZE, PGSIZE) == -1, "munmap-nothing",
+	    "munmap of an unmapped range succeeded");
+	check(munmap(p, PGSIZE) == 0 && munmap(p + 3 * PGSIZE, PGSIZE) == 0,
+	    "split-munmap-rest", "failed");
+	i = slurp(FILE2, buf, sizeof(buf));
+	check(i == 4 * PGSIZE && buf[3 * PGSIZE] == 'Z', "split-written",
+	    "the right half's store is not in the file");
+}
+
+static void
+store_to(uint64 p)
+{
+	*(volatile char *)p = 1;
+}
+
+static void
+run_code(uint64 p)
+{
+	((void (*)(void))p)();
+}
+
+static void
+protection(void)
+{
+	char *p = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *q;
+	int fd;
+
+	check(p != FAILED && p[0] == 0, "prot-read", "mmap or load failed");
+	expect_killed("prot-read-store-kills", store_to, (uint64)p);
+	munmap(p, PGSIZE);
+	p = mmap(0, PGSIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	expect_killed("prot-none-load-kills", touch_byte, (uint64)p);
+	munmap(p, PGSIZE);
+
+	make_file(FILE1, PGSIZE, 5);
+	fd = open(FILE1, O_RDONLY);
+	q = mmap(0, PGSIZE, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	check(q != FAILED && q[1] == (char)pattern_byte(1, 5),
+	    "prot-read-shared", "mapping a read-only file for reading failed");
+	expect_killed("prot-read-shared-store-kills", store_to, (uint64)q);
+	munmap(q, PGSIZE);
+
+	/* A `ret` instruction runs from a PROT_EXEC page only. */
+	p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	q = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	*(uint32 *)p = 0x00008067;
+	*(uint32 *)q = 0x00008067;
+	asm volatile("fence.i");
+	check(child_status(run_code, (uint64)p) == ST_RETURNED, "prot-exec",
+	    "code in a PROT_EXEC page did not run");
+	expect_killed("prot-noexec-kills", run_code, (uint64)q);
+	munmap(p, PGSIZE);
+	munmap(q, PGSIZE);
+}
+
+static void
+syscalls(void)
+{
+	int fd, pfd[2], i;
+	char *p, *a;
+
+	make_file(FILE1, 2 * PGSIZE, 6);
+	fd = open(FILE1, O_RDWR);
+	p = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	a = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == FAILED || a == FAILED) {
+		fail("syscalls", "mmap failed");
+		return;
+	}
+	/* write() from untouched file pages, read() into untouched anonymous ones */
+	make_file(FILE2, 0, 0);
+	i = open(FILE2, O_RDWR);
+	check(write(i, p, 2 * PGSIZE) == 2 * PGSIZE, "write-from-mapping",
+	    "write failed");
+	close(i);
+	i = open(FILE2, O_RDONLY);
+	check(read(i, a, 2 * PGSIZE) == 2 * PGSIZE &&
+		find_mismatch(a, 2 * PGSIZE, 0, 6) < 0,
+	    "read-into-mapping", "wrong bytes");
+	close(i);
+	/* read() of a file into its own shared mapping */
+	i = open(FILE1, O_RDONLY);
+	check(read(i, p + 1, 100) == 100 && p[1] == (char)pattern_byte(0, 6),
+	    "read-into-own-mapping", "failed");
+	close(i);
+	/* through a pipe */
+	munmap(a, 2 * PGSIZE);
+	a = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	pipe(pfd);
+	check(write(pfd[1], p + PGSIZE, 64) == 64 &&
+		read(pfd[0], a, 64) == 64 && find_mismatch(a, 64, PGSIZE, 6) < 0,
+	    "pipe-through-mappings", "wrong bytes");
+	close(pfd[0]);
+	close(pfd[1]);
+	/* a read-only mapping is no place for read() to store */
+	munmap(a, PGSIZE);
+	a = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	i = open(FILE1, O_RDONLY);
+	check(read(i, a, 10) == -1, "read-into-readonly-mapping",
+	    "read() stored into a PROT_READ page");
+	close(i);
+	munmap(a, PGSIZE);
+	munmap(p, 2 * PGSIZE);
+	close(fd);
+}
+
+static void
+bad_args(void)
+{
+	int rd = open(FILE1, O_RDONLY), rw = open(FILE1, O_RDWR);
+	int dir = open("/", O_RDONLY), wr = open(FILE1, O_WRONLY);
+	uint64 before = frames_free(), heap = heap_end_aligned();
+	char *p, *maps[VMA_LIMIT + 1];
+	int i, n, rwp = PROT_READ | PROT_WRITE;
+
+	check(mmap(0, 0, rwp, MAP_SHARED, rw, 0) == FAILED, "bad-len-0", "ok");
+	check(mmap(0, -PGSIZE, rwp, MAP_SHARED, rw, 0) == FAILED, "bad-len-neg",
+	    "ok");
+	check(mmap(0, PGSIZE, rwp, MAP_SHARED, -1, 0) == FAILED &&
+		mmap(0, PGSIZE, rwp, MAP_SHARED, 15, 0) == FAILED &&
+		mmap(0, PGSIZE, rwp, MAP_SHARED, 1000, 0) == FAILED,
+	    "bad-fd", "ok");
+	check(mmap(0, PGSIZE, rwp, MAP_SHARED, rw, 100) == FAILED &&
+		mmap(0, PGSIZE, rwp, MAP_SHARED, rw, -PGSIZE) == FAILED,
+	    "bad-offset", "ok");
+	check(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, dir, 0) == FAILED,
+	    "bad-directory", "ok");
+	check(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, 1, 0) == FAILED,
+	    "bad-device", "console mapped");
+	check(mmap(0, PGSIZE, rwp, MAP_SHARED, rd, 0) == FAILED,
+	    "bad-shared-write-readonly-fd", "ok");
+	check(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, wr, 0) == FAILED,
+	    "bad-writeonly-fd", "ok");
+	check(mmap(0, PGSIZE, rwp, 0, rw, 0) == FAILED &&
+		mmap(0, PGSIZE, rwp, MAP_SHARED | MAP_PRIVATE, rw, 0) == FAILED &&
+		mmap(0, PGSIZE, rwp, MAP_SHARED | 0x100, rw, 0) == FAILED &&
+		mmap(0, PGSIZE, 0x10, MAP_SHARED, rw, 0) == FAILED,
+	    "bad-flags", "ok");
+	check(mmap(0, PGSIZE, rwp, MAP_PRIVATE | MAP_ANONYMOUS, rw, 0) == FAILED,
+	    "bad-anon-fd", "ok");
+	check(mmap((void *)heap, PGSIZE, rwp, MAP_PRIVATE, rw, 0) == FAILED &&
+		mmap((void *)(heap - PGSIZE), PGSIZE, rwp, MAP_PRIVATE, rw, 0) ==
+		    FAILED &&
+		mmap((void *)PGSIZE, PGSIZE, rwp, MAP_PRIVATE, rw, 0) == FAILED,
+	    "bad-addr-heap-program", "ok");
+	check(mmap((void *)(TRAPFRAME - PGSIZE), PGSIZE, rwp, MAP_PRIVATE, rw,
+		  0) == FAILED &&
+		mmap((void *)MAXVA, PGSIZE, rwp, MAP_PRIVATE, rw, 0) == FAILED &&
+		mmap((void *)(1L << 50), PGSIZE, rwp, MAP_PRIVATE, rw, 0) ==
+		    FAILED,
+	    "bad-addr-beyond", "ok");
+	p = mmap(0, 2 * PGSIZE, rwp, MAP_PRIVATE, rw, 0);
+	check(p != FAILED &&
+		mmap(p + 1, PGSIZE, rwp, MAP_PRIVATE, rw, 0) == FAILED,
+	    "bad-addr-unaligned", "ok");
+	check(mmap(p + PGSIZE, PGSIZE, rwp, MAP_PRIVATE, rw, 0) == FAILED &&
+		mmap(p - PGSIZE, 2 * PGSIZE, rwp, MAP_PRIVATE, rw, 0) == FAILED,
+	    "bad-overlap", "ok");
+	check(munmap(p + 1, PGSIZE) == -1 && munmap(p, 0) == -1 &&
+		munmap(p, -1) == -1 && munmap((void *)MAXVA, PGSIZE) == -1 &&
+		munmap((void *)heap, PGSIZE) == -1,
+	    "bad-munmap", "ok");
+	munmap(p, 2 * PGSIZE);
+	/* The limit: VMA_LIMIT regions, then no more, and no split. */
+	for (n = 0; n <= VMA_LIMIT; n++) {
+		maps[n] = mmap(0, 3 * PGSIZE, rwp, MAP_PRIVATE, rw, 0);
+		if (maps[n] == FAILED)
+			break;
+	}
+	check(n == VMA_LIMIT, "limit", "%d regions mapped", n);
+	check(n == 0 || munmap(maps[0] + PGSIZE, PGSIZE) == -1, "limit-split",
+	    "a split past the limit succeeded");
+	for (i = 0; i < n; i++)
+		munmap(maps[i], 3 * PGSIZE);
+	close(rd);
+	close(rw);
+	close(dir);
+	close(wr);
+	check(frames_free() == before, "bad-no-leak", "%d frames lost",
+	    (int)(before - frames_free()));
+}
+
+/*
+ * In the manner of the xv6 mmap lab's test: a file of two and a half
+ * pages, mapped read-only private, read-write private and read-write
+ * shared; the shared one unmapped in two halves; two files at once; a
+ * child reading its parent's mappings.
+ */
+static void
+lab_like(void)
+{
+	int fd, fd2, i, pid, st;
+	char *p, *q;
+	int len = 2 * PGSIZE + PGSIZE / 2;
+
+	make_file(FILE1, len, 7);
+	fd = open(FILE1, O_RDWR);
+	p = mmap(0, PGSIZE * 3, PROT_READ, MAP_PRIVATE, fd, 0);
+	check(p != FAILED && find_mismatch(p, len, 0, 7) < 0 &&
+		all_zero(p + len, 3 * PGSIZE - len),
+	    "lab-readonly-private", "wrong contents");
+	check(munmap(p, PGSIZE * 3) == 0, "lab-munmap", "failed");
+
+	p = mmap(0, PGSIZE * 3, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	for (i = 0; i < len; i++)
+		p[i] = 'Z';
+	munmap(p, PGSIZE * 3);
+	i = slurp(FILE1, buf, sizeof(buf));
+	check(i == len && find_mismatch(buf, len, 0, 7) < 0,
+	    "lab-private-not-written", "the file changed");
+
+	p = mmap(0, PGSIZE * 3, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	for (i = 0; i < len; i++)
+		p[i] = 'Z';
+	check(munmap(p, PGSIZE) == 0, "lab-munmap-first-half", "failed");
+	i = slurp(FILE1, buf, sizeof(buf));
+	check(i == len && buf[0] == 'Z' && buf[PGSIZE - 1] == 'Z' &&
+		buf[PGSIZE] == (char)pattern_byte(PGSIZE, 7),
+	    "lab-first-half-written", "the file does not hold the first page");
+	check(munmap(p + PGSIZE, 2 * PGSIZE) == 0, "lab-munmap-second-half",
+	    "failed");
+	i = slurp(FILE1, buf, sizeof(buf));
+	for (st = 0; st < len && buf[st] == 'Z'; st++)
+		;
+	check(i == len && st == len, "lab-shared-written",
+	    "size %d, %d bytes Z", i, st);
+	close(fd);
+
+	/* Two files at once, the descriptors closed at once. */
+	make_file(FILE1, PGSIZE, 8);
+	make_file(FILE2, PGSIZE, 9);
+	fd = open(FILE1, O_RDWR);
+	fd2 = open(FILE2, O_RDWR);
+	p = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	q = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd2, 0);
+	close(fd);
+	close(fd2);
+	check(p != FAILED && q != FAILED && p != q &&
+		find_mismatch(p, PGSIZE, 0, 8) < 0 &&
+		find_mismatch(q, PGSIZE, 0, 9) < 0,
+	    "lab-two-files", "wrong contents");
+
+	/* The child sees the mappings; its munmap leaves the parent's. */
+	pid = fork();
+	if (pid == 0) {
+		if (find_mismatch(p, PGSIZE, 0, 8) >= 0 || munmap(p, PGSIZE) < 0)
+			exit(ST_BAD);
+		exit(ST_GOOD);
+	}
+	wait_pid(pid, &st);
+	check(st == ST_GOOD && find_mismatch(p, PGSIZE, 0, 8) < 0, "lab-fork",
+	    "child %s", status_word(st));
+	munmap(p, PGSIZE);
+	munmap(q, PGSIZE);
+}
+
+/* Touch every page of a 1 GiB mapping: memory runs out first. */
+static void
+touch_a_gigabyte(uint64 shared)
+{
+	char *p = mmap(0, 1 << 30, PROT_READ | PROT_WRITE,
+	    (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+	uint64 i;
+
+	if (p == FAILED)
+		exit(ST_BAD);
+	for (i = 0; i < (1 << 30); i += PGSIZE)
+		p[i] = 1;
+	exit(ST_BAD);
+}
+
+/*
+ * mmap reserves no memory: touching more than there is kills the process
+ * that touches (cleanly: every frame comes back).  fork of a shared region
+ * too large to fill fails up front and changes nothing.
+ */
+static void
+exhaustion(void)
+{
+	uint64 before = frames_free();
+	char *p;
+
+	expect_killed("exhaust-private", touch_a_gigabyte, 0);
+	expect_killed("exhaust-shared", touch_a_gigabyte, 1);
+	check(frames_free() == before && audit_clean(), "exhaust-no-leak",
+	    "%d frames lost", (int)(before - frames_free()));
+	p = mmap(0, 1 << 30, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	p[0] = 1;
+	check(p != FAILED && fork() == -1, "fork-shared-too-big",
+	    "fork filled a 1 GiB shared mapping");
+	check(munmap(p, 1 << 30) == 0 && frames_free() == before,
+	    "fork-shared-too-big-no-leak", "%d frames lost",
+	    (int)(before - frames_free()));
+}
+
+#define RACERS 3
+#define ADDS   2000
+
+/* Fork (while the siblings add), then ADDS atomic adds here and in the child. */
+static void
+race_adds(uint64 counter)
+{
+	volatile uint64 *c = (volatile uint64 *)counter;
+	int i, pid = fork(), st = ST_GOOD;
+
+	for (i = 0; i < ADDS; i++)
+		__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+	if (pid == 0)
+		exit(ST_GOOD);
+	if (pid > 0)
+		wait_pid(pid, &st);
+	exit(pid > 0 && st == ST_GOOD ? ST_GOOD : ST_BAD);
+}
+
+/*
+ * Processes on every hart add to one counter in a shared mapping (file
+ * and anonymous) while forking, and the parent runs the audit meanwhile:
+ * every add reaches the one frame, and the counts stay exact.
+ */
+static void
+races(void)
+{
+	int fd, pid[RACERS], i, k, st, good, audits_bad;
+	volatile uint64 *c;
+	char *maps[2];
+
+	make_file(FILE1, PGSIZE, 11);
+	fd = open(FILE1, O_RDWR);
+	maps[0] = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	maps[1] = mmap(0, PGSIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	close(fd);
+	for (k = 0; k < 2; k++) {
+		c = (volatile uint64 *)maps[k];
+		*c = 0;
+		for (i = 0; i < RACERS; i++)
+			if ((pid[i] = fork()) == 0)
+				race_adds((uint64)c);
+		audits_bad = 0;
+		for (i = 0; i < 20; i++)
+			audits_bad += !audit_clean();
+		good = 0;
+		for (i = 0; i < RACERS; i++)
+			if (wait(&st) > 0 && st == ST_GOOD)
+				good++;
+		check(good == RACERS && *c == 2 * RACERS * ADDS && audits_bad == 0,
+		    k == 0 ? "race-file-shared" : "race-anon-shared",
+		    "%d good racers, counter %d of %d, %d bad audits", good,
+		    (int)*c, 2 * RACERS * ADDS, audits_bad);
+	}
+	munmap(maps[0], PGSIZE);
+	munmap(maps[1], PGSIZE);
+}
+
+static struct pmap m;
+
+/* The region of m of this kind, or 0. */
+static struct pmap_region *
+region_of(uint32 kind)
+{
+	uint32 i;
+
+	for (i = 0; i < m.nregions; i++)
+		if (m.region[i].kind == kind)
+			return &m.region[i];
+	return 0;
+}
+
+/* Do every process's frames held, and the kernel's, add up to those allocated? */
+static int
+frames_add_up(void)
+{
+	uint64 held, allocated;
+	int pid, tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		allocated = frames_free();
+		held = 0;
+		for (pid = 0; (pid = pmap(pid, PMAP_NEXT, &m)) > 0;)
+			held += m.held;
+		if (pmap(0, 0, &m) != 0)
+			return 0;
+		held += m.held;
+		if (allocated == frames_free()) {
+			struct vmstat st;
+
+			vmstat(VMSTAT_GET, &st);
+			return held ==
+			    (st.frames_total - st.frames_free) * PMAP_SCALE;
+		}
+	}
+	return 0;
+}
+
+static void
+pmap_kinds(void)
+{
+	int rw = PROT_READ | PROT_WRITE, fd, pid, i;
+	char *ap, *as, *fp, *fs;
+	struct vmstat st;
+	uint32 cow;
+	struct pmap_region *r;
+
+	make_file(FILE1, 2 * PGSIZE, 10);
+	fd = open(FILE1, O_RDWR);
+	ap = mmap(0, 2 * PGSIZE, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	as = mmap(0, 2 * PGSIZE, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fp = mmap(0, 2 * PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	fs = mmap(0, 2 * PGSIZE, rw, MAP_SHARED, fd, 0);
+	close(fd);
+	ap[0] = ap[PGSIZE] = as[0] = fs[0] = fp[0];
+	/* No pipes (their frames belong to no process): the shared page signals. */
+	pid = fork();
+	if (pid == 0) {
+		fs[1] = 1;
+		as[1] = 1; /* ready */
+		for (i = 0; i < 1000 && as[2] == 0; i++)
+			sleep(1);
+		exit(0);
+	}
+	for (i = 0; i < 1000 && as[1] == 0; i++)
+		sleep(1);
+	pmap(getpid(), 0, &m);
+	vmstat(VMSTAT_GET, &st); /* FORK=copy copies private pages at fork */
+	cow = st.fork_mode == FORK_MODE_COPY ? 0 : 2;
+	r = region_of(PMAP_ANON_PRIVATE);
+	check(r && r->start == (uint64)ap && r->present == 2 && r->cow == cow,
+	    "pmap-anon-private", "no such region, or not 2 pages, %d COW", cow);
+	r = region_of(PMAP_ANON_SHARED);
+	check(r && r->present == 2 && r->shared == 2 && r->cow == 0 &&
+		(r->perm & PMAP_W),
+	    "pmap-anon-shared", "no such region, or not 2 shared writable pages");
+	r = region_of(PMAP_FILE_PRIVATE);
+	check(r && r->present == 1 && (r->perm & PMAP_W) == 0,
+	    "pmap-file-private", "no such region, or not 1 read-only page");
+	r = region_of(PMAP_FILE_SHARED);
+	check(r && r->present == 2 && r->shared == 2, "pmap-file-shared",
+	    "no such region, or not 2 shared pages");
+	check(frames_add_up(), "pmap-adds-up",
+	    "frames held do not add up to frames allocated");
+	check_audit("pmap-audit");
+	as[2] = 1; /* done */
+	wait_pid(pid, 0);
+	munmap(ap, 2 * PGSIZE);
+	munmap(as, 2 * PGSIZE);
+	munmap(fp, 2 * PGSIZE);
+	munmap(fs, 2 * PGSIZE);
+}
+
+int
+main(void)
+{
+	uint64 before;
+
+	anonymous(); /* the first mappings' page tables stay: count after */
+	before = frames_free();
+	file_private();
+	file_shared();
+	split();
+	protection();
+	syscalls();
+	bad_args();
+	lab_like();
+	pmap_kinds();
+	exhaustion();
+	races();
+	check_audit("audit-at-end");
+	check(frames_free() == before, "no-leak", "%d frames lost",
+	    (int)(before - frames_free()));
+	unlink(FILE1);
+	unlink(FILE2);
+	finish();
+}
