@@ -19,14 +19,14 @@ pt_create(void)
 }
 
 /*
- * A level-0 table is shared by several address spaces (FORK=cow) iff its
- * frame's count is above 1.
+ * A table is shared by several address spaces (FORK=cow) if its frame's
+ * count is above 1 (a level-0 table is also when its level-1 table is).
  */
 static inline int
-table_is_shared(pte_t level1_pte)
+table_is_shared(pte_t upper_pte)
 {
-	return (level1_pte & PTE_V) &&
-	    frame_refcount((void *)PTE2PA(level1_pte)) > 1;
+	return (upper_pte & PTE_V) &&
+	    frame_refcount((void *)PTE2PA(upper_pte)) > 1;
 }
 
 /*
@@ -46,7 +46,9 @@ publish(pte_t *pte, pagetable_t table)
  * The address of the level-1 PTE that points to (or would point to) the
  * level-0 table covering va, creating a missing level-1 table when alloc
  * is set.  Returns 0 if va >= MAXVA or the level-1 table is missing (or
- * could not be allocated).
+ * could not be allocated).  Walking with alloc is for mapping: the
+ * level-1 table must be private (cow_private_l1pte) and its root PTE
+ * loses PTE_TABLE_RO.
  */
 pte_t *
 pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
@@ -61,6 +63,10 @@ pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
 		if (!alloc || (l1 = pt_create()) == 0)
 			return 0;
 		publish(pte, l1);
+	} else if (alloc) {
+		/* Mapping below a shared table: cow_private_l1pte was skipped. */
+		DEBUG_ASSERT(!table_is_shared(*pte));
+		*pte &= ~PTE_TABLE_RO;
 	}
 	return &((pagetable_t)PTE2PA(*pte))[PX(1, va)];
 }

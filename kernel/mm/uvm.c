@@ -145,14 +145,15 @@ uvm_create(uint64 trapframe_pa)
 
 /*
  * Drop every user page and the page table; the trap frame is the
- * caller's.  One reference per level-0 table: a forked child that never
- * wrote goes away in time proportional to its tables, not its pages.
- * Each table is dropped in its own step under the VM lock.
+ * caller's.  One reference per shared level-1 table, else one per
+ * level-0 table: a forked child that never wrote goes away in time
+ * proportional to its gibibytes, not its pages.  Each table is dropped
+ * in its own step under the VM lock.
  */
 void
 uvm_destroy(pagetable_t pt)
 {
-	int i, j;
+	int i, j, shared;
 
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
@@ -160,6 +161,14 @@ uvm_destroy(pagetable_t pt)
 	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
 		pagetable_t l1 = (pagetable_t)PTE2PA(pt[i]);
 
+		/* A shared level-1 table: drop it, 1 GiB in one step. */
+		vm_lock_shared();
+		if ((shared = frame_put_unless_last(l1)) != 0)
+			pt[i] = 0;
+		vm_unlock_shared();
+		if (shared)
+			continue;
+		/* Ours alone (nobody else can share it now): table by table. */
 		pt_for_each_valid (l1, j) {
 			vm_lock_shared();
 			cow_put_table(&l1[j]);
@@ -181,9 +190,10 @@ uvm_destroy(pagetable_t pt)
 static pte_t *
 private_pte(pagetable_t pt, uint64 va)
 {
-	pte_t *l1pte = pt_walk_l1(pt, va, 1);
+	int no_memory;
+	pte_t *l1pte = cow_private_l1pte(pt, va, &no_memory);
 
-	if (l1pte == 0)
+	if (l1pte == 0 && (no_memory || (l1pte = pt_walk_l1(pt, va, 1)) == 0))
 		return 0;
 	if ((*l1pte & PTE_V) && cow_private_table(l1pte) == 0)
 		return 0;
@@ -291,7 +301,8 @@ uvm_fill(pagetable_t pt, uint64 va, int write)
  * time, from the top.  Nothing is mapped above oldsz (but the trap frame),
  * so a table whose first page is in the range has no page left after: it
  * is dropped (one reference).  A table that keeps pages below the range is
- * made private first, then the pages are unmapped.  Returns the new
+ * made private first, then the pages are unmapped.  The level-1 table
+ * above either is made private first.  Returns the new
  * size: newsz, or more if no memory was left to copy a shared table (the
  * pages above it are gone; the ones below stay).  The heap's reservation
  * ends there too.
@@ -329,6 +340,7 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
 	uint64 start = PGROUNDUP(newsz), end = PGROUNDUP(oldsz);
 	uint64 unmapped = 0;
+	int no_memory;
 
 	if (newsz >= oldsz)
 		return oldsz;
@@ -340,7 +352,11 @@ uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 		uint64 a;
 
 		vm_lock_shared();
-		l1pte = pt_walk_l1(pt, from, 0);
+		l1pte = cow_private_l1pte(pt, from, &no_memory);
+		if (no_memory) {
+			vm_unlock_shared();
+			break;
+		}
 		if (l1pte && (*l1pte & PTE_V)) {
 			if (from == L0_START(from) &&
 			    from != L0_START(TRAPFRAME)) {
@@ -400,9 +416,58 @@ fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 }
 
 /*
- * FORK=cow: one step per level-0 table, shared with the child, except the
+ * FORK=cow, the gibibyte of the trap frame (its level-1 table is per
+ * process): one step per level-0 table, shared with the child, except the
  * one that holds the trap frame, whose user pages (if any) are shared page
- * by page.  FORK=page and FORK=copy go page by page everywhere.
+ * by page.
+ */
+static int
+fork_tables(pagetable_t parent, pagetable_t child, uint64 va, uint64 size)
+{
+	for (; va < size; va = L0_NEXT(va)) {
+		pte_t *parent_l1 = pt_walk_l1(parent, va, 0), *child_l1;
+
+		if (parent_l1 == 0 || (*parent_l1 & PTE_V) == 0)
+			continue;
+		if (L0_START(va) == L0_START(TRAPFRAME))
+			return fork_pages(parent, child, va, size);
+		vm_lock_shared();
+		child_l1 = pt_walk_l1(child, va, 1);
+		if (child_l1)
+			fork_share_table(parent_l1, child_l1);
+		vm_unlock_shared();
+		if (child_l1 == 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * FORK=cow below the trap frame's gibibyte: the child shares the parent's
+ * level-1 table.  The first time, each level-0 table under it gets its
+ * protect pass, one VM-lock step each (the pass may cover 512 tables).
+ */
+static void
+fork_gibibyte(pte_t *parent_root, pte_t *child_root)
+{
+	pagetable_t l1 = (pagetable_t)PTE2PA(*parent_root);
+	int j;
+
+	if ((*parent_root & PTE_TABLE_RO) == 0)
+		pt_for_each_valid (l1, j) {
+			vm_lock_shared();
+			cow_protect_table(&l1[j]);
+			vm_unlock_shared();
+		}
+	vm_lock_shared();
+	fork_share_l1(parent_root, child_root);
+	vm_unlock_shared();
+}
+
+/*
+ * FORK=cow: one step per gibibyte below the trap frame's, then its
+ * gibibyte table by table.  FORK=page and FORK=copy go page by page
+ * everywhere.
  */
 int
 uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
@@ -419,20 +484,11 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 	spin_unlock(&space_lock);
 	if (KERNEL_FORK_MODE != FORK_MODE_COW)
 		return fork_pages(parent, child, 0, size);
-	for (va = 0; va < size; va = L0_NEXT(va)) {
-		pte_t *parent_l1 = pt_walk_l1(parent, va, 0), *child_l1;
-
-		if (parent_l1 == 0 || (*parent_l1 & PTE_V) == 0)
-			continue;
-		if (L0_START(va) == L0_START(TRAPFRAME))
-			return fork_pages(parent, child, va, size);
-		vm_lock_shared();
-		child_l1 = pt_walk_l1(child, va, 1);
-		if (child_l1)
-			fork_share_table(parent_l1, child_l1);
-		vm_unlock_shared();
-		if (child_l1 == 0)
-			return -1;
+	for (va = 0; va < size; va = L1_NEXT(va)) {
+		if (L1_START(va) == L1_START(TRAPFRAME))
+			return fork_tables(parent, child, va, size);
+		if (parent[PX(2, va)] & PTE_V)
+			fork_gibibyte(&parent[PX(2, va)], &child[PX(2, va)]);
 	}
 	return 0;
 }

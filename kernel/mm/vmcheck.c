@@ -5,15 +5,18 @@
  * frame.c, exactly, and reports every violation:
  *
  *   1. walk every live address space (uvm_for_each_space), visiting each
- *      distinct level-0 table once however many spaces share it; count,
- *      per frame, the references the page tables imply: one per level-1
- *      PTE pointing to a level-0 table, one per distinct level-0 table
- *      mapping a user page, one for each root and level-1 table;
+ *      distinct level-1 and level-0 table once however many spaces share
+ *      it; count, per frame, the references the page tables imply: one
+ *      per root PTE pointing to a level-1 table, one per PTE of a
+ *      distinct level-1 table pointing to a level-0 table, one per
+ *      distinct level-0 table mapping a user page, one for each root;
  *   2. compare every frame's count with that number (a frame no table
  *      refers to is not checked: the kernel holds it, or it is free);
  *   3. no leaf is both COW and writable; no shared level-0 table, and none
- *      marked PTE_TABLE_RO, holds a writable leaf; the table holding the
- *      trap frame is never shared;
+ *      marked PTE_TABLE_RO, holds a writable leaf; no shared level-1
+ *      table, and none marked PTE_TABLE_RO, holds a PTE without the mark
+ *      (so nothing below a shared table is writable); the tables holding
+ *      the trap frame (level 1 and level 0) are never shared;
  *   4. the frames with count 0 are exactly the free ones.
  *
  * It holds the VM lock exclusive (vmlock.c): every path that changes a
@@ -31,10 +34,14 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-/* Per-frame marks for level-0 tables. */
-#define SEEN_TABLE   1 /* its leaves were counted */
-#define HAS_WRITABLE 2 /* it holds a writable user leaf */
-#define MARKED_RO    4 /* some level-1 PTE to it says PTE_TABLE_RO */
+/*
+ * Per-frame marks for tables.  A level-1 table "has a writable leaf" if
+ * one of its PTEs lacks PTE_TABLE_RO (a leaf below may be writable).
+ */
+#define SEEN_TABLE 1 /* what it points to was counted */
+#define HAS_WRITABLE \
+	2           /* it holds (level 1: may lead to) a writable user leaf */
+#define MARKED_RO 4 /* some PTE above it says PTE_TABLE_RO */
 
 static struct spinlock audit_lock = SPINLOCK_INIT("vmcheck");
 static ushort *refs_seen; /* per frame: references the page tables imply */
@@ -92,15 +99,50 @@ count_leaves(struct audit *a, pagetable_t table)
 	}
 }
 
+/* The level-0 tables of a level-1 table, seen for the first time. */
+static void
+count_level1(struct audit *a, pagetable_t l1, int trapframe_gib)
+{
+	int j;
+
+	pt_for_each_valid (l1, j) {
+		pagetable_t table;
+
+		if (pte_is_leaf(l1[j])) {
+			problem(a, "a leaf in a level-1 table", l1[j]);
+			continue;
+		}
+		/* A marked root PTE says every entry here is marked. */
+		if ((l1[j] & PTE_TABLE_RO) == 0)
+			marks[frame_index((uint64)l1)] |= HAS_WRITABLE;
+		table = (pagetable_t)PTE2PA(l1[j]);
+		count_ref(a, (uint64)table);
+		if (!frame_is_managed((uint64)table))
+			continue;
+		if (l1[j] & PTE_TABLE_RO)
+			marks[frame_index((uint64)table)] |= MARKED_RO;
+		if (trapframe_gib && j == PX(1, TRAPFRAME) &&
+		    refs_seen[frame_index((uint64)table)] > 1)
+			problem(a, "the table holding a trap frame is shared",
+			    (uint64)table);
+		if ((marks[frame_index((uint64)table)] & SEEN_TABLE) == 0) {
+			marks[frame_index((uint64)table)] |= SEEN_TABLE;
+			if (a->full)
+				count_leaves(a, table);
+		}
+	}
+}
+
 static void
 count_space(pagetable_t root, void *arg)
 {
 	struct audit *a = arg;
-	int i, j;
+	int i;
 
 	count_ref(a, (uint64)root);
 	pt_for_each_valid (root, i) {
 		pagetable_t l1;
+		uchar *m;
 
 		if (pte_is_leaf(root[i])) {
 			problem(a, "a leaf in a root table", root[i]);
@@ -108,30 +150,20 @@ count_space(pagetable_t root, void *arg)
 		}
 		l1 = (pagetable_t)PTE2PA(root[i]);
 		count_ref(a, (uint64)l1);
-		pt_for_each_valid (l1, j) {
-			pagetable_t table;
-
-			if (pte_is_leaf(l1[j])) {
-				problem(a, "a leaf in a level-1 table", l1[j]);
-				continue;
-			}
-			table = (pagetable_t)PTE2PA(l1[j]);
-			count_ref(a, (uint64)table);
-			if (!frame_is_managed((uint64)table))
-				continue;
-			if (l1[j] & PTE_TABLE_RO)
-				marks[frame_index((uint64)table)] |= MARKED_RO;
-			if (i == PX(2, TRAPFRAME) && j == PX(1, TRAPFRAME) &&
-			    refs_seen[frame_index((uint64)table)] > 1)
-				problem(a,
-				    "the table holding a trap frame is shared",
-				    (uint64)table);
-			if ((marks[frame_index((uint64)table)] & SEEN_TABLE) ==
-			    0) {
-				marks[frame_index((uint64)table)] |= SEEN_TABLE;
-				if (a->full)
-					count_leaves(a, table);
-			}
+		if (!frame_is_managed((uint64)l1))
+			continue;
+		m = &marks[frame_index((uint64)l1)];
+		if (root[i] & PTE_TABLE_RO)
+			*m |= MARKED_RO;
+		if (i == PX(2, TRAPFRAME) &&
+		    refs_seen[frame_index((uint64)l1)] > 1)
+			problem(a,
+			    "the level-1 table holding a trap frame is shared",
+			    (uint64)l1);
+		/* Each distinct level-1 table once, however many share it. */
+		if ((*m & SEEN_TABLE) == 0) {
+			*m |= SEEN_TABLE;
+			count_level1(a, l1, i == PX(2, TRAPFRAME));
 		}
 	}
 }
@@ -156,7 +188,8 @@ check_frame(uint64 pa, int refs, void *arg)
 		a->bad++;
 	}
 	if ((m & SEEN_TABLE) && seen > 1 && (m & HAS_WRITABLE))
-		problem(a, "a shared level-0 table holds a writable leaf", pa);
+		problem(a, "a shared table holds (or leads to) a writable leaf",
+		    pa);
 	if ((m & MARKED_RO) && (m & HAS_WRITABLE))
 		problem(
 		    a, "a table marked PTE_TABLE_RO holds a writable leaf", pa);
