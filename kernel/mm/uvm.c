@@ -444,8 +444,12 @@ fork_tables(pagetable_t parent, pagetable_t child, uint64 va, uint64 size)
 
 /*
  * FORK=cow below the trap frame's gibibyte: the child shares the parent's
- * level-1 table.  The first time, each level-0 table under it gets its
- * protect pass, one VM-lock step each (the pass may cover 512 tables).
+ * level-1 table.  Each level-0 table under it that lacks PTE_TABLE_RO
+ * (new, or written since the last fork) gets its protect pass first, one
+ * VM-lock step each.  Any write into the gibibyte clears the root PTE's
+ * mark, so the loop looks at the marks itself, without the lock: the
+ * parent's level-1 table is private (it has no mark) and only the parent,
+ * running this, writes it.  512 tests of a bit, not 512 lock steps.
  */
 static void
 fork_gibibyte(pte_t *parent_root, pte_t *child_root)
@@ -455,6 +459,8 @@ fork_gibibyte(pte_t *parent_root, pte_t *child_root)
 
 	if ((*parent_root & PTE_TABLE_RO) == 0)
 		pt_for_each_valid (l1, j) {
+			if (l1[j] & PTE_TABLE_RO)
+				continue;
 			vm_lock_shared();
 			cow_protect_table(&l1[j]);
 			vm_unlock_shared();
