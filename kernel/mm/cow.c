@@ -158,6 +158,15 @@ private_table(pte_t *upper, int level)
 	pte_t old = *upper;
 
 	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	/*
+	 * No mark: private, and known to be (a shared table's upper PTEs all
+	 * carry it).  The mark goes only when this space made the table
+	 * private, after the acquire below (or it was new), and only this
+	 * space's fork raises the count again, setting the mark.  This keeps
+	 * the second and later writes into a table from loading counts.
+	 */
+	if ((old & PTE_TABLE_RO) == 0)
+		return table;
 	/* Acquire (frame_refcount): 1 means the other sharers' drops are done. */
 	if (frame_refcount(table) == 1)
 		return table;
@@ -320,6 +329,9 @@ fault_unshare_table(struct cow_fault *f)
 	pagetable_t table;
 	int no_memory;
 
+	/* Neither marked: both private already (see private_table). */
+	if (((f->pt[PX(2, f->va)] | *f->l1pte) & PTE_TABLE_RO) == 0)
+		return 0;
 	/* Top down: a level-0 table's count is 1 per level-1 table holding it. */
 	f->l1pte = cow_private_l1pte(f->pt, f->va, &no_memory);
 	if (f->l1pte == 0 || (table = cow_private_table(f->l1pte)) == 0)

@@ -452,13 +452,18 @@ fork_tables(pagetable_t parent, pagetable_t child, uint64 va, uint64 size)
  * running this, writes it.  512 tests of a bit, not 512 lock steps.
  */
 static void
-fork_gibibyte(pte_t *parent_root, pte_t *child_root)
+fork_gibibyte(pte_t *parent_root, pte_t *child_root, uint64 va, uint64 size)
 {
 	pagetable_t l1 = (pagetable_t)PTE2PA(*parent_root);
-	int j;
+	/*
+	 * Nothing is mapped at or above size below the trap frame's
+	 * gibibyte, so the pass stops there; fork_share_l1 asserts (debug
+	 * builds) that no entry of the whole table was left unmarked.
+	 */
+	int j, end = size - va >= L1_SPAN ? PT_ENTRIES : PX(1, size - 1) + 1;
 
 	if ((*parent_root & PTE_TABLE_RO) == 0)
-		pt_for_each_valid (l1, j) {
+		pt_for_each_valid_below (l1, j, end) {
 			if (l1[j] & PTE_TABLE_RO)
 				continue;
 			vm_lock_shared();
@@ -494,7 +499,8 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 		if (L1_START(va) == L1_START(TRAPFRAME))
 			return fork_tables(parent, child, va, size);
 		if (parent[PX(2, va)] & PTE_V)
-			fork_gibibyte(&parent[PX(2, va)], &child[PX(2, va)]);
+			fork_gibibyte(
+			    &parent[PX(2, va)], &child[PX(2, va)], va, size);
 	}
 	return 0;
 }
