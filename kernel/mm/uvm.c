@@ -335,50 +335,68 @@ pages_mapped(pagetable_t table)
 	return n;
 }
 
+/*
+ * One step of uvm_shrink, under the VM lock: unmap [from, end), inside one
+ * level-0 table.  -1 if no frame was free to copy a shared table (nothing
+ * changed then).
+ */
+static int
+shrink_table(pagetable_t pt, uint64 from, uint64 end, uint64 *unmapped)
+{
+	pte_t *l1pte = pt_walk_l1(pt, from, 0);
+	pagetable_t table;
+	int no_memory;
+	uint64 a;
+
+	if (l1pte == 0 || (*l1pte & PTE_V) == 0)
+		return 0; /* nothing mapped there */
+	/* Either way the level-1 table changes: it must be ours alone. */
+	if ((l1pte = cow_private_l1pte(pt, from, &no_memory)) == 0)
+		return -1;
+	if (from == L0_START(from) && from != L0_START(TRAPFRAME)) {
+		*unmapped += pages_mapped((pagetable_t)PTE2PA(*l1pte));
+		cow_put_table(l1pte);
+		return 0;
+	}
+	if ((table = cow_private_table(l1pte)) == 0)
+		return -1;
+	for (a = from; a < end; a += PGSIZE) {
+		pte_t *pte = &table[PX(0, a)];
+
+		if (*pte & PTE_V) {
+			frame_free((void *)PTE2PA(*pte));
+			(*unmapped)++;
+		}
+		*pte = 0;
+	}
+	return 0;
+}
+
 uint64
 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
 	uint64 start = PGROUNDUP(newsz), end = PGROUNDUP(oldsz);
 	uint64 unmapped = 0;
-	int no_memory;
 
 	if (newsz >= oldsz)
 		return oldsz;
 	while (end > start) {
 		uint64 from =
 		    L0_START(end - 1) > start ? L0_START(end - 1) : start;
-		pte_t *l1pte;
-		pagetable_t table;
-		uint64 a;
+		pte_t *l1pte = pt_walk_l1(pt, from, 0);
+		int r = 0;
 
-		vm_lock_shared();
-		l1pte = cow_private_l1pte(pt, from, &no_memory);
-		if (no_memory) {
-			vm_unlock_shared();
-			break;
-		}
+		/*
+		 * No table, no step: only this process changes its tables, so
+		 * it may look without the lock (an untouched heap has none).
+		 */
 		if (l1pte && (*l1pte & PTE_V)) {
-			if (from == L0_START(from) &&
-			    from != L0_START(TRAPFRAME)) {
-				unmapped +=
-				    pages_mapped((pagetable_t)PTE2PA(*l1pte));
-				cow_put_table(l1pte);
-			} else if ((table = cow_private_table(l1pte)) != 0) {
-				for (a = from; a < end; a += PGSIZE) {
-					pte_t *pte = &table[PX(0, a)];
-
-					if (*pte & PTE_V) {
-						frame_free((void *)PTE2PA(*pte));
-						unmapped++;
-					}
-					*pte = 0;
-				}
-			} else {
-				vm_unlock_shared();
-				break;
-			}
+			vm_lock_shared();
+			r = shrink_table(pt, from, end, &unmapped);
+			vm_unlock_shared();
 		}
-		vm_unlock_shared();
+		if (r < 0)
+			break;
 		end = from;
 	}
 	heap_shrunk(pt, end, unmapped);
