@@ -35,13 +35,16 @@
 #include "kernel/mm/mm.h"
 
 /*
- * Per-frame marks for tables.  A level-1 table "has a writable leaf" if
- * one of its PTEs lacks PTE_TABLE_RO (a leaf below may be writable).
+ * Per-frame marks.  For tables: SEEN_TABLE, what it points to was
+ * counted; HAS_WRITABLE, it holds a writable user leaf (a level-1 table:
+ * a PTE without PTE_TABLE_RO, so a leaf below may be writable);
+ * MARKED_RO, some PTE above it says PTE_TABLE_RO.  For a mapped page:
+ * COUNTED, vmstat counted its share.
  */
-#define SEEN_TABLE 1 /* what it points to was counted */
-#define HAS_WRITABLE \
-	2           /* it holds (level 1: may lead to) a writable user leaf */
-#define MARKED_RO 4 /* some PTE above it says PTE_TABLE_RO */
+#define SEEN_TABLE   1
+#define HAS_WRITABLE 2
+#define MARKED_RO    4
+#define COUNTED      8
 
 static struct spinlock audit_lock = SPINLOCK_INIT("vmcheck");
 static ushort *refs_seen; /* per frame: references the page tables imply */
@@ -55,12 +58,24 @@ vm_audit_carve(void)
 }
 
 struct audit {
-	int full; /* 0: only count the shared tables, for vmstat */
+	int full; /* 0: only walk the tables, for vmstat */
 	int verbose;
 	int bad;
 	uint64 zero;   /* frames with count 0 */
-	uint64 tables; /* level-0 tables shared right now (for vmstat) */
+	uint64 tables; /* tables shared right now (for vmstat) */
+	uint64 pages;  /* mapped pages with count > 1 right now (for vmstat) */
 };
+
+/*
+ * vmstat's figures, from the walk (visiting only what is mapped, not every
+ * frame of RAM): a table, or a page, whose count is above 1, once each.
+ */
+static void
+count_if_shared(uint64 *n, uint64 pa)
+{
+	if (frame_refcount((void *)pa) > 1)
+		(*n)++;
+}
 
 static void
 problem(struct audit *a, const char *what, uint64 x)
@@ -94,8 +109,13 @@ count_leaves(struct audit *a, pagetable_t table)
 			problem(a, "a leaf is both COW and writable", pte);
 		if (pte & PTE_W)
 			marks[frame_index((uint64)table)] |= HAS_WRITABLE;
-		if (frame_is_managed(PTE2PA(pte)))
-			refs_seen[frame_index(PTE2PA(pte))]++;
+		if (!frame_is_managed(PTE2PA(pte)))
+			continue;
+		refs_seen[frame_index(PTE2PA(pte))]++;
+		if ((marks[frame_index(PTE2PA(pte))] & COUNTED) == 0) {
+			marks[frame_index(PTE2PA(pte))] |= COUNTED;
+			count_if_shared(&a->pages, PTE2PA(pte));
+		}
 	}
 }
 
@@ -127,8 +147,8 @@ count_level1(struct audit *a, pagetable_t l1, int trapframe_gib)
 			    (uint64)table);
 		if ((marks[frame_index((uint64)table)] & SEEN_TABLE) == 0) {
 			marks[frame_index((uint64)table)] |= SEEN_TABLE;
-			if (a->full)
-				count_leaves(a, table);
+			count_if_shared(&a->tables, (uint64)table);
+			count_leaves(a, table);
 		}
 	}
 }
@@ -163,6 +183,7 @@ count_space(pagetable_t root, void *arg)
 		/* Each distinct level-1 table once, however many share it. */
 		if ((*m & SEEN_TABLE) == 0) {
 			*m |= SEEN_TABLE;
+			count_if_shared(&a->tables, (uint64)l1);
 			count_level1(a, l1, i == PX(2, TRAPFRAME));
 		}
 	}
@@ -174,10 +195,6 @@ check_frame(uint64 pa, int refs, void *arg)
 	struct audit *a = arg;
 	int seen = refs_seen[frame_index(pa)], m = marks[frame_index(pa)];
 
-	if ((m & SEEN_TABLE) && seen > 1)
-		a->tables++;
-	if (!a->full)
-		return;
 	if (refs == 0)
 		a->zero++;
 	if (seen > 0 && refs != seen) {
@@ -196,14 +213,17 @@ check_frame(uint64 pa, int refs, void *arg)
 }
 
 /*
- * Run the audit (full) or only count the level-0 tables shared right now
- * (returned in *tables_shared).  Returns the number of problems found.
+ * Run the audit (full), or only walk the page tables for vmstat's shared
+ * tables and pages (*out).  Returns the number of problems found (the
+ * walk alone misses those only the scan of every frame sees).  The scan
+ * is what costs in proportion to RAM, so vmstat, which tests call in
+ * loops, skips it.
  */
 static int
-audit(int full, int verbose, uint64 *tables_shared)
+audit(int full, int verbose, struct audit *out)
 {
 	struct audit a = { .full = full, .verbose = verbose };
-	uint64 nfree;
+	uint64 nfree = 0;
 
 	spin_lock(&audit_lock);
 	vm_lock_exclusive();
@@ -211,7 +231,8 @@ audit(int full, int verbose, uint64 *tables_shared)
 	memset(marks, 0, frame_ram_frames() * sizeof(*marks));
 	refs_seen[frame_index((uint64)frame_zero())] = 1; /* the kernel's own */
 	uvm_for_each_space(count_space, &a);
-	nfree = frame_scan(check_frame, &a);
+	if (full)
+		nfree = frame_scan(check_frame, &a);
 	vm_unlock_exclusive();
 	if (full && a.zero != nfree) {
 		if (verbose)
@@ -221,8 +242,8 @@ audit(int full, int verbose, uint64 *tables_shared)
 		a.bad++;
 	}
 	spin_unlock(&audit_lock);
-	if (tables_shared)
-		*tables_shared = a.tables;
+	if (out)
+		*out = a;
 	return a.bad;
 }
 
@@ -235,13 +256,16 @@ vm_check_refcounts(int verbose)
 void
 vm_stats(struct vmstat *st)
 {
+	struct audit a;
+
 	memset(st, 0, sizeof(*st));
 	st->ram_bytes = frame_ram_end() - KERNBASE;
 	st->frames_total = frame_total_count();
 	st->frames_free = frame_free_count();
 	cow_counters(&st->cow_faults, &st->pages_copied, &st->pages_reused,
 	    &st->tables_copied);
-	st->frames_shared = frame_shared_count();
-	audit(0, 0, &st->tables_shared);
+	audit(0, 0, &a);
+	st->tables_shared = a.tables;
+	st->frames_shared = a.tables + a.pages;
 	st->fork_mode = KERNEL_FORK_MODE;
 }
