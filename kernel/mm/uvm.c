@@ -204,7 +204,8 @@ private_pte(pagetable_t pt, uint64 va)
  * Reserve [oldsz, newsz) for the heap, mapping nothing (uvm_fill maps a
  * page when it is first touched).  Returns the size now: newsz, or oldsz
  * with nothing changed if newsz would reach the trap frame or free memory
- * could not fill the reserved pages not yet mapped: refusing up front
+ * could not fill the reserved pages not yet mapped (and the level-0
+ * tables they may need: at 1 GiB, 512 of them): refusing up front
  * keeps a greedy process from leaving every other one without memory (a
  * copy-on-write fault there would kill it) and keeps sbrk's failure where
  * programs expect it.
@@ -224,7 +225,10 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 	if (h && h->start == h->end)
 		h->start = h->end = PGROUNDUP(oldsz);
 	unmapped = h ? (PGROUNDUP(newsz) - h->start) / PGSIZE - h->mapped : 0;
-	if (h && unmapped <= frame_free_count())
+	/* ... and a level-0 table per PT_ENTRIES of them, at most. */
+	if (h &&
+	    unmapped + (unmapped + PT_ENTRIES - 1) / PT_ENTRIES <=
+		frame_free_count())
 		h->end = PGROUNDUP(newsz);
 	else
 		newsz = oldsz;
