@@ -46,9 +46,7 @@ publish(pte_t *pte, pagetable_t table)
  * The address of the level-1 PTE that points to (or would point to) the
  * level-0 table covering va, creating a missing level-1 table when alloc
  * is set.  Returns 0 if va >= MAXVA or the level-1 table is missing (or
- * could not be allocated).  Walking with alloc is for mapping: the
- * level-1 table must be private (cow_private_l1pte) and its root PTE
- * loses PTE_TABLE_RO.
+ * could not be allocated).
  */
 pte_t *
 pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
@@ -63,12 +61,17 @@ pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
 		if (!alloc || (l1 = pt_create()) == 0)
 			return 0;
 		publish(pte, l1);
-	} else if (alloc) {
-		/* Mapping below a shared table: cow_private_l1pte was skipped. */
-		DEBUG_ASSERT(!table_is_shared(*pte));
-		*pte &= ~PTE_TABLE_RO;
 	}
 	return &((pagetable_t)PTE2PA(*pte))[PX(1, va)];
+}
+
+/* va's level-1 table may gain an unmarked PTE: its root PTE loses the mark. */
+static void
+unmark_level1(pagetable_t pt, uint64 va)
+{
+	/* Mapping below a shared table: cow_private_l1pte was skipped. */
+	DEBUG_ASSERT(!table_is_shared(pt[PX(2, va)]));
+	pt[PX(2, va)] &= ~PTE_TABLE_RO;
 }
 
 /*
@@ -76,10 +79,10 @@ pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
  * when alloc is set.  Returns 0 if va >= MAXVA or a needed page-table page
  * is missing (or could not be allocated).
  *
- * Walking with alloc is for mapping, so a level-0 table met on the way
- * loses its PTE_TABLE_RO mark (it may gain a writable leaf).  It must not
- * be shared: a user address space makes its table private first
- * (cow_private_table).
+ * Walking with alloc is for mapping, so the level-1 and level-0 tables
+ * met on the way lose their PTE_TABLE_RO marks (they may lead to a
+ * writable leaf).  They must not be shared: a user address space makes
+ * them private first (cow_private_l1pte, cow_private_table).
  */
 pte_t *
 pt_walk(pagetable_t pt, uint64 va, int alloc)
@@ -92,10 +95,12 @@ pt_walk(pagetable_t pt, uint64 va, int alloc)
 	if ((*l1pte & PTE_V) == 0) {
 		if (!alloc || (l0 = pt_create()) == 0)
 			return 0;
+		unmark_level1(pt, va);
 		publish(l1pte, l0);
 	} else if (alloc) {
 		/* Mapping into a shared table: cow_private_table was skipped. */
 		DEBUG_ASSERT(!table_is_shared(*l1pte));
+		unmark_level1(pt, va);
 		*l1pte &= ~PTE_TABLE_RO;
 	}
 	return &((pagetable_t)PTE2PA(*l1pte))[PX(0, va)];
