@@ -189,9 +189,10 @@ cow_private_table(pte_t *l1pte)
 
 /*
  * The level-1 PTE above va's level-0 table, in a level-1 table private to
- * pt (copied if shared): the one place a write into a level-1 table
- * starts.  0 if va has no level-1 table (or is beyond MAXVA), or no frame
- * was free for the copy (*no_memory set).
+ * pt (copied if shared), whose root PTE has lost PTE_TABLE_RO (the caller
+ * is about to change what lies below it): the one place a write into a
+ * level-1 table starts.  0 if va has no level-1 table (or is beyond
+ * MAXVA), or no frame was free for the copy (*no_memory set).
  */
 pte_t *
 cow_private_l1pte(pagetable_t pt, uint64 va, int *no_memory)
@@ -207,6 +208,7 @@ cow_private_l1pte(pagetable_t pt, uint64 va, int *no_memory)
 		*no_memory = 1;
 		return 0;
 	}
+	*root_pte &= ~PTE_TABLE_RO;
 	return &l1[PX(1, va)];
 }
 
@@ -336,8 +338,7 @@ fault_unshare_table(struct cow_fault *f)
 	f->l1pte = cow_private_l1pte(f->pt, f->va, &no_memory);
 	if (f->l1pte == 0 || (table = cow_private_table(f->l1pte)) == 0)
 		return -1;
-	f->pt[PX(2, f->va)] &= ~PTE_TABLE_RO; /* both gain a writable leaf */
-	*f->l1pte &= ~PTE_TABLE_RO;
+	*f->l1pte &= ~PTE_TABLE_RO; /* it gains a writable leaf */
 	f->pte = &table[PX(0, f->va)];
 	return 0;
 }

@@ -65,24 +65,16 @@ pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
 	return &((pagetable_t)PTE2PA(*pte))[PX(1, va)];
 }
 
-/* va's level-1 table may gain an unmarked PTE: its root PTE loses the mark. */
-static void
-unmark_level1(pagetable_t pt, uint64 va)
-{
-	/* Mapping below a shared table: cow_private_l1pte was skipped. */
-	DEBUG_ASSERT(!table_is_shared(pt[PX(2, va)]));
-	pt[PX(2, va)] &= ~PTE_TABLE_RO;
-}
-
 /*
  * The address of the level-0 PTE for va, creating missing page-table pages
  * when alloc is set.  Returns 0 if va >= MAXVA or a needed page-table page
  * is missing (or could not be allocated).
  *
- * Walking with alloc is for mapping, so the level-1 and level-0 tables
- * met on the way lose their PTE_TABLE_RO marks (they may lead to a
- * writable leaf).  They must not be shared: a user address space makes
- * them private first (cow_private_l1pte, cow_private_table).
+ * Walking with alloc is for mapping, so the level-0 table met on the way
+ * loses its PTE_TABLE_RO mark (it may gain a writable leaf).  It must not
+ * be shared, nor its level-1 table, whose root PTE must have no mark: a
+ * user address space makes them private and unmarks the root PTE first
+ * (cow_private_l1pte, cow_private_table).
  */
 pte_t *
 pt_walk(pagetable_t pt, uint64 va, int alloc)
@@ -95,12 +87,16 @@ pt_walk(pagetable_t pt, uint64 va, int alloc)
 	if ((*l1pte & PTE_V) == 0) {
 		if (!alloc || (l0 = pt_create()) == 0)
 			return 0;
-		unmark_level1(pt, va);
+		DEBUG_ASSERT((pt[PX(2, va)] & PTE_TABLE_RO) == 0);
 		publish(l1pte, l0);
-	} else if (alloc) {
-		/* Mapping into a shared table: cow_private_table was skipped. */
+	} else if (alloc && (*l1pte & PTE_TABLE_RO)) {
+		/*
+		 * Mapping into a shared table: cow_private_table was skipped
+		 * (a shared table always has the mark; without it, neither it
+		 * nor the root PTE has one to clear).
+		 */
 		DEBUG_ASSERT(!table_is_shared(*l1pte));
-		unmark_level1(pt, va);
+		DEBUG_ASSERT((pt[PX(2, va)] & PTE_TABLE_RO) == 0);
 		*l1pte &= ~PTE_TABLE_RO;
 	}
 	return &((pagetable_t)PTE2PA(*l1pte))[PX(0, va)];

@@ -161,13 +161,18 @@ uvm_destroy(pagetable_t pt)
 	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
 		pagetable_t l1 = (pagetable_t)PTE2PA(pt[i]);
 
-		/* A shared level-1 table: drop it, 1 GiB in one step. */
-		vm_lock_shared();
-		if ((shared = frame_put_unless_last(l1)) != 0)
-			pt[i] = 0;
-		vm_unlock_shared();
-		if (shared)
-			continue;
+		/*
+		 * A shared level-1 table (only a marked one can be; the root
+		 * is ours to read): drop it, 1 GiB in one step.
+		 */
+		if (pt[i] & PTE_TABLE_RO) {
+			vm_lock_shared();
+			if ((shared = frame_put_unless_last(l1)) != 0)
+				pt[i] = 0;
+			vm_unlock_shared();
+			if (shared)
+				continue;
+		}
 		/* Ours alone (nobody else can share it now): table by table. */
 		pt_for_each_valid (l1, j) {
 			vm_lock_shared();
