@@ -138,12 +138,6 @@ cow_put_table(pte_t *l1pte)
 	put_table(l1pte, 0);
 }
 
-void
-cow_put_l1(pte_t *root_pte)
-{
-	put_table(root_pte, 1);
-}
-
 /*
  * The table upper points to (level as in put_table), made private to
  * this address space: a shared one is copied (what each of its valid

@@ -207,8 +207,7 @@ const char *vm_user_fault(
  * Locks, asserted in debug builds: cow_resolve and cow_write_target take
  * the VM lock themselves (the caller must not hold it); fork_share_page,
  * fork_share_table, fork_share_l1, cow_protect_table, cow_private_table,
- * cow_private_l1pte, cow_put_table and cow_put_l1 need the caller to hold
- * it shared.
+ * cow_private_l1pte and cow_put_table need the caller to hold it shared.
  */
 int fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va); /* 0 or -1 */
 void fork_share_table(pte_t *parent_l1, pte_t *child_l1);
@@ -226,7 +225,6 @@ uint64 cow_write_target(
 pagetable_t cow_private_table(
     pte_t *l1pte); /* va's level-0 table, unshared; 0 if no memory */
 void cow_put_table(pte_t *l1pte); /* unmap a whole level-0 table */
-void cow_put_l1(pte_t *root_pte); /* unmap a whole level-1 table */
 pte_t *cow_private_l1pte(pagetable_t pt, uint64 va,
     int *no_memory); /* va's level-1 PTE, its table unshared; or 0 */
 int pte_is_cow(pte_t pte);
