@@ -391,13 +391,23 @@ test_audit_catches_bugs(void)
 	    name, "fork failed");
 	CHECK(vm_check_refcounts(0) == 0, name, "a sound fork was reported");
 	if (KERNEL_FORK_MODE == FORK_MODE_COW) {
-		CHECK(frame_refcount(table) == 2, name,
-		    "fork did not share the table");
+		CHECK(frame_refcount((void *)PTE2PA(a[0])) == 2 &&
+			frame_refcount(table) == 1,
+		    name, "fork did not share the level-1 table");
 		*pte |= PTE_W;
 		*pte &= ~PTE_COW;
 		CHECK(vm_check_refcounts(0) > 0, name,
-		    "a writable leaf in a shared table was not reported");
+		    "a writable leaf below a shared level-1 table was not reported");
 		*pte = (*pte & ~PTE_W) | PTE_COW;
+		*l1pte &= ~PTE_TABLE_RO;
+		CHECK(vm_check_refcounts(0) > 0, name,
+		    "a shared level-1 table without PTE_TABLE_RO was not reported");
+		*l1pte |= PTE_TABLE_RO;
+		frame_ref_inc(table);
+		CHECK(vm_check_refcounts(0) > 0, name,
+		    "a leaked reference on a level-0 table below a shared "
+		    "level-1 table was not reported");
+		frame_free(table);
 	}
 	uvm_destroy(a);
 	uvm_destroy(b);

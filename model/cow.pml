@@ -11,7 +11,14 @@
  * user pages 0 and 1 in slot 0, page 2 in slot 1.  Process 0 starts with
  * three writable pages.  Level-0 tables and pages come from two pools of
  * frames with reference counts (kernel/mm/frame.c); what else a process
- * owns (root, level-1 table, trap frame) is its alone and left out.
+ * owns (root, trap frame) is its alone and left out.  The kernel also
+ * shares level-1 tables (fork_share_l1, below the trap frame's
+ * gibibyte), by the same rules one level up; the model gives each
+ * process a private level-1 table, as the kernel's is once the process
+ * wrote below it (cow_private_l1pte), and checks the level-0 and page
+ * protocol beneath it.  Where a comment names fork_share_table, the
+ * kernel's fork below that gibibyte runs cow_protect_table per table and
+ * fork_share_l1 once instead.
  *
  * Steps: one Promela step per access another hart can observe (a count,
  * a shared table, page data, the allocator).  What only the running
@@ -427,7 +434,9 @@ inline put_table_second(t)
 
 /*
  * cow_private_table(l1pte), first step: if (frame_refcount(table) == 1)
- * return table (an acquire load).  Else copy = frame_alloc(),
+ * return table (an acquire load; the kernel's private_table returns even
+ * before it when *l1pte has no PTE_TABLE_RO, a table this process made
+ * private itself, whose count the model finds 1 here).  Else copy = frame_alloc(),
  * page_copy(copy, table), frame_ref_inc_leaves(copy).  t = the table;
  * t2 = t if private, else the copy or NONE (no frame: return 0).
  *

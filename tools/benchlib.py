@@ -23,6 +23,8 @@ KNOWN = [
     ("fork-4MB", "fork+exit+wait, 4 MB", None),
     ("fork-16MB", "fork+exit+wait, 16 MB", 100000),
     ("fork-64MB", "fork+exit+wait, 64 MB", 150000),
+    ("fork-512MB", "fork+exit+wait, 512 MB (MEM=1G)", "<= 1.5 x ~0 MB"),
+    ("fork-1024MB", "fork+exit+wait, 1 GB (MEM=2G)", "<= 1.5 x ~0 MB"),
     ("cow-write-page", "first write to a shared page, per page", 2500),
     ("cow-reuse-page", "write after the sharer exited, per page", None),
     ("frames-child-16MB", "frames held by a child, 16 MB parent", None),

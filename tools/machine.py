@@ -119,12 +119,14 @@ class Machine:
     """One QEMU boot: a fresh disk copy and a console on pipes."""
 
     def __init__(self, kernel, fs, cpus=1, tmpdir=None, disk=None, append=None,
-                 icount=False, monitor=False, log=None, qemu=None, disk_filter=None):
+                 icount=False, monitor=False, log=None, qemu=None, disk_filter=None,
+                 mem=None):
         """Boots kernel on a fresh copy of fs in tmpdir (a private temporary
         directory if None), or on disk as it is.  qemu replaces the QEMU
         binary (tools/qemu-cmd's QEMU=, for testing the harness); disk_filter
         puts a QEMU block filter under the disk (tools/qemu-cmd's
-        DISK_FILTER: blklogwrites:LOG or blkdebug:CONF)."""
+        DISK_FILTER: blklogwrites:LOG or blkdebug:CONF); mem replaces the
+        guest's RAM size (its MEM=, e.g. "1G")."""
         self.own_tmp = tmpdir is None
         self.tmp = tempfile.mkdtemp(prefix="cowbird-qemu-") if tmpdir is None else tmpdir
         if disk is None:
@@ -145,6 +147,8 @@ class Machine:
         env = dict(os.environ, QEMU=qemu) if qemu else None
         if disk_filter:
             env = dict(env or os.environ, DISK_FILTER=disk_filter)
+        if mem:
+            env = dict(env or os.environ, MEM=mem)
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,

@@ -4,26 +4,35 @@
  * happens when a process (or the kernel on its behalf, in copyout) writes
  * to memory it shares (cow_resolve, cow_write_target).
  *
- * Two levels (FORK=cow; FORK=page uses only the page level, FORK=copy
- * neither).  Sv39 has three: root -> level-1 tables -> level-0 tables ->
- * pages.  fork gives the child its own root and level-1 tables, and points
- * them at the parent's level-0 tables.
+ * Two levels of tables and the page level (FORK=cow; FORK=page uses only
+ * the page level, FORK=copy none).  Sv39 has three levels: root ->
+ * level-1 tables (1 GiB each) -> level-0 tables (2 MiB each) -> pages.
+ * fork gives the child its own root and points it at the parent's
+ * level-1 tables; in the gibibyte that holds the trap frame, whose
+ * level-1 table is per process, it gives the child its own level-1 table
+ * pointing at the parent's level-0 tables (all but the trap frame's).
  *
- * A level-0 table:
+ * A table (level 1 or level 0; "upper PTE" is the root PTE or the level-1
+ * PTE pointing to it):
  *
- *   private    count 1, writable leaves allowed
- *   shared     count n > 1 (n level-1 PTEs point to it), read-only: every
- *              writable leaf was made COW before it was first shared, and
- *              no one changes it; every level-1 PTE to it has PTE_TABLE_RO
+ *   private    count 1, may lead to writable leaves
+ *   shared     count n > 1 (n upper PTEs point to it), read-only: no
+ *              writable leaf below it (each level-0 table below was
+ *              protected before it was first shared), and no one changes
+ *              it; every upper PTE to it has PTE_TABLE_RO
  *
  *   private --fork-->  shared          (+1 per fork; one protect pass over
- *                                       its PTEs unless PTE_TABLE_RO says
- *                                       it was done and nothing changed)
+ *                                       the level-0 tables below unless
+ *                                       PTE_TABLE_RO says it was done and
+ *                                       nothing changed)
  *   shared  --write, sbrk, partial unmap-->  this process gets a private
- *              copy (every PTE copied, +1 on every frame they map), the
- *              shared one loses a reference
+ *              copy (every PTE copied, +1 on every frame or table they
+ *              point to), the shared one loses a reference; top down:
+ *              a level-0 table below a shared level-1 table is reached
+ *              by several spaces even at count 1, so the level-1 table
+ *              is made private first
  *   shared  --exit, exec, whole-table unmap-->  -1, nothing else
- *   count 1 --exit, exec, unmap-->  every frame it maps -1, table freed
+ *   count 1 --exit, exec, unmap-->  what it points to -1, table freed
  *
  * A page (leaf PTE) in a private table:
  *
@@ -36,19 +45,25 @@
  * Invariants (vm_check_refcounts checks every one, exactly):
  *   - a frame mapped by user leaves has count = number of distinct level-0
  *     tables mapping it (a shared table holds one reference for all its
- *     sharers); a level-0 table's count = number of level-1 PTEs, over all
- *     address spaces, pointing to it; roots and level-1 tables count 1;
- *   - no writable leaf in a shared table; no leaf both COW and writable;
+ *     sharers); a level-0 table's count = number of level-1 PTEs, in
+ *     distinct level-1 tables, pointing to it; a level-1 table's count =
+ *     number of root PTEs pointing to it; roots count 1;
+ *   - no writable leaf in a shared table, nor below a shared level-1
+ *     table; no leaf both COW and writable;
  *   - a level-1 PTE marked PTE_TABLE_RO points to a table without
- *     writable leaves;
- *   - the level-0 table covering TRAPFRAME and TRAMPOLINE holds per-process
- *     mappings and is never shared (user pages in it get page-level COW).
+ *     writable leaves; a root PTE marked PTE_TABLE_RO points to a level-1
+ *     table whose every valid PTE is so marked;
+ *   - the level-1 table covering TRAPFRAME and TRAMPOLINE, and the
+ *     level-0 table below it that holds them, hold per-process mappings
+ *     and are never shared (user pages in that level-0 table get
+ *     page-level COW).
  *
  * Why deciding "count 1: use it in place" needs no lock around the
- * decision: a table's count rises only when one of its holders forks, and
- * a page's count only when a table mapping it is copied, by a holder of
- * that table.  Both run in the context of the process that owns the
- * mapping (no threads, no shared memory).  So when a process sees count 1,
+ * decision: a table's count rises only when one of its holders forks or
+ * copies the level-1 table above it, and a page's count only when a table
+ * mapping it is copied, by a holder of that table.  All run in the context of the process that owns the
+ * mapping (no threads, no shared memory).  So when a process sees count 1
+ * (on a level-0 table: below a level-1 table it made private first),
  * nobody else can start to share while it decides.  If it sees a count
  * above 1 that drops at the same moment (the other sharer exits or copies
  * too), it copies anyway: one copy too many, never a wrong result; its
@@ -90,39 +105,62 @@ cow_counters(uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tcopied)
 	*tcopied = __atomic_load_n(&tables_copied, __ATOMIC_RELAXED);
 }
 
-/* ---- the table level ---- */
+/* ---- the table levels ---- */
 
 /*
- * Drop this address space's reference to the level-0 table l1pte points
- * to, and clear l1pte.  The last holder releases every frame the table
- * maps and the table itself.
+ * Drop this address space's reference to the table upper points to (a
+ * level-0 table from a level-1 PTE, level 0; a level-1 table from a root
+ * PTE, level 1), and clear upper.  The last holder releases what the
+ * table points to (every frame a level-0 table maps; every level-0 table
+ * of a level-1 table) and the table itself.
  */
+static void
+put_table(pte_t *upper, int level)
+{
+	pagetable_t table = (pagetable_t)PTE2PA(*upper);
+	int j;
+
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	*upper = 0;
+	if (frame_put_unless_last(table))
+		return;
+	if (level == 0)
+		frame_free_leaves(table);
+	else
+		pt_for_each_valid (table, j)
+			put_table(&table[j], 0);
+	frame_free_zeroed(table); /* every entry was cleared above */
+}
+
 void
 cow_put_table(pte_t *l1pte)
 {
-	pagetable_t table = (pagetable_t)PTE2PA(*l1pte);
-
-	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
-	*l1pte = 0;
-	if (frame_put_unless_last(table))
-		return;
-	frame_free_leaves(table);
-	frame_free_zeroed(table); /* frame_free_leaves cleared every entry */
+	put_table(l1pte, 0);
 }
 
 /*
- * The level-0 table l1pte points to, made private to this address space:
- * a shared one is copied (its frames gain a reference each, for the copy)
- * and loses this space's reference.  Returns 0 if no frame was free for
- * the copy; the shared table then stays as it was.
+ * The table upper points to (level as in put_table), made private to
+ * this address space: a shared one is copied (what each of its valid
+ * PTEs points to gains a reference, for the copy) and loses this space's
+ * reference.  Returns 0 if no frame was free for the copy; the shared
+ * table then stays as it was.
  */
-pagetable_t
-cow_private_table(pte_t *l1pte)
+static pagetable_t
+private_table(pte_t *upper, int level)
 {
-	pagetable_t table = (pagetable_t)PTE2PA(*l1pte), copy;
-	pte_t old = *l1pte;
+	pagetable_t table = (pagetable_t)PTE2PA(*upper), copy;
+	pte_t old = *upper;
 
 	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	/*
+	 * No mark: private, and known to be (a shared table's upper PTEs all
+	 * carry it).  The mark goes only when this space made the table
+	 * private, after the acquire below (or it was new), and only this
+	 * space's fork raises the count again, setting the mark.  This keeps
+	 * the second and later writes into a table from loading counts.
+	 */
+	if ((old & PTE_TABLE_RO) == 0)
+		return table;
 	/* Acquire (frame_refcount): 1 means the other sharers' drops are done. */
 	if (frame_refcount(table) == 1)
 		return table;
@@ -131,33 +169,101 @@ cow_private_table(pte_t *l1pte)
 		return 0;
 	page_copy(copy, table);
 	frame_ref_inc_leaves(copy);
-	*l1pte = PA2PTE(copy) | PTE_FLAGS(old);
-	cow_put_table(&old);
+	*upper = PA2PTE(copy) | PTE_FLAGS(old);
+	put_table(&old, level);
 	__atomic_add_fetch(&tables_copied, 1, __ATOMIC_RELAXED); /* a statistic */
 	return copy;
 }
 
+pagetable_t
+cow_private_table(pte_t *l1pte)
+{
+	return private_table(l1pte, 0);
+}
+
 /*
- * fork (FORK=cow): the child's level-1 PTE points to the parent's level-0 table,
- * which gains a reference.  The first time the table is shared its
- * writable leaves become COW (one pass, whatever the number of sharers);
- * PTE_TABLE_RO records that no pass is needed next time.
+ * The level-1 PTE above va's level-0 table, in a level-1 table private to
+ * pt (copied if shared), whose root PTE has lost PTE_TABLE_RO (the caller
+ * is about to change what lies below it): the one place a write into a
+ * level-1 table starts.  0 if va has no level-1 table (or is beyond
+ * MAXVA), or no frame was free for the copy (*no_memory set).
+ */
+pte_t *
+cow_private_l1pte(pagetable_t pt, uint64 va, int *no_memory)
+{
+	pte_t *root_pte = va < MAXVA ? &pt[PX(2, va)] : 0;
+	pagetable_t l1;
+
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	*no_memory = 0;
+	if (root_pte == 0 || (*root_pte & PTE_V) == 0)
+		return 0;
+	if ((l1 = private_table(root_pte, 1)) == 0) {
+		*no_memory = 1;
+		return 0;
+	}
+	*root_pte &= ~PTE_TABLE_RO;
+	return &l1[PX(1, va)];
+}
+
+/*
+ * The protect pass, once per level-0 table: its writable leaves become
+ * COW, and PTE_TABLE_RO in the level-1 PTE records that no pass is needed
+ * next time.  The table is private (no shared table lacks the mark).
+ */
+void
+cow_protect_table(pte_t *l1pte)
+{
+	pagetable_t table = (pagetable_t)PTE2PA(*l1pte);
+	int i;
+
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	if (*l1pte & PTE_TABLE_RO)
+		return;
+	pt_for_each_valid (table, i)
+		if (table[i] & PTE_W)
+			table[i] = (table[i] & ~PTE_W) | PTE_COW;
+	*l1pte |= PTE_TABLE_RO;
+}
+
+/*
+ * fork (FORK=cow), in the gibibyte of the trap frame: the child's level-1
+ * PTE points to the parent's level-0 table, which gains a reference.
  */
 void
 fork_share_table(pte_t *parent_l1, pte_t *child_l1)
 {
-	pagetable_t table = (pagetable_t)PTE2PA(*parent_l1);
-	int i;
+	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
+	cow_protect_table(parent_l1);
+	frame_ref_inc((void *)PTE2PA(*parent_l1));
+	*child_l1 = *parent_l1;
+}
+
+/*
+ * fork (FORK=cow), below the trap frame's gibibyte: the child's root PTE
+ * points to the parent's level-1 table (one covers 1 GiB), which gains a
+ * reference.  Every level-0 table under it must be protected already
+ * (cow_protect_table, which uvm_fork runs one VM-lock step per table
+ * unless the root PTE's PTE_TABLE_RO says all of them are); the mark then
+ * goes on the root PTE, so the next fork is O(1) per gibibyte.
+ */
+void
+fork_share_l1(pte_t *parent_root, pte_t *child_root)
+{
+	pagetable_t l1 = (pagetable_t)PTE2PA(*parent_root);
 
 	DEBUG_ASSERT(vm_lock_held() == VM_LOCK_SHARED);
-	if ((*parent_l1 & PTE_TABLE_RO) == 0) {
-		pt_for_each_valid (table, i)
-			if (table[i] & PTE_W)
-				table[i] = (table[i] & ~PTE_W) | PTE_COW;
-		*parent_l1 |= PTE_TABLE_RO;
+#ifdef DEBUG_CHECKS
+	{
+		int j;
+
+		pt_for_each_valid (l1, j)
+			ASSERT(l1[j] & PTE_TABLE_RO);
 	}
-	frame_ref_inc(table);
-	*child_l1 = *parent_l1;
+#endif
+	*parent_root |= PTE_TABLE_RO;
+	frame_ref_inc(l1);
+	*child_root = *parent_root;
 }
 
 /* ---- the page level: one write to a COW page, in small steps ---- */
@@ -205,16 +311,23 @@ fault_find(struct cow_fault *f, pagetable_t pt, uint64 va)
 }
 
 /*
- * The table level: the write will make a leaf writable, so va's level-0
- * table must be this space's alone (copied if shared) and lose its
- * PTE_TABLE_RO mark.  -1 if no frame was free for the copy.
+ * The table levels: the write will make a leaf writable, so va's level-1
+ * and level-0 tables must be this space's alone (copied if shared, in
+ * that order) and lose their PTE_TABLE_RO marks.  -1 if no frame was free
+ * for a copy.
  */
 static int
 fault_unshare_table(struct cow_fault *f)
 {
-	pagetable_t table = cow_private_table(f->l1pte);
+	pagetable_t table;
+	int no_memory;
 
-	if (table == 0)
+	/* Neither marked: both private already (see private_table). */
+	if (((f->pt[PX(2, f->va)] | *f->l1pte) & PTE_TABLE_RO) == 0)
+		return 0;
+	/* Top down: a level-0 table's count is 1 per level-1 table holding it. */
+	f->l1pte = cow_private_l1pte(f->pt, f->va, &no_memory);
+	if (f->l1pte == 0 || (table = cow_private_table(f->l1pte)) == 0)
 		return -1;
 	*f->l1pte &= ~PTE_TABLE_RO; /* it gains a writable leaf */
 	f->pte = &table[PX(0, f->va)];

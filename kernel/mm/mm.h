@@ -144,12 +144,19 @@ uint64 pt_lookup_user(pagetable_t pt, uint64 va); /* pa of a valid user page, or
 #define L0_START(va) ((va) & ~(L0_SPAN - 1))
 #define L0_NEXT(va)  (L0_START(va) + L0_SPAN)
 
+/* A level-1 table covers 1 GiB: its first address, and the next table's. */
+#define L1_SPAN      (1UL << PXSHIFT(2))
+#define L1_START(va) ((va) & ~(L1_SPAN - 1))
+#define L1_NEXT(va)  (L1_START(va) + L1_SPAN)
+
 /*
  * Software bit (RSW, ignored by the MMU) in a level-1 PTE: the level-0
  * table it points to holds no writable leaf (fork write-protected it), so
- * the next fork can share it without a pass over its PT_ENTRIES entries.  A
- * shared table always carries it; whoever makes a leaf writable in a
- * private table clears it first.
+ * the next fork can share it without a pass over its PT_ENTRIES entries.
+ * In a root PTE: every valid PTE of the level-1 table it points to carries
+ * the mark, so fork shares that gibibyte without looking inside.  A shared
+ * table always carries it; whoever makes a leaf writable in a private
+ * table clears it on the way down first.
  */
 #define PTE_TABLE_RO (1L << 9)
 
@@ -269,19 +276,21 @@ void vma_prefault(
 int vma_get(pagetable_t pt, int i, struct vma *out); /* region i: 1, or 0 */
 
 /* ---- copy-on-write (cow.c) ----
- * fork_share_page and fork_share_table decide what fork does with one page
- * or one level-0 table; wp_page (cow.c) is the single place that decides
+ * fork_share_page, fork_share_table and fork_share_l1 decide what fork
+ * does with one page, one level-0 table or one level-1 table; wp_page (cow.c) is the single place that decides
  * what a write to a shared page does (copy its table if that is shared,
  * then reuse or copy the page).  The page-fault handler calls cow_resolve,
  * copyout cow_write_target; both go through wp_page.
  *
  * Locks, asserted in debug builds: cow_resolve and cow_write_target take
  * the VM lock themselves (the caller must not hold it); fork_share_page,
- * fork_share_table, cow_private_table and cow_put_table need the caller
- * to hold it shared.
+ * fork_share_table, fork_share_l1, cow_protect_table, cow_private_table,
+ * cow_private_l1pte and cow_put_table need the caller to hold it shared.
  */
 int fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va); /* 0 or -1 */
 void fork_share_table(pte_t *parent_l1, pte_t *child_l1);
+void fork_share_l1(pte_t *parent_root, pte_t *child_root); /* 1 GiB at once */
+void cow_protect_table(pte_t *l1pte); /* fork's pass: writable leaves -> COW */
 enum cow_result {
 	COW_NOT_COW,   /* not a COW page: unmapped, read-only, beyond MAXVA */
 	COW_NO_MEMORY, /* a table or page copy was needed; no frame was free */
@@ -294,6 +303,8 @@ uint64 cow_write_target(
 pagetable_t cow_private_table(
     pte_t *l1pte); /* va's level-0 table, unshared; 0 if no memory */
 void cow_put_table(pte_t *l1pte); /* unmap a whole level-0 table */
+pte_t *cow_private_l1pte(pagetable_t pt, uint64 va,
+    int *no_memory); /* va's level-1 PTE, its table unshared; or 0 */
 int pte_is_cow(pte_t pte);
 void cow_counters(
     uint64 *faults, uint64 *copied, uint64 *reused, uint64 *tables_copied);

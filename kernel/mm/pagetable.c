@@ -19,14 +19,14 @@ pt_create(void)
 }
 
 /*
- * A level-0 table is shared by several address spaces (FORK=cow) iff its
- * frame's count is above 1.
+ * A table is shared by several address spaces (FORK=cow) if its frame's
+ * count is above 1 (a level-0 table is also when its level-1 table is).
  */
 static inline int
-table_is_shared(pte_t level1_pte)
+table_is_shared(pte_t upper_pte)
 {
-	return (level1_pte & PTE_V) &&
-	    frame_refcount((void *)PTE2PA(level1_pte)) > 1;
+	return (upper_pte & PTE_V) &&
+	    frame_refcount((void *)PTE2PA(upper_pte)) > 1;
 }
 
 /*
@@ -70,10 +70,11 @@ pt_walk_l1(pagetable_t pt, uint64 va, int alloc)
  * when alloc is set.  Returns 0 if va >= MAXVA or a needed page-table page
  * is missing (or could not be allocated).
  *
- * Walking with alloc is for mapping, so a level-0 table met on the way
+ * Walking with alloc is for mapping, so the level-0 table met on the way
  * loses its PTE_TABLE_RO mark (it may gain a writable leaf).  It must not
- * be shared: a user address space makes its table private first
- * (cow_private_table).
+ * be shared, nor its level-1 table, whose root PTE must have no mark: a
+ * user address space makes them private and unmarks the root PTE first
+ * (cow_private_l1pte, cow_private_table).
  */
 pte_t *
 pt_walk(pagetable_t pt, uint64 va, int alloc)
@@ -86,10 +87,16 @@ pt_walk(pagetable_t pt, uint64 va, int alloc)
 	if ((*l1pte & PTE_V) == 0) {
 		if (!alloc || (l0 = pt_create()) == 0)
 			return 0;
+		DEBUG_ASSERT((pt[PX(2, va)] & PTE_TABLE_RO) == 0);
 		publish(l1pte, l0);
-	} else if (alloc) {
-		/* Mapping into a shared table: cow_private_table was skipped. */
+	} else if (alloc && (*l1pte & PTE_TABLE_RO)) {
+		/*
+		 * Mapping into a shared table: cow_private_table was skipped
+		 * (a shared table always has the mark; without it, neither it
+		 * nor the root PTE has one to clear).
+		 */
 		DEBUG_ASSERT(!table_is_shared(*l1pte));
+		DEBUG_ASSERT((pt[PX(2, va)] & PTE_TABLE_RO) == 0);
 		*l1pte &= ~PTE_TABLE_RO;
 	}
 	return &((pagetable_t)PTE2PA(*l1pte))[PX(0, va)];

@@ -8,9 +8,11 @@
  * top.  A last row counts the page-table pages.
  *
  * Who holds a frame: a frame's count is the number of references to it
- * (frame.c).  A page whose frame has count k in a level-0 table held by t
- * address spaces is, for this one, a 1/(t*k) share: summed over every
- * address space that reaches it, exactly one frame.
+ * (frame.c).  A page whose frame has count k, in a level-0 table of
+ * count t0 below a level-1 table of count t1, is for this space a
+ * 1/(t1*t0*k) share: summed over every address space that reaches it,
+ * exactly one frame (a level-1 table's t1 spaces share its t0 reference
+ * alike).  Page-table pages are shared out the same way.
  *
  * The walk holds the VM lock exclusive (vmlock.c): no fork, fault, sbrk or
  * exit is half-way through a step, so the counts agree with the tables and
@@ -139,7 +141,7 @@ account_page(struct pmap *m, struct pmap_region *r, pagetable_t pt, uint64 va)
 		return;
 	r->present++;
 	pa = PTE2PA(*pte);
-	if (table_rc > 1)
+	if (tables > 1) /* its level-0 table, or the level-1 table above */
 		r->tables_shared++;
 	if (*pte & PTE_COW)
 		r->cow++;
@@ -147,8 +149,12 @@ account_page(struct pmap *m, struct pmap_region *r, pagetable_t pt, uint64 va)
 		return; /* the trampoline: kernel text, not an allocated frame */
 	k = holders(pa);
 	d = tables * k;
-	/* Exact unless other tables also share the frame: then at least. */
-	sharers = table_rc + k - 1;
+	/*
+	 * The level-1 table's sharers, one more per other level-1 table
+	 * holding the level-0 table, one per other table mapping the frame:
+	 * exact unless those are shared too, then at least.
+	 */
+	sharers = tables / table_rc + table_rc - 1 + k - 1;
 	count_frame(m, r, d, sharers);
 }
 

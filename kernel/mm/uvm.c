@@ -164,9 +164,10 @@ vm_step_done(int *steps)
 
 /*
  * Drop every user page and the page table; the trap frame is the
- * caller's.  One reference per level-0 table: a forked child that never
- * wrote goes away in time proportional to its tables, not its pages.
- * Tables are dropped a few at a time under the VM lock (STEPS_PER_HOLD).
+ * caller's.  One reference per shared level-1 table, else one per
+ * level-0 table: a forked child that never wrote goes away in time
+ * proportional to its gibibytes, not its pages.  Tables are dropped a few
+ * at a time under the VM lock (STEPS_PER_HOLD).
  */
 void
 uvm_destroy(pagetable_t pt)
@@ -180,6 +181,13 @@ uvm_destroy(pagetable_t pt)
 	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
 		pagetable_t l1 = (pagetable_t)PTE2PA(pt[i]);
 
+		/* A shared level-1 table (only a marked one can be): 1 GiB. */
+		if ((pt[i] & PTE_TABLE_RO) && frame_put_unless_last(l1)) {
+			pt[i] = 0;
+			vm_step_done(&tables);
+			continue;
+		}
+		/* Ours alone (nobody else can share it now): table by table. */
 		pt_for_each_valid (l1, j) {
 			cow_put_table(&l1[j]);
 			vm_step_done(&tables);
@@ -199,9 +207,10 @@ uvm_destroy(pagetable_t pt)
 static pte_t *
 private_pte(pagetable_t pt, uint64 va)
 {
-	pte_t *l1pte = pt_walk_l1(pt, va, 1);
+	int no_memory;
+	pte_t *l1pte = cow_private_l1pte(pt, va, &no_memory);
 
-	if (l1pte == 0)
+	if (l1pte == 0 && (no_memory || (l1pte = pt_walk_l1(pt, va, 1)) == 0))
 		return 0;
 	if ((*l1pte & PTE_V) && cow_private_table(l1pte) == 0)
 		return 0;
@@ -212,7 +221,8 @@ private_pte(pagetable_t pt, uint64 va)
  * Reserve [oldsz, newsz) for the heap, mapping nothing (uvm_fill maps a
  * page when it is first touched).  Returns the size now: newsz, or oldsz
  * with nothing changed if newsz would reach the trap frame or free memory
- * could not fill the reserved pages not yet mapped: refusing up front
+ * could not fill the reserved pages not yet mapped (and the level-0
+ * tables they may need: at 1 GiB, 512 of them): refusing up front
  * keeps a greedy process from leaving every other one without memory (a
  * copy-on-write fault there would kill it) and keeps sbrk's failure where
  * programs expect it.
@@ -232,7 +242,10 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 	if (h && h->start == h->end)
 		h->start = h->end = PGROUNDUP(oldsz);
 	unmapped = h ? (PGROUNDUP(newsz) - h->start) / PGSIZE - h->mapped : 0;
-	if (h && unmapped <= frame_free_count())
+	/* ... and a level-0 table per PT_ENTRIES of them, at most. */
+	if (h &&
+	    unmapped + (unmapped + PT_ENTRIES - 1) / PT_ENTRIES <=
+		frame_free_count())
 		h->end = PGROUNDUP(newsz);
 	else
 		newsz = oldsz;
@@ -309,7 +322,8 @@ uvm_fill(pagetable_t pt, uint64 va, int write)
  * time, from the top.  Nothing is mapped above oldsz (but the trap frame),
  * so a table whose first page is in the range has no page left after: it
  * is dropped (one reference).  A table that keeps pages below the range is
- * made private first, then the pages are unmapped.  Returns the new
+ * made private first, then the pages are unmapped.  The level-1 table
+ * above either is made private first.  Returns the new
  * size: newsz, or more if no memory was left to copy a shared table (the
  * pages above it are gone; the ones below stay).  The heap's reservation
  * ends there too.
@@ -342,48 +356,70 @@ pages_mapped(pagetable_t table)
 	return n;
 }
 
+/*
+ * One step of uvm_shrink, under the VM lock: unmap [from, end), inside one
+ * level-0 table.  -1 if no frame was free to copy a shared table (nothing
+ * changed then).
+ */
+static int
+shrink_table(pagetable_t pt, uint64 from, uint64 end, uint64 *unmapped)
+{
+	pte_t *l1pte = pt_walk_l1(pt, from, 0);
+	pagetable_t table;
+	int no_memory;
+	uint64 a;
+
+	if (l1pte == 0 || (*l1pte & PTE_V) == 0)
+		return 0; /* nothing mapped there */
+	/* Either way the level-1 table changes: it must be ours alone. */
+	if ((l1pte = cow_private_l1pte(pt, from, &no_memory)) == 0)
+		return -1;
+	if (from == L0_START(from) && from != L0_START(TRAPFRAME)) {
+		*unmapped += pages_mapped((pagetable_t)PTE2PA(*l1pte));
+		cow_put_table(l1pte);
+		return 0;
+	}
+	if ((table = cow_private_table(l1pte)) == 0)
+		return -1;
+	for (a = from; a < end; a += PGSIZE) {
+		pte_t *pte = &table[PX(0, a)];
+
+		if (*pte & PTE_V) {
+			frame_free((void *)PTE2PA(*pte));
+			(*unmapped)++;
+		}
+		*pte = 0;
+	}
+	return 0;
+}
+
 uint64
 uvm_shrink(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
 	uint64 start = PGROUNDUP(newsz), end = PGROUNDUP(oldsz);
 	uint64 unmapped = 0;
-	int tables = 0;
 
 	if (newsz >= oldsz)
 		return oldsz;
-	vm_lock_shared();
 	while (end > start) {
 		uint64 from =
 		    L0_START(end - 1) > start ? L0_START(end - 1) : start;
-		pte_t *l1pte;
-		pagetable_t table;
-		uint64 a;
+		pte_t *l1pte = pt_walk_l1(pt, from, 0);
+		int r = 0;
 
-		l1pte = pt_walk_l1(pt, from, 0);
+		/*
+		 * No table, no step: only this process changes its tables, so
+		 * it may look without the lock (an untouched heap has none).
+		 */
 		if (l1pte && (*l1pte & PTE_V)) {
-			if (from == L0_START(from) &&
-			    from != L0_START(TRAPFRAME)) {
-				unmapped +=
-				    pages_mapped((pagetable_t)PTE2PA(*l1pte));
-				cow_put_table(l1pte);
-			} else if ((table = cow_private_table(l1pte)) != 0) {
-				for (a = from; a < end; a += PGSIZE) {
-					pte_t *pte = &table[PX(0, a)];
-
-					if (*pte & PTE_V) {
-						frame_free((void *)PTE2PA(*pte));
-						unmapped++;
-					}
-					*pte = 0;
-				}
-			} else {
-				break;
-			}
+			vm_lock_shared();
+			r = shrink_table(pt, from, end, &unmapped);
+			vm_unlock_shared();
 		}
+		if (r < 0)
+			break;
 		end = from;
-		vm_step_done(&tables);
 	}
-	vm_unlock_shared();
 	heap_shrunk(pt, end, unmapped);
 	return end > start ? end : newsz;
 }
@@ -419,28 +455,18 @@ fork_pages(pagetable_t parent, pagetable_t child, uint64 va, uint64 end)
 }
 
 /*
- * FORK=cow: one step per level-0 table, shared with the child, except the
+ * FORK=cow, the gibibyte of the trap frame (its level-1 table is per
+ * process): one step per level-0 table, shared with the child, except the
  * one that holds the trap frame, whose user pages (if any) are shared page
- * by page.  FORK=page and FORK=copy go page by page everywhere.
+ * by page.
  */
-int
-uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
+static int
+fork_tables(pagetable_t parent, pagetable_t child, uint64 va, uint64 size)
 {
-	struct heap *from, *to;
-	uint64 va;
 	int tables = 0;
 
-	/* The child's heap is reserved as the parent's, and as far touched. */
-	spin_lock(&space_lock);
-	from = heap_of(parent);
-	to = heap_of(child);
-	if (from && to)
-		*to = *from;
-	spin_unlock(&space_lock);
-	if (KERNEL_FORK_MODE != FORK_MODE_COW)
-		return fork_pages(parent, child, 0, size);
 	vm_lock_shared();
-	for (va = 0; va < size; va = L0_NEXT(va)) {
+	for (; va < size; va = L0_NEXT(va)) {
 		pte_t *parent_l1 = pt_walk_l1(parent, va, 0), *child_l1;
 
 		if (parent_l1 == 0 || (*parent_l1 & PTE_V) == 0)
@@ -457,4 +483,67 @@ uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
 	}
 	vm_unlock_shared();
 	return va < size ? -1 : 0;
+}
+
+/*
+ * FORK=cow below the trap frame's gibibyte: the child shares the parent's
+ * level-1 table.  Each level-0 table under it that lacks PTE_TABLE_RO
+ * (new, or written since the last fork) gets its protect pass first, one
+ * VM-lock step each.  Any write into the gibibyte clears the root PTE's
+ * mark, so the loop looks at the marks itself, without the lock: the
+ * parent's level-1 table is private (it has no mark) and only the parent,
+ * running this, writes it.  512 tests of a bit, not 512 lock steps.
+ */
+static void
+fork_gibibyte(pte_t *parent_root, pte_t *child_root, uint64 va, uint64 size)
+{
+	pagetable_t l1 = (pagetable_t)PTE2PA(*parent_root);
+	/*
+	 * Nothing is mapped at or above size below the trap frame's
+	 * gibibyte, so the pass stops there; fork_share_l1 asserts (debug
+	 * builds) that no entry of the whole table was left unmarked.
+	 */
+	int j, end = size - va >= L1_SPAN ? PT_ENTRIES : PX(1, size - 1) + 1;
+
+	if ((*parent_root & PTE_TABLE_RO) == 0)
+		pt_for_each_valid_below (l1, j, end) {
+			if (l1[j] & PTE_TABLE_RO)
+				continue;
+			vm_lock_shared();
+			cow_protect_table(&l1[j]);
+			vm_unlock_shared();
+		}
+	vm_lock_shared();
+	fork_share_l1(parent_root, child_root);
+	vm_unlock_shared();
+}
+
+/*
+ * FORK=cow: one step per gibibyte below the trap frame's, then its
+ * gibibyte table by table.  FORK=page and FORK=copy go page by page
+ * everywhere.
+ */
+int
+uvm_fork(pagetable_t parent, pagetable_t child, uint64 size)
+{
+	struct heap *from, *to;
+	uint64 va;
+
+	/* The child's heap is reserved as the parent's, and as far touched. */
+	spin_lock(&space_lock);
+	from = heap_of(parent);
+	to = heap_of(child);
+	if (from && to)
+		*to = *from;
+	spin_unlock(&space_lock);
+	if (KERNEL_FORK_MODE != FORK_MODE_COW)
+		return fork_pages(parent, child, 0, size);
+	for (va = 0; va < size; va = L1_NEXT(va)) {
+		if (L1_START(va) == L1_START(TRAPFRAME))
+			return fork_tables(parent, child, va, size);
+		if (parent[PX(2, va)] & PTE_V)
+			fork_gibibyte(
+			    &parent[PX(2, va)], &child[PX(2, va)], va, size);
+	}
+	return 0;
 }

@@ -5,15 +5,18 @@
  * frame.c, exactly, and reports every violation:
  *
  *   1. walk every live address space (uvm_for_each_space), visiting each
- *      distinct level-0 table once however many spaces share it; count,
- *      per frame, the references the page tables imply: one per level-1
- *      PTE pointing to a level-0 table, one per distinct level-0 table
- *      mapping a user page, one for each root and level-1 table;
+ *      distinct level-1 and level-0 table once however many spaces share
+ *      it; count, per frame, the references the page tables imply: one
+ *      per root PTE pointing to a level-1 table, one per PTE of a
+ *      distinct level-1 table pointing to a level-0 table, one per
+ *      distinct level-0 table mapping a user page, one for each root;
  *   2. compare every frame's count with that number (a frame no table
  *      refers to is not checked: the kernel holds it, or it is free);
  *   3. no leaf is both COW and writable; no shared level-0 table, and none
- *      marked PTE_TABLE_RO, holds a writable leaf; the table holding the
- *      trap frame is never shared;
+ *      marked PTE_TABLE_RO, holds a writable leaf; no shared level-1
+ *      table, and none marked PTE_TABLE_RO, holds a PTE without the mark
+ *      (so nothing below a shared table is writable); the tables holding
+ *      the trap frame (level 1 and level 0) are never shared;
  *   4. the frames with count 0 are exactly the free ones.
  *
  * It holds the VM lock exclusive (vmlock.c): every path that changes a
@@ -31,29 +34,70 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
-/* Per-frame marks for level-0 tables. */
-#define SEEN_TABLE   1 /* its leaves were counted */
-#define HAS_WRITABLE 2 /* it holds a writable user leaf */
-#define MARKED_RO    4 /* some level-1 PTE to it says PTE_TABLE_RO */
+/*
+ * Per-frame marks.  For tables: SEEN_TABLE, what it points to was
+ * counted; HAS_WRITABLE, it holds a writable user leaf (a level-1 table:
+ * a PTE without PTE_TABLE_RO, so a leaf below may be writable);
+ * MARKED_RO, some PTE above it says PTE_TABLE_RO.  For a mapped page:
+ * COUNTED, vmstat counted its share.
+ */
+#define SEEN_TABLE   1
+#define HAS_WRITABLE 2
+#define MARKED_RO    4
+#define COUNTED      8
 
 static struct spinlock audit_lock = SPINLOCK_INIT("vmcheck");
 static ushort *refs_seen; /* per frame: references the page tables imply */
 static uchar *marks;      /* per frame */
 
+/* Bytes of a per-frame table, in whole words (see clear_words). */
+static uint64
+table_bytes(uint64 entry)
+{
+	return (frame_ram_frames() * entry + 7) & ~7UL;
+}
+
 void
 vm_audit_carve(void)
 {
-	refs_seen = frame_carve(frame_ram_frames() * sizeof(*refs_seen));
-	marks = frame_carve(frame_ram_frames() * sizeof(*marks));
+	refs_seen = frame_carve(table_bytes(sizeof(*refs_seen)));
+	marks = frame_carve(table_bytes(sizeof(*marks)));
+}
+
+/*
+ * Zero a per-frame table (frame_carve gives word-aligned memory) a word
+ * at a time: at 1 GiB the two tables hold 768 KiB, cleared by every audit
+ * and every vmstat, and a byte loop made them cost millions of
+ * instructions each.
+ */
+static void
+clear_words(void *table, uint64 bytes)
+{
+	uint64 *w = table, i;
+
+	for (i = 0; i < bytes / 8; i++)
+		w[i] = 0;
 }
 
 struct audit {
-	int full; /* 0: only count the shared tables, for vmstat */
+	int full; /* 0: only walk the tables, for vmstat */
 	int verbose;
 	int bad;
 	uint64 zero;   /* frames with count 0 */
-	uint64 tables; /* level-0 tables shared right now (for vmstat) */
+	uint64 tables; /* tables shared right now (for vmstat) */
+	uint64 pages;  /* mapped pages with count > 1 right now (for vmstat) */
 };
+
+/*
+ * vmstat's figures, from the walk (visiting only what is mapped, not every
+ * frame of RAM): a table, or a page, whose count is above 1, once each.
+ */
+static void
+count_if_shared(uint64 *n, uint64 pa)
+{
+	if (frame_refcount((void *)pa) > 1)
+		(*n)++;
+}
 
 static void
 problem(struct audit *a, const char *what, uint64 x)
@@ -87,8 +131,47 @@ count_leaves(struct audit *a, pagetable_t table)
 			problem(a, "a leaf is both COW and writable", pte);
 		if (pte & PTE_W)
 			marks[frame_index((uint64)table)] |= HAS_WRITABLE;
-		if (frame_is_managed(PTE2PA(pte)))
-			refs_seen[frame_index(PTE2PA(pte))]++;
+		if (!frame_is_managed(PTE2PA(pte)))
+			continue;
+		refs_seen[frame_index(PTE2PA(pte))]++;
+		if ((marks[frame_index(PTE2PA(pte))] & COUNTED) == 0) {
+			marks[frame_index(PTE2PA(pte))] |= COUNTED;
+			count_if_shared(&a->pages, PTE2PA(pte));
+		}
+	}
+}
+
+/* The level-0 tables of a level-1 table, seen for the first time. */
+static void
+count_level1(struct audit *a, pagetable_t l1, int trapframe_gib)
+{
+	int j;
+
+	pt_for_each_valid (l1, j) {
+		pagetable_t table;
+
+		if (pte_is_leaf(l1[j])) {
+			problem(a, "a leaf in a level-1 table", l1[j]);
+			continue;
+		}
+		/* A marked root PTE says every entry here is marked. */
+		if ((l1[j] & PTE_TABLE_RO) == 0)
+			marks[frame_index((uint64)l1)] |= HAS_WRITABLE;
+		table = (pagetable_t)PTE2PA(l1[j]);
+		count_ref(a, (uint64)table);
+		if (!frame_is_managed((uint64)table))
+			continue;
+		if (l1[j] & PTE_TABLE_RO)
+			marks[frame_index((uint64)table)] |= MARKED_RO;
+		if (trapframe_gib && j == PX(1, TRAPFRAME) &&
+		    refs_seen[frame_index((uint64)table)] > 1)
+			problem(a, "the table holding a trap frame is shared",
+			    (uint64)table);
+		if ((marks[frame_index((uint64)table)] & SEEN_TABLE) == 0) {
+			marks[frame_index((uint64)table)] |= SEEN_TABLE;
+			count_if_shared(&a->tables, (uint64)table);
+			count_leaves(a, table);
+		}
 	}
 }
 
@@ -96,11 +179,12 @@ static void
 count_space(pagetable_t root, void *arg)
 {
 	struct audit *a = arg;
-	int i, j;
+	int i;
 
 	count_ref(a, (uint64)root);
 	pt_for_each_valid (root, i) {
 		pagetable_t l1;
+		uchar *m;
 
 		if (pte_is_leaf(root[i])) {
 			problem(a, "a leaf in a root table", root[i]);
@@ -108,30 +192,21 @@ count_space(pagetable_t root, void *arg)
 		}
 		l1 = (pagetable_t)PTE2PA(root[i]);
 		count_ref(a, (uint64)l1);
-		pt_for_each_valid (l1, j) {
-			pagetable_t table;
-
-			if (pte_is_leaf(l1[j])) {
-				problem(a, "a leaf in a level-1 table", l1[j]);
-				continue;
-			}
-			table = (pagetable_t)PTE2PA(l1[j]);
-			count_ref(a, (uint64)table);
-			if (!frame_is_managed((uint64)table))
-				continue;
-			if (l1[j] & PTE_TABLE_RO)
-				marks[frame_index((uint64)table)] |= MARKED_RO;
-			if (i == PX(2, TRAPFRAME) && j == PX(1, TRAPFRAME) &&
-			    refs_seen[frame_index((uint64)table)] > 1)
-				problem(a,
-				    "the table holding a trap frame is shared",
-				    (uint64)table);
-			if ((marks[frame_index((uint64)table)] & SEEN_TABLE) ==
-			    0) {
-				marks[frame_index((uint64)table)] |= SEEN_TABLE;
-				if (a->full)
-					count_leaves(a, table);
-			}
+		if (!frame_is_managed((uint64)l1))
+			continue;
+		m = &marks[frame_index((uint64)l1)];
+		if (root[i] & PTE_TABLE_RO)
+			*m |= MARKED_RO;
+		if (i == PX(2, TRAPFRAME) &&
+		    refs_seen[frame_index((uint64)l1)] > 1)
+			problem(a,
+			    "the level-1 table holding a trap frame is shared",
+			    (uint64)l1);
+		/* Each distinct level-1 table once, however many share it. */
+		if ((*m & SEEN_TABLE) == 0) {
+			*m |= SEEN_TABLE;
+			count_if_shared(&a->tables, (uint64)l1);
+			count_level1(a, l1, i == PX(2, TRAPFRAME));
 		}
 	}
 }
@@ -142,10 +217,6 @@ check_frame(uint64 pa, int refs, void *arg)
 	struct audit *a = arg;
 	int seen = refs_seen[frame_index(pa)], m = marks[frame_index(pa)];
 
-	if ((m & SEEN_TABLE) && seen > 1)
-		a->tables++;
-	if (!a->full)
-		return;
 	if (refs == 0)
 		a->zero++;
 	if (seen > 0 && refs != seen) {
@@ -156,29 +227,34 @@ check_frame(uint64 pa, int refs, void *arg)
 		a->bad++;
 	}
 	if ((m & SEEN_TABLE) && seen > 1 && (m & HAS_WRITABLE))
-		problem(a, "a shared level-0 table holds a writable leaf", pa);
+		problem(a, "a shared table holds (or leads to) a writable leaf",
+		    pa);
 	if ((m & MARKED_RO) && (m & HAS_WRITABLE))
 		problem(
 		    a, "a table marked PTE_TABLE_RO holds a writable leaf", pa);
 }
 
 /*
- * Run the audit (full) or only count the level-0 tables shared right now
- * (returned in *tables_shared).  Returns the number of problems found.
+ * Run the audit (full), or only walk the page tables for vmstat's shared
+ * tables and pages (*out).  Returns the number of problems found (the
+ * walk alone misses those only the scan of every frame sees).  The scan
+ * is what costs in proportion to RAM, so vmstat, which tests call in
+ * loops, skips it.
  */
 static int
-audit(int full, int verbose, uint64 *tables_shared)
+audit(int full, int verbose, struct audit *out)
 {
 	struct audit a = { .full = full, .verbose = verbose };
-	uint64 nfree;
+	uint64 nfree = 0;
 
 	spin_lock(&audit_lock);
 	vm_lock_exclusive();
-	memset(refs_seen, 0, frame_ram_frames() * sizeof(*refs_seen));
-	memset(marks, 0, frame_ram_frames() * sizeof(*marks));
+	clear_words(refs_seen, table_bytes(sizeof(*refs_seen)));
+	clear_words(marks, table_bytes(sizeof(*marks)));
 	refs_seen[frame_index((uint64)frame_zero())] = 1; /* the kernel's own */
 	uvm_for_each_space(count_space, &a);
-	nfree = frame_scan(check_frame, &a);
+	if (full)
+		nfree = frame_scan(check_frame, &a);
 	vm_unlock_exclusive();
 	if (full && a.zero != nfree) {
 		if (verbose)
@@ -188,8 +264,8 @@ audit(int full, int verbose, uint64 *tables_shared)
 		a.bad++;
 	}
 	spin_unlock(&audit_lock);
-	if (tables_shared)
-		*tables_shared = a.tables;
+	if (out)
+		*out = a;
 	return a.bad;
 }
 
@@ -202,13 +278,16 @@ vm_check_refcounts(int verbose)
 void
 vm_stats(struct vmstat *st)
 {
+	struct audit a;
+
 	memset(st, 0, sizeof(*st));
 	st->ram_bytes = frame_ram_end() - KERNBASE;
 	st->frames_total = frame_total_count();
 	st->frames_free = frame_free_count();
 	cow_counters(&st->cow_faults, &st->pages_copied, &st->pages_reused,
 	    &st->tables_copied);
-	st->frames_shared = frame_shared_count();
-	audit(0, 0, &st->tables_shared);
+	audit(0, 0, &a);
+	st->tables_shared = a.tables;
+	st->frames_shared = a.tables + a.pages;
 	st->fork_mode = KERNEL_FORK_MODE;
 }

@@ -17,6 +17,11 @@
  *   fork-while-exit
  *       The parent forks again while the previous child exits, writing
  *       between forks (tables protected, copied, shared again).
+ *   gib-share-exit
+ *       Parent, child and grandchild share one level-1 table; the child
+ *       writes every page and exits while the grandchild still shares the
+ *       original, which then checks the parent's data and writes its own.
+ *       Each sees only its own data.
  *   oom-unshare (cow)
  *       A child that shares the parent's tables takes every free frame,
  *       then asks the kernel to write into a shared table (fstat): the
@@ -252,6 +257,81 @@ test_fork_while_exit(void)
 	conclude(name, why, before);
 }
 
+/* ---- gib-share-exit ---- */
+
+/*
+ * Three sharers of one level-1 table (parent, child, grandchild).  The
+ * child writes every page (it copies the level-1 table, then each level-0
+ * table, then each page) and exits while the grandchild still holds the
+ * original; the grandchild then checks the parent's data and writes its
+ * own; the parent writes its own meanwhile and checks it last.  Says 0 on
+ * `report` if the grandchild saw only what it should.
+ */
+static void
+gib_grandchild(int report, int child_gone)
+{
+	char c = 1, gone;
+
+	read(child_gone, &gone, 1); /* 0 bytes: the child has exited */
+	if (verify(0, 1) < 0) {
+		fill(3, 3);
+		c = verify(3, 3) < 0 ? 0 : 2;
+	}
+	write(report, &c, 1);
+	exit(0);
+}
+
+static void
+test_gib_share_exit(void)
+{
+	const char *name = "gib-share-exit", *why = 0;
+	uint64 before = vm_free();
+	int rep[2], gone[2], pid, st;
+	char c = 9;
+
+	if (fork_mode == FORK_MODE_COPY) {
+		skip(name, "needs copy-on-write (built with FORK=copy)");
+		return;
+	}
+	fill(0, 1);
+	if (pipe(rep) < 0 || pipe(gone) < 0) {
+		fail(name, "pipe failed");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(rep[0]);
+		close(gone[0]);
+		if (fork() == 0) {
+			close(gone[1]);
+			gib_grandchild(rep[1], gone[0]);
+		}
+		fill(1, 2);
+		exit(verify(1, 2) < 0 ? 0 : 1);
+	}
+	close(rep[1]);
+	close(gone[0]);
+	close(gone[1]);
+	if (pid < 0) {
+		why = "fork failed";
+	} else {
+		fill(2, 1);
+		wait_pid(pid, &st);
+		if (read(rep[0], &c, 1) != 1)
+			why = "the grandchild did not report";
+		else if (st != 0)
+			why = "the child saw another writer's data";
+		else if (c == 1)
+			why = "the grandchild did not see the parent's data";
+		else if (c != 0)
+			why = "the grandchild saw another writer's data";
+		else if (verify(2, 1) >= 0)
+			why = "the parent's pages changed";
+	}
+	close(rep[0]);
+	conclude(name, why, before);
+}
+
 /* ---- oom-unshare ---- */
 
 #define ST_FSTAT_WROTE \
@@ -437,6 +517,7 @@ main(void)
 	test_fault_race();
 	test_unmap_while_copy();
 	test_fork_while_exit();
+	test_gib_share_exit();
 	test_oom_unshare();
 	test_audit_under_churn();
 	finish();
