@@ -26,6 +26,7 @@ import glob
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -36,7 +37,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, ".."))
 HOST_RE = re.compile(r"^(make( |$)|tools/\S|python3 \S|gdb-multiarch )")
 INLINE_RE = re.compile(r"`([^`]+)`")
-BANNER_RE = r"cowbird: \d+ harts up"
+# make's knobs (make help's list), none of which a printed command inherits.
+KNOBS = ("CPUS", "FORK", "DEBUG", "EXTRA_PROGS", "ONLY", "MUTANT", "MUTANT_SAMPLE",
+         "CRASH_SEED", "BENCH_MODES", "WORKLOAD", "HOSTCC", "V", "SBI", "MEM")
+BANNER_RE = r"cowbird: \d+ harts? up"
 PROMPT = "\n$ "
 README_HELLO = os.path.join("build", "cow", "readme", "hello.c")
 CI = "CI (.ci/run) runs it"
@@ -205,8 +209,11 @@ def name_of(command):
 
 def run_boot(tree, env, command, typed, timeout=180):
     """(problem or None, output) of booting `command`, typing, quitting."""
+    # A session of its own, so that a failure stops make's QEMU too (a QEMU
+    # left running would hold the disk image's lock against the next boot).
     p = subprocess.Popen(["bash", "-c", command], cwd=tree, env=env, stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
     out = b""
 
     def wait_for(regex, seconds, start=0):
@@ -244,7 +251,7 @@ def run_boot(tree, env, command, typed, timeout=180):
         return (None if status == 0 else f"exit status {status} after Ctrl-A x"), out
     finally:
         if p.poll() is None:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
             p.wait()
 
 
@@ -280,6 +287,10 @@ def run(add, tmpdir):
     env = dict(os.environ)
     env.pop("MAKEFLAGS", None)      # a fresh make, not part of the caller's
     env.pop("MAKELEVEL", None)
+    # make puts its command line's knobs (make check CPUS=1 ...) in its
+    # recipes' environment: the commands run as a user types them, without.
+    for knob in KNOBS:
+        env.pop(knob, None)
     for command, how in COMMANDS.items():
         if isinstance(how, str):
             continue
