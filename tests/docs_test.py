@@ -12,6 +12,12 @@ between `<!-- bench table -->` and `<!-- end of bench table -->`, which
 or docs/ (`<!-- bench table: NAME... -->`, naming the benchmarks it quotes)
 must hold exactly those rows of README's table, so a figure cannot be
 quoted two ways.
+
+docs/lockstat-figures: README holds one lockstat table (between
+`<!-- lockstat table -->` and `<!-- end of lockstat table -->`), which
+`make bench` writes from lockbench's run on 3 harts: a row for each lock of
+benchlib.LOCKS, each figure a percentage "P% (M of N)" that M and N give.
+The figures vary from run to run; this checks their form, not their value.
 """
 import os
 import re
@@ -121,6 +127,43 @@ def check_figures(add):
         add("ok", "docs/bench-figures")
 
 
+LOCK_CELL_RE = re.compile(r"^(\d+\.\d)% \(([\d,]+) of ([\d,]+)\)( \^)?$")
+
+
+def lock_cell_problem(cell):
+    """Why a cell of the lockstat table is not a consistent "P% (M of N)"."""
+    m = LOCK_CELL_RE.match(cell)
+    if not m:
+        return f"{cell!r} is not 'P% (M of N)'"
+    contended, acquired = (int(g.replace(",", "")) for g in m.group(2, 3))
+    percent = 100 * contended / acquired if acquired else 0.0
+    if f"{percent:.1f}" != m.group(1) or contended > acquired:
+        return f"{cell!r}: {contended} of {acquired} is not {m.group(1)}%"
+    return None
+
+
+def check_lock_figures(add):
+    with open(os.path.join(ROOT, "README.md")) as f:
+        found = benchlib.LOCK_BLOCK_RE.findall(f.read())
+    if len(found) != 1:
+        add("FAIL", "docs/lockstat-figures", f"README.md holds {len(found)} lockstat tables, "
+            "want 1 (between '<!-- lockstat table -->' and '<!-- end of lockstat table -->')")
+        return
+    rows = table_rows(found[0][1])
+    problems = []
+    for _, label, _ in benchlib.LOCKS:
+        if label not in rows:
+            problems.append(f"no row {label!r}")
+            continue
+        cells = [c.strip() for c in rows[label].strip("|").split("|")][1:-1]
+        problems += [p for p in map(lock_cell_problem, cells) if p]
+    if problems:
+        add("FAIL", "docs/lockstat-figures", "README's lockstat table: " + "; ".join(problems))
+    else:
+        add("ok", "docs/lockstat-figures")
+
+
 def run(add):
     check_help(add)
     check_figures(add)
+    check_lock_figures(add)

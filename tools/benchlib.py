@@ -52,6 +52,19 @@ DOC_MODES = ["copy", "page", "cow"]
 BLOCK_RE = re.compile(r"<!-- bench table([^>]*?)-->\n(.*?)<!-- end of bench table -->", re.S)
 
 
+# lockbench's figures (tests/bench.txt runs it on 3 harts): one row per
+# lock kind it reports (its name, '-' for ' '), with a label and the most
+# contended acquisitions in percent the issue allows.  `make bench` writes
+# them between these markers in README.md, a table of their own, since
+# they vary from run to run.
+LOCKS = [
+    ("frame-cache", "frame cache (the per-hart frame caches)", 1),
+    ("frames", "frames (the global frame list behind them)", 1),
+    ("vm", "vm (the VM lock)", 5),
+]
+LOCK_BLOCK_RE = re.compile(r"(<!-- lockstat table -->\n)(.*?)(<!-- end of lockstat table -->)", re.S)
+
+
 def block_names(m):
     """The benchmark names a block (a BLOCK_RE match) quotes, None for all."""
     head = m.group(1)
@@ -86,11 +99,13 @@ def build(fork):
     return os.path.join(ROOT, b)
 
 
-def boot(b, timeout=60, **options):
-    """Boots the build in b on one hart under -icount (tools/machine.py);
-    returns the Machine at the shell's prompt.  Raises RuntimeError."""
+def boot(b, timeout=60, cpus=1, **options):
+    """Boots the build in b (tools/machine.py): on one hart under -icount,
+    where figures are instruction counts, or on cpus harts without it (the
+    harts then run at once, as they must for locks to be contended).
+    Returns the Machine at the shell's prompt.  Raises RuntimeError."""
     vm = machine.Machine(os.path.join(b, "kernel.elf"), os.path.join(b, "fs.img"),
-                         icount=True, **options)
+                         cpus=cpus, icount=cpus == 1, **options)
     why = vm.boot(timeout)
     if why:
         tail = "\n".join(vm.tail())

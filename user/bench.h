@@ -38,9 +38,10 @@ bench_sync(void)
 
 /*
  * A figure that is a cost per operation: total instructions / count.
- * Signed: a figure that is the difference of two measurements (forkbench's
- * cow-reuse-page under FORK=copy, where there is nothing to reuse) may
- * come out below 0, and is printed so, not wrapped around.
+ * Signed: a figure that is the difference of two measurements may come out
+ * below 0 where the measured work is nothing, and is printed so, not
+ * wrapped around (forkbench prints no such figure: under FORK=copy its
+ * cow-reuse-page is "n/a nothing-shared").
  */
 static inline void
 bench_report(const char *name, uint64 instructions, uint64 count)

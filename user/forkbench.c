@@ -18,8 +18,10 @@
  * `forkbench MB` measures fork-MBMB only (make bench runs `forkbench 512`
  * on a machine of 1 GiB, and 1024 on one of 2 GiB).
  *
- * A figure that cannot be measured because memory ran out (an eager-copy
- * fork of 64 MB on a 128 MiB machine) is printed "n/a out-of-memory".
+ * A figure that cannot be measured is printed "n/a REASON": "out-of-memory"
+ * when memory ran out (an eager-copy fork of 64 MB on a 128 MiB machine),
+ * "nothing-shared" for cow-reuse-page under FORK=copy, whose fork shares
+ * no page (the difference of two measurements would be noise, not a cost).
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -45,9 +47,27 @@ grow(int n)
 }
 
 static void
+not_measured(const char *name, const char *reason)
+{
+	printf("bench %s n/a %s\n", name, reason);
+}
+
+static void
 unavailable(const char *name)
 {
-	printf("bench %s n/a out-of-memory\n", name);
+	not_measured(name, "out-of-memory");
+}
+
+static struct vmstat *
+vm_counts(void)
+{
+	static struct vmstat st;
+
+	if (vmstat(VMSTAT_GET, &st) < 0) {
+		printf("forkbench: vmstat failed\n");
+		exit(1);
+	}
+	return &st;
 }
 
 /*
@@ -144,10 +164,15 @@ static void
 bench_reuse(void)
 {
 	int n = WRITE_PAGES * PGSIZE;
-	char *p = grow(n);
 	uint64 start, quiet, busy;
 	int i, j;
+	char *p;
 
+	if (vm_counts()->fork_mode == FORK_MODE_COPY) {
+		not_measured("cow-reuse-page", "nothing-shared");
+		return;
+	}
+	p = grow(n);
 	if (p == 0) {
 		unavailable("cow-reuse-page");
 		return;
@@ -173,22 +198,13 @@ bench_reuse(void)
 static uint64
 frames_free(void)
 {
-	static struct vmstat st;
-
-	if (vmstat(VMSTAT_GET, &st) < 0) {
-		printf("forkbench: vmstat failed\n");
-		exit(1);
-	}
-	return st.frames_free;
+	return vm_counts()->frames_free;
 }
 
 static uint64
 cow_faults(void)
 {
-	static struct vmstat st;
-
-	vmstat(VMSTAT_GET, &st);
-	return st.cow_faults;
+	return vm_counts()->cow_faults;
 }
 
 /*

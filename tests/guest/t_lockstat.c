@@ -13,8 +13,8 @@
 #include "kernel/types.h"
 #include "kernel/lockstat.h"
 #include "tests/guest/testlib.h"
+#include "user/heaploop.h"
 
-#define MB      (1024 * 1024)
 #define WORKERS 3
 #define ROUNDS  6 /* contends on 3 harts; few, to keep make check short */
 #define MAXK    64
@@ -78,29 +78,11 @@ test_bad_args(void)
 	    bad);
 }
 
-/* The loop: grow a 1 MB heap, write it, fork, shrink it. */
+/* The loop (user/heaploop.h), in a worker process. */
 static void
 heap_loop(uint64 rounds)
 {
-	uint64 r;
-	int i, pid;
-
-	for (r = 0; r < rounds; r++) {
-		char *p = sbrk(MB);
-
-		if (p == (char *)-1)
-			exit(ST_BAD);
-		for (i = 0; i < MB; i += PGSIZE)
-			p[i] = (char)i;
-		pid = fork();
-		if (pid == 0)
-			exit(0);
-		if (pid < 0 || wait(0) != pid)
-			exit(ST_BAD);
-		if (sbrk(-MB) == (char *)-1)
-			exit(ST_BAD);
-	}
-	exit(ST_GOOD);
+	exit(heap_loop_rounds(rounds) == 0 ? ST_GOOD : ST_BAD);
 }
 
 static void
