@@ -58,15 +58,6 @@ audit_clean(void)
 	return vmstat(VMSTAT_CHECK_VERBOSE, &st) == 0;
 }
 
-static uint64
-frames_free(void)
-{
-	struct vmstat st;
-
-	vmstat(VMSTAT_GET, &st);
-	return st.frames_free;
-}
-
 static void
 check_audit(const char *name)
 {

@@ -20,15 +20,6 @@ static struct pmap m;
 static int cow_mode;
 
 static uint64
-frames_free(void)
-{
-	struct vmstat st;
-
-	vmstat(VMSTAT_GET, &st);
-	return st.frames_free;
-}
-
-static uint64
 frames_allocated(void)
 {
 	struct vmstat st;

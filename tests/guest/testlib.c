@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 
+#include "kernel/vmstat.h"
 #include "tests/guest/testlib.h"
 
 static int failures;
@@ -320,4 +321,13 @@ bad_address(int k)
 	default:
 		return 0;
 	}
+}
+
+uint64
+frames_free(void)
+{
+	struct vmstat st;
+
+	vmstat(VMSTAT_GET, &st);
+	return st.frames_free;
 }

@@ -103,4 +103,7 @@ const char *badkind_name(int k);
 uint64 heap_end_aligned(void);
 uint64 bad_address(int k);
 
+/* The free frames vmstat reports now. */
+uint64 frames_free(void);
+
 #endif
