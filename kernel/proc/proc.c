@@ -74,17 +74,6 @@ proc_init(void)
 	}
 }
 
-struct proc *
-myproc(void)
-{
-	int were_on = intr_off_was_on(); /* so we cannot move between harts */
-	struct proc *p = mycpu()->proc;
-
-	if (were_on)
-		intr_on();
-	return p;
-}
-
 static struct proc **
 pid_bucket(int pid)
 {

@@ -63,7 +63,23 @@ struct proc {
 
 /* proc.c */
 void proc_init(void);
-struct proc *myproc(void);
+
+/*
+ * The process running on this hart (0 in the scheduler loop).  One load
+ * through tp (cpu.h): a single instruction cannot be split by a timer
+ * interrupt that moves the process to another hart, so unlike mycpu()
+ * it needs no interrupts off.
+ */
+static inline struct proc *
+myproc(void)
+{
+	struct proc *p;
+
+	asm volatile("ld %0, %1(tp)"
+		     : "=r"(p)
+		     : "i"(__builtin_offsetof(struct cpu, proc)));
+	return p;
+}
 void user_init(void (*start)(void)); /* the first process runs start */
 struct proc *proc_fork(void);    /* a copy of the caller, not yet runnable */
 void proc_start(struct proc *p); /* make a new process runnable */
