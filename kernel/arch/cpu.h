@@ -54,6 +54,22 @@ mycpu(void)
 	return (struct cpu *)r_tp();
 }
 
+/*
+ * A pointer field of this hart's struct cpu, read by one load through tp.
+ * An interrupt cannot split one instruction, so unlike mycpu()->field it
+ * needs no interrupts off: a thread that moves to another hart reads the
+ * field of whichever hart it runs on at that instruction.
+ */
+#define THIS_CPU_PTR(field)                                                 \
+	({                                                                  \
+		__typeof__(((struct cpu *)0)->field) __v;                   \
+		_Static_assert(sizeof(__v) == 8, "one ld: 8-byte fields");  \
+		asm volatile("ld %0, %1(tp)"                                \
+			     : "=r"(__v)                                    \
+			     : "i"(__builtin_offsetof(struct cpu, field))); \
+		__v;                                                        \
+	})
+
 /* Start-up, each hart once: point tp at its struct cpu. */
 void cpu_set_tp(uint64 hartid);
 

@@ -65,20 +65,13 @@ struct proc {
 void proc_init(void);
 
 /*
- * The process running on this hart (0 in the scheduler loop).  One load
- * through tp (cpu.h): a single instruction cannot be split by a timer
- * interrupt that moves the process to another hart, so unlike mycpu()
- * it needs no interrupts off.
+ * The process running on this hart (0 in the scheduler loop): one load
+ * through tp (THIS_CPU_PTR in cpu.h), safe with interrupts on.
  */
 static inline struct proc *
 myproc(void)
 {
-	struct proc *p;
-
-	asm volatile("ld %0, %1(tp)"
-		     : "=r"(p)
-		     : "i"(__builtin_offsetof(struct cpu, proc)));
-	return p;
+	return THIS_CPU_PTR(proc);
 }
 void user_init(void (*start)(void)); /* the first process runs start */
 struct proc *proc_fork(void);    /* a copy of the caller, not yet runnable */
