@@ -474,19 +474,6 @@ proc_set_killed(struct proc *p)
 }
 
 /*
- * A look at the flag, without p->lock: it only ever goes from 0 to 1 in
- * a process's life, and a caller that polls it (each system call, each
- * return to user mode, a pipe writer's loop) acts the same on a kill seen
- * a moment late.  Relaxed: the flag publishes no other data.  Sleeping is
- * where a kill must not be missed, and sleep_on reads it under p->lock.
- */
-int
-proc_is_killed(struct proc *p)
-{
-	return __atomic_load_n(&p->killed, __ATOMIC_RELAXED);
-}
-
-/*
  * sbrk: grow or shrink the heap by n bytes.  The heap starts above the
  * stack page; it cannot shrink below that, nor grow into the trap frame.
  */

@@ -84,7 +84,21 @@ int proc_kill(int pid);
 int proc_kill_tree(int pid); /* pid and its descendants (Ctrl-C) */
 int proc_is_in_family(int pid, struct proc *ancestor);
 void proc_set_killed(struct proc *p);
-int proc_is_killed(struct proc *p);
+
+/*
+ * A look at the flag, without p->lock: it only ever goes from 0 to 1 in
+ * a process's life, and a caller that polls it (each system call, each
+ * return to user mode, a pipe writer's loop) acts the same on a kill seen
+ * a moment late.  Relaxed: the flag publishes no other data.  Sleeping is
+ * where a kill must not be missed, and sleep_on reads it under p->lock.
+ * Inline: every system call asks twice.
+ */
+static inline int
+proc_is_killed(struct proc *p)
+{
+	return __atomic_load_n(&p->killed, __ATOMIC_RELAXED);
+}
+
 int proc_grow(int n);
 void proc_dump(void);                     /* ^P */
 struct proc *proc_lookup_locked(int pid); /* live process pid, p->lock held; or 0 */
