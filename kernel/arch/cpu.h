@@ -62,7 +62,7 @@ mycpu(void)
  */
 #define THIS_CPU_PTR(field)                                                 \
 	({                                                                  \
-		__typeof__(((struct cpu *)0)->field) __v;                   \
+		__typeof__(cpus[0].field) __v;                              \
 		_Static_assert(sizeof(__v) == 8, "one ld: 8-byte fields");  \
 		asm volatile("ld %0, %1(tp)"                                \
 			     : "=r"(__v)                                    \
