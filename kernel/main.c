@@ -114,7 +114,6 @@ kmain(void)
 {
 	int hart = cpuid();
 
-	cpus[hart].hartid = hart;
 	if (hart == boot_info.boot_hart) {
 		shared_bringup();
 		hart_bringup();

@@ -112,11 +112,15 @@ intr_get(void)
 	return (CSR_READ(sstatus) & SSTATUS_SIE) != 0;
 }
 
-/* Hart id, kept in tp from start-up on. Only meaningful with interrupts off. */
+/*
+ * From start-up on, tp points to this hart's struct cpu (cpu.h), whose
+ * first field is the hart id: one load finds either.  Only meaningful
+ * with interrupts off.
+ */
 static inline int
 cpuid(void)
 {
-	return (int)r_tp();
+	return *(const int *)r_tp();
 }
 
 #define CSR_STIMECMP 0x14d      /* Sstc: supervisor timer deadline */

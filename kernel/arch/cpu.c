@@ -10,6 +10,13 @@
 
 struct cpu cpus[NCPU];
 
+void
+cpu_set_tp(uint64 hartid)
+{
+	cpus[hartid].hartid = (int)hartid;
+	w_tp((uint64)&cpus[hartid]);
+}
+
 /*
  * Write to the UART by polling, before the console driver exists (the
  * first line of the boot, and firmware errors under SBI).  QEMU's 16550

@@ -20,7 +20,7 @@ struct proc;
 struct cow_tally;
 
 struct cpu {
-	int hartid;
+	int hartid;  /* first: cpuid() (arch.h) reads it through tp */
 	int started; /* checked in at boot */
 
 	/* Interrupt nesting (lib's push_off/pop_off); touched only by this hart. */
@@ -39,12 +39,39 @@ struct cpu {
 
 extern struct cpu cpus[NCPU];
 
-/* Only meaningful with interrupts off: otherwise the process may move. */
+_Static_assert(__builtin_offsetof(struct cpu, hartid) == 0,
+    "cpuid() reads the hart id at tp");
+
+/*
+ * tp holds &cpus[hartid] in the kernel (start-up sets it with cpu_set_tp,
+ * the trampoline restores it on every trap from user mode), so finding
+ * this hart's state costs nothing.  Only meaningful with interrupts off:
+ * otherwise the process may move.
+ */
 static inline struct cpu *
 mycpu(void)
 {
-	return &cpus[cpuid()];
+	return (struct cpu *)r_tp();
 }
+
+/*
+ * A pointer field of this hart's struct cpu, read by one load through tp.
+ * An interrupt cannot split one instruction, so unlike mycpu()->field it
+ * needs no interrupts off: a thread that moves to another hart reads the
+ * field of whichever hart it runs on at that instruction.
+ */
+#define THIS_CPU_PTR(field)                                                 \
+	({                                                                  \
+		__typeof__(cpus[0].field) __v;                              \
+		_Static_assert(sizeof(__v) == 8, "one ld: 8-byte fields");  \
+		asm volatile("ld %0, %1(tp)"                                \
+			     : "=r"(__v)                                    \
+			     : "i"(__builtin_offsetof(struct cpu, field))); \
+		__v;                                                        \
+	})
+
+/* Start-up, each hart once: point tp at its struct cpu. */
+void cpu_set_tp(uint64 hartid);
 
 /*
  * Interrupt another hart, to wake it from wfi, with a supervisor software

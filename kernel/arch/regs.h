@@ -47,7 +47,7 @@ struct trapframe {
 	uint64 kernel_satp;   /* the kernel page table, for uservec */
 	uint64 kernel_sp;     /* top of this process's kernel stack */
 	uint64 kernel_trap;   /* usertrap() */
-	uint64 kernel_hartid; /* tp in the kernel */
+	uint64 kernel_hartid; /* tp in the kernel: the hart's struct cpu */
 };
 
 struct context {

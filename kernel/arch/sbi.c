@@ -137,6 +137,7 @@ sstart(uint64 hartid, uint64 dtb)
 {
 	int nobody = 0;
 
+	cpu_set_tp(hartid);
 	if (__atomic_compare_exchange_n(&boot_stage, &nobody, 1, 0,
 		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		say_hello(hartid);
@@ -157,7 +158,6 @@ sstart(uint64 hartid, uint64 dtb)
 	CSR_WRITE(sie, CSR_READ(sie) | SIE_SEIE | SIE_STIE | SIE_SSIE);
 	/* User mode may read the clock and instret, as in start.c. */
 	CSR_WRITE(scounteren, CSR_READ(scounteren) | COUNTEREN_TM | COUNTEREN_IR);
-	w_tp(hartid);
 	timer_set(r_time() + TICK_INTERVAL);
 	kmain();
 }

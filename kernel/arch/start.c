@@ -64,6 +64,6 @@ mstart(uint64 hartid, uint64 dtb)
 	CSR_WRITE(scounteren, CSR_READ(scounteren) | COUNTEREN_TM | COUNTEREN_IR);
 	timer_set(r_time() + TICK_INTERVAL);
 
-	w_tp(hartid);
+	cpu_set_tp(hartid);
 	asm volatile("mret");
 }

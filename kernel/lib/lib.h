@@ -18,7 +18,7 @@ struct spinlock {
 	uint next;    /* next ticket to hand out */
 	uint serving; /* ticket now allowed in; free when next == serving */
 	struct cpu *holder; /* hart holding it, or 0 */
-	void *locked_at;    /* return address of the holder's spin_lock */
+	void *locked_at;    /* where the holder took it (its spin_lock's pc) */
 	const char *name;
 	struct lock_kind *kind; /* its statistics (lockstat.c); 0 until first use */
 };
@@ -30,8 +30,8 @@ struct spinlock {
 	}
 
 void spin_init(struct spinlock *lk, const char *name);
-void spin_lock(struct spinlock *lk);
-void spin_unlock(struct spinlock *lk);
+static inline void spin_lock(struct spinlock *lk);   /* below */
+static inline void spin_unlock(struct spinlock *lk); /* below */
 int spin_holding(struct spinlock *lk);
 
 /*
@@ -66,6 +66,78 @@ lock_kind_count(struct lock_kind *k, int contended)
 /* Record i's figures; -1 past the last record. */
 int lock_kind_get(int i, const char **name, uint64 *acquired, uint64 *contended);
 void lock_kinds_reset(void);
+
+/*
+ * The lock paths, inline (spinlock.c explains the protocol): a system
+ * call runs a score of them, and a call with its stack frame cost about
+ * as much as the work.  The rare paths stay out of line in spinlock.c:
+ * waiting for a contended lock, a statically initialised lock's first
+ * use, the panics.
+ */
+void spin_wait_turn(struct spinlock *lk, uint ticket);
+void spin_first_use(struct spinlock *lk);
+void spin_panic_relock(struct spinlock *lk) __attribute__((noreturn));
+void spin_panic_unlock(struct spinlock *lk) __attribute__((noreturn));
+void spin_panic_pop_off(struct cpu *c) __attribute__((noreturn));
+
+/* push_off for the lock paths, which need this hart's struct cpu anyway. */
+static inline struct cpu *
+spin_push_off(void)
+{
+	int were_on = intr_off_was_on();
+	struct cpu *c = mycpu();
+
+	if (c->off_depth++ == 0)
+		c->on_before = were_on;
+	return c;
+}
+
+static inline void
+spin_pop_off(struct cpu *c)
+{
+	if (intr_get() || c->off_depth <= 0)
+		spin_panic_pop_off(c);
+	if (--c->off_depth == 0 && c->on_before)
+		intr_on();
+}
+
+static inline void
+spin_lock(struct spinlock *lk)
+{
+	struct cpu *c = spin_push_off();
+	uint ticket, now;
+	int contended;
+	void *pc;
+
+	if (lk->holder == c)
+		spin_panic_relock(lk);
+	/* Relaxed: a ticket orders nothing; seeing it served (acquire) does. */
+	ticket = __atomic_fetch_add(&lk->next, 1, __ATOMIC_RELAXED);
+	now = __atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE);
+	if (now != ticket)
+		spin_wait_turn(lk, ticket);
+	contended = now != ticket;
+	asm volatile("auipc %0, 0" : "=r"(pc)); /* this lock site, for panics */
+	lk->holder = c;
+	lk->locked_at = pc;
+	if (lk->kind == 0)
+		spin_first_use(lk);
+	lock_kind_count(lk->kind, contended);
+}
+
+static inline void
+spin_unlock(struct spinlock *lk)
+{
+	struct cpu *c = mycpu(); /* interrupts are off if we hold lk */
+
+	if (lk->holder != c)
+		spin_panic_unlock(lk);
+	lk->holder = 0;
+	lk->locked_at = 0;
+	/* Release: our critical section before the next holder's. */
+	__atomic_store_n(&lk->serving, lk->serving + 1, __ATOMIC_RELEASE);
+	spin_pop_off(c);
+}
 
 /* ---- strings (string.c) ---- */
 void *memset(void *dst, int c, uint n);

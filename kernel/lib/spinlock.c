@@ -26,44 +26,16 @@
 #include "kernel/lib/lib.h"
 #include "kernel/arch/cpu.h"
 
-/*
- * push_off and pop_off, inline for the lock paths, which already know
- * (or, once interrupts are off, need) this hart's struct cpu: every
- * spin_lock and spin_unlock runs them.
- */
-static inline struct cpu *
-push_off_here(void)
-{
-	int were_on = intr_off_was_on();
-	struct cpu *c = mycpu();
-
-	if (c->off_depth++ == 0)
-		c->on_before = were_on;
-	return c;
-}
-
-static inline void
-pop_off_here(struct cpu *c)
-{
-	if (intr_get())
-		panic("pop_off: interrupts are on inside push_off on hart %d",
-		    c->hartid);
-	if (c->off_depth <= 0)
-		panic("pop_off without push_off on hart %d", c->hartid);
-	if (--c->off_depth == 0 && c->on_before)
-		intr_on();
-}
-
 void
 push_off(void)
 {
-	push_off_here();
+	spin_push_off();
 }
 
 void
 pop_off(void)
 {
-	pop_off_here(mycpu());
+	spin_pop_off(mycpu());
 }
 
 void
@@ -78,47 +50,48 @@ spin_init(struct spinlock *lk, const char *name)
 }
 
 /*
- * "Does this hart hold lk?" is holder == this hart's cpu: only this hart
- * sets holder to it, and clears it before releasing (the ticket test of
- * spin_holding adds nothing when the hart asking runs with interrupts off).
+ * spin_lock and spin_unlock are inline in lib.h.  "Does this hart hold
+ * lk?" is holder == this hart's cpu: only this hart sets holder to it, and
+ * clears it before releasing (the ticket test of spin_holding adds nothing
+ * when the hart asking runs with interrupts off).  Their rare paths follow.
  */
-void
-spin_lock(struct spinlock *lk)
-{
-	struct cpu *c = push_off_here();
-	uint ticket, now;
-	int contended;
 
-	if (lk->holder == c)
-		panic("spin_lock: '%s' already held by this hart (%d), taken at %p",
-		    lk->name, c->hartid, lk->locked_at);
-	/* Relaxed: a ticket orders nothing; seeing it served (acquire) does. */
-	ticket = __atomic_fetch_add(&lk->next, 1, __ATOMIC_RELAXED);
-	now = __atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE);
-	contended = now != ticket;
-	while (now != ticket)
-		now = __atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE);
-	lk->holder = c;
-	lk->locked_at = __builtin_return_address(0);
-	/* Only the holder writes kind: a SPINLOCK_INIT lock finds it here once. */
-	if (lk->kind == 0)
-		lk->kind = lock_kind_of(lk->name);
-	lock_kind_count(lk->kind, contended);
+/* Another ticket is being served: wait for ours. */
+void
+spin_wait_turn(struct spinlock *lk, uint ticket)
+{
+	while (__atomic_load_n(&lk->serving, __ATOMIC_ACQUIRE) != ticket)
+		;
+}
+
+/* Only the holder writes kind: a SPINLOCK_INIT lock finds it here once. */
+void
+spin_first_use(struct spinlock *lk)
+{
+	lk->kind = lock_kind_of(lk->name);
 }
 
 void
-spin_unlock(struct spinlock *lk)
+spin_panic_relock(struct spinlock *lk)
 {
-	struct cpu *c = mycpu(); /* interrupts are off if we hold lk */
+	panic("spin_lock: '%s' already held by this hart (%d), taken at %p",
+	    lk->name, mycpu()->hartid, lk->locked_at);
+}
 
-	if (lk->holder != c)
-		panic("spin_unlock: '%s' not held by hart %d (holder: hart %d)",
-		    lk->name, c->hartid, lk->holder ? lk->holder->hartid : -1);
-	lk->holder = 0;
-	lk->locked_at = 0;
-	/* Release: our critical section before the next holder's. */
-	__atomic_store_n(&lk->serving, lk->serving + 1, __ATOMIC_RELEASE);
-	pop_off_here(c);
+void
+spin_panic_unlock(struct spinlock *lk)
+{
+	panic("spin_unlock: '%s' not held by hart %d (holder: hart %d)",
+	    lk->name, mycpu()->hartid, lk->holder ? lk->holder->hartid : -1);
+}
+
+void
+spin_panic_pop_off(struct cpu *c)
+{
+	if (intr_get())
+		panic("pop_off: interrupts are on inside push_off on hart %d",
+		    c->hartid);
+	panic("pop_off without push_off on hart %d", c->hartid);
 }
 
 /* Call with interrupts off, or the answer may be stale by the time it is used. */

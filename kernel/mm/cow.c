@@ -428,6 +428,13 @@ cow_resolve(pagetable_t pt, uint64 va)
  * there as a user store would: a writable page as it is, a COW page once
  * resolved by the same decision as a store fault.  0 if it may not.  One
  * walk for both the check and the resolution.
+ *
+ * A page writable already is found without the VM lock, as copyin finds
+ * its pages: a writable leaf lies in level-1 and level-0 tables private
+ * to pt (a shared table holds none, see PTE_TABLE_RO), which only pt's
+ * own process changes, and copyout runs for that process (or for exec's
+ * space, which no one else sees yet).  Every pipe or file read lands
+ * here; only a page still to be resolved needs the lock.
  */
 uint64
 cow_write_target(pagetable_t pt, uint64 va)
@@ -437,6 +444,8 @@ cow_write_target(pagetable_t pt, uint64 va)
 	uint64 pa = 0;
 
 	DEBUG_ASSERT(vm_lock_held() == 0);
+	if (fault_find(&f, pt, va) && (*f.pte & user_rw) == user_rw)
+		return (uint64)f.frame;
 	vm_lock_shared();
 	if (fault_find(&f, pt, va)) {
 		enum cow_result r = (*f.pte & user_rw) == user_rw

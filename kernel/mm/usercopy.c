@@ -114,12 +114,7 @@ copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max)
 static pagetable_t
 current_space(void)
 {
-	pagetable_t pt;
-
-	push_off();
-	pt = mycpu()->user_pt;
-	pop_off();
-	return pt;
+	return THIS_CPU_PTR(user_pt);
 }
 
 uint64

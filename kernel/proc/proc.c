@@ -74,17 +74,6 @@ proc_init(void)
 	}
 }
 
-struct proc *
-myproc(void)
-{
-	int were_on = intr_off_was_on(); /* so we cannot move between harts */
-	struct proc *p = mycpu()->proc;
-
-	if (were_on)
-		intr_on();
-	return p;
-}
-
 static struct proc **
 pid_bucket(int pid)
 {
@@ -482,19 +471,6 @@ proc_set_killed(struct proc *p)
 	spin_lock(&p->lock);
 	__atomic_store_n(&p->killed, 1, __ATOMIC_RELAXED);
 	spin_unlock(&p->lock);
-}
-
-/*
- * A look at the flag, without p->lock: it only ever goes from 0 to 1 in
- * a process's life, and a caller that polls it (each system call, each
- * return to user mode, a pipe writer's loop) acts the same on a kill seen
- * a moment late.  Relaxed: the flag publishes no other data.  Sleeping is
- * where a kill must not be missed, and sleep_on reads it under p->lock.
- */
-int
-proc_is_killed(struct proc *p)
-{
-	return __atomic_load_n(&p->killed, __ATOMIC_RELAXED);
 }
 
 /*

@@ -63,7 +63,16 @@ struct proc {
 
 /* proc.c */
 void proc_init(void);
-struct proc *myproc(void);
+
+/*
+ * The process running on this hart (0 in the scheduler loop): one load
+ * through tp (THIS_CPU_PTR in cpu.h), safe with interrupts on.
+ */
+static inline struct proc *
+myproc(void)
+{
+	return THIS_CPU_PTR(proc);
+}
 void user_init(void (*start)(void)); /* the first process runs start */
 struct proc *proc_fork(void);    /* a copy of the caller, not yet runnable */
 void proc_start(struct proc *p); /* make a new process runnable */
@@ -75,7 +84,21 @@ int proc_kill(int pid);
 int proc_kill_tree(int pid); /* pid and its descendants (Ctrl-C) */
 int proc_is_in_family(int pid, struct proc *ancestor);
 void proc_set_killed(struct proc *p);
-int proc_is_killed(struct proc *p);
+
+/*
+ * A look at the flag, without p->lock: it only ever goes from 0 to 1 in
+ * a process's life, and a caller that polls it (each system call, each
+ * return to user mode, a pipe writer's loop) acts the same on a kill seen
+ * a moment late.  Relaxed: the flag publishes no other data.  Sleeping is
+ * where a kill must not be missed, and sleep_on reads it under p->lock.
+ * Inline: every system call asks twice.
+ */
+static inline int
+proc_is_killed(struct proc *p)
+{
+	return __atomic_load_n(&p->killed, __ATOMIC_RELAXED);
+}
+
 int proc_grow(int n);
 void proc_dump(void);                     /* ^P */
 struct proc *proc_lookup_locked(int pid); /* live process pid, p->lock held; or 0 */
