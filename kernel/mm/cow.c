@@ -424,6 +424,21 @@ cow_resolve(pagetable_t pt, uint64 va)
 }
 
 /*
+ * The kernel's store reaches the frame through the direct map, so the
+ * MMU never sets the user PTE's dirty bit: set it here, as a user store
+ * would, or a MAP_SHARED page written by read() is never written back
+ * (vma.c writes back dirty pages only).  The PTE is in a table private to
+ * this process (it is writable), which only this process changes.
+ */
+static uint64
+mark_dirty(struct cow_fault *f)
+{
+	if ((*f->pte & (PTE_A | PTE_D)) != (PTE_A | PTE_D))
+		*f->pte |= PTE_A | PTE_D;
+	return (uint64)f->frame;
+}
+
+/*
  * copyout: the frame behind the user page at va if the kernel may write
  * there as a user store would: a writable page as it is, a COW page once
  * resolved by the same decision as a store fault.  0 if it may not.  One
@@ -445,7 +460,7 @@ cow_write_target(pagetable_t pt, uint64 va)
 
 	DEBUG_ASSERT(vm_lock_held() == 0);
 	if (fault_find(&f, pt, va) && (*f.pte & user_rw) == user_rw)
-		return (uint64)f.frame;
+		return mark_dirty(&f);
 	vm_lock_shared();
 	if (fault_find(&f, pt, va)) {
 		enum cow_result r = (*f.pte & user_rw) == user_rw
@@ -453,7 +468,7 @@ cow_write_target(pagetable_t pt, uint64 va)
 		    : wp_page(&f);
 
 		if (r == COW_REUSED || r == COW_COPIED)
-			pa = (uint64)f.frame;
+			pa = mark_dirty(&f);
 	}
 	vm_unlock_shared();
 	return pa;

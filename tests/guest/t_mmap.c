@@ -305,6 +305,39 @@ protection(void)
 	munmap(q, PGSIZE);
 }
 
+/*
+ * read() into a MAP_SHARED page that a load has mapped clean: the kernel's
+ * store must mark it dirty as a user store would, or munmap drops it.
+ */
+static void
+read_reaches_file(void)
+{
+	int fd, i;
+	char *p;
+
+	make_file(FILE1, PGSIZE, 6);
+	make_file(FILE2, PGSIZE, 9);
+	fd = open(FILE1, O_RDWR);
+	p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == FAILED) {
+		fail("read-reaches-file", "mmap failed");
+		return;
+	}
+	check(p[0] == (char)pattern_byte(0, 6), "read-reaches-file",
+	    "the mapping shows the wrong file");
+	i = open(FILE2, O_RDONLY);
+	check(read(i, p, PGSIZE) == PGSIZE, "read-reaches-file", "read failed");
+	close(i);
+	munmap(p, PGSIZE);
+	i = open(FILE1, O_RDONLY);
+	check(read(i, buf, PGSIZE) == PGSIZE &&
+		find_mismatch(buf, PGSIZE, 0, 9) < 0,
+	    "read-reaches-file",
+	    "the file lost what read() stored in its mapping");
+	close(i);
+}
+
 static void
 syscalls(void)
 {
@@ -714,6 +747,7 @@ main(void)
 	split();
 	protection();
 	syscalls();
+	read_reaches_file();
 	bad_args();
 	lab_like();
 	pmap_kinds();
