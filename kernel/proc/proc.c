@@ -485,7 +485,7 @@ proc_grow(int n)
 	uint64 sz = p->sz;
 
 	if (n > 0) {
-		if (sz + n > TRAPFRAME ||
+		if (sz + n > MMAP_BASE ||
 		    uvm_grow(p->pagetable, sz, sz + n) != sz + n)
 			return -1;
 		p->sz = sz + n;

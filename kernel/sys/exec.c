@@ -96,7 +96,7 @@ load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *p
 
 	if (ph->memsz < ph->filesz || ph->vaddr % PGSIZE != 0 ||
 	    ph->vaddr + ph->memsz < ph->vaddr ||
-	    ph->vaddr + ph->memsz > TRAPFRAME || ph->vaddr < *sz ||
+	    ph->vaddr + ph->memsz > MMAP_BASE || ph->vaddr < *sz ||
 	    ph->off + ph->filesz < ph->off || ph->off + ph->filesz > ip->size ||
 	    ((ph->flags & PF_W) && (ph->flags & PF_X)))
 		return -1;
@@ -204,7 +204,7 @@ exec(char *path, char **argv)
 
 	/* Guard page (left unmapped), then the stack page. */
 	stack_base = PGROUNDUP(sz) + PGSIZE;
-	if (stack_base + PGSIZE > TRAPFRAME || (stack = frame_alloc_zeroed()) == 0)
+	if (stack_base + PGSIZE > MMAP_BASE || (stack = frame_alloc_zeroed()) == 0)
 		goto bad;
 	if (pt_map(pt, stack_base, PGSIZE, (uint64)stack,
 		PTE_R | PTE_W | PTE_U) < 0) {
