@@ -58,16 +58,19 @@ mycpu(void)
  * A pointer field of this hart's struct cpu, read by one load through tp.
  * An interrupt cannot split one instruction, so unlike mycpu()->field it
  * needs no interrupts off: a thread that moves to another hart reads the
- * field of whichever hart it runs on at that instruction.
+ * field of whichever hart it runs on at that instruction.  The "memory"
+ * clobber keeps the load after this hart's earlier plain stores to the
+ * field (exec sets user_pt, then copies out through it).
  */
-#define THIS_CPU_PTR(field)                                                 \
-	({                                                                  \
-		__typeof__(cpus[0].field) __v;                              \
-		_Static_assert(sizeof(__v) == 8, "one ld: 8-byte fields");  \
-		asm volatile("ld %0, %1(tp)"                                \
-			     : "=r"(__v)                                    \
-			     : "i"(__builtin_offsetof(struct cpu, field))); \
-		__v;                                                        \
+#define THIS_CPU_PTR(field)                                                \
+	({                                                                 \
+		__typeof__(cpus[0].field) __v;                             \
+		_Static_assert(sizeof(__v) == 8, "one ld: 8-byte fields"); \
+		asm volatile("ld %0, %1(tp)"                               \
+			     : "=r"(__v)                                   \
+			     : "i"(__builtin_offsetof(struct cpu, field))  \
+			     : "memory");                                  \
+		__v;                                                       \
 	})
 
 /* Start-up, each hart once: point tp at its struct cpu. */
