@@ -18,6 +18,11 @@ docs/lockstat-figures: README holds one lockstat table (between
 `make bench` writes from lockbench's run on 3 harts: a row for each lock of
 benchlib.LOCKS, each figure a percentage "P% (M of N)" that M and N give.
 The figures vary from run to run; this checks their form, not their value.
+
+docs/mutants-apply: every mutant of tests/mutants.txt parses and its
+original lines occur exactly once in its file, so a change to the kernel
+that leaves a mutant stale fails here at once, not only in `make mutants`
+(which CI runs on a sample, and which stops at the first stale entry).
 """
 import os
 import re
@@ -27,6 +32,7 @@ import sys
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import benchlib  # noqa: E402  (tools/benchlib.py: the table's markers and labels)
+import mutants  # noqa: E402  (tools/mutants.py: the mutants file's parser)
 RULE_RE = re.compile(r"(?m)^([a-z][a-z0-9_-]*)\s*:(?!=)")
 PHONY_RE = re.compile(r"(?m)^\.PHONY:(.*)$")
 ASSIGN_RE = re.compile(r"(?m)^\s*(?:override\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|:=|\+=|=)")
@@ -163,7 +169,20 @@ def check_lock_figures(add):
         add("ok", "docs/lockstat-figures")
 
 
+def check_mutants_apply(add):
+    found, problems = mutants.parse_mutants(os.path.join(ROOT, "tests", "mutants.txt"))
+    for m in found:
+        why = mutants.stale_reason(ROOT, m)
+        if why:
+            problems.append(f"{m.name}: {why}")
+    if problems:
+        add("FAIL", "docs/mutants-apply", "; ".join(problems))
+    else:
+        add("ok", "docs/mutants-apply")
+
+
 def run(add):
     check_help(add)
+    check_mutants_apply(add)
     check_figures(add)
     check_lock_figures(add)
