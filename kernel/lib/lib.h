@@ -109,7 +109,12 @@ spin_lock(struct spinlock *lk)
 	int contended;
 	void *pc;
 
-	if (lk->holder == c)
+	/*
+	 * Another hart may be writing holder as we test it: relaxed atomics
+	 * on both sides (no data race; no cost on RISC-V, a plain ld/sd).
+	 * Only this hart ever stores c there, so a stale value is never c.
+	 */
+	if (__atomic_load_n(&lk->holder, __ATOMIC_RELAXED) == c)
 		spin_panic_relock(lk);
 	/* Relaxed: a ticket orders nothing; seeing it served (acquire) does. */
 	ticket = __atomic_fetch_add(&lk->next, 1, __ATOMIC_RELAXED);
@@ -118,7 +123,7 @@ spin_lock(struct spinlock *lk)
 		spin_wait_turn(lk, ticket);
 	contended = now != ticket;
 	asm volatile("auipc %0, 0" : "=r"(pc)); /* this lock site, for panics */
-	lk->holder = c;
+	__atomic_store_n(&lk->holder, c, __ATOMIC_RELAXED);
 	lk->locked_at = pc;
 	if (lk->kind == 0)
 		spin_first_use(lk);
@@ -132,7 +137,7 @@ spin_unlock(struct spinlock *lk)
 
 	if (lk->holder != c)
 		spin_panic_unlock(lk);
-	lk->holder = 0;
+	__atomic_store_n(&lk->holder, 0, __ATOMIC_RELAXED); /* see spin_lock */
 	lk->locked_at = 0;
 	/* Release: our critical section before the next holder's. */
 	__atomic_store_n(&lk->serving, lk->serving + 1, __ATOMIC_RELEASE);

@@ -98,5 +98,8 @@ spin_panic_pop_off(struct cpu *c)
 int
 spin_holding(struct spinlock *lk)
 {
-	return lk->next != lk->serving && lk->holder == mycpu();
+	/* Relaxed loads: other harts change all three (see spin_lock). */
+	return __atomic_load_n(&lk->next, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&lk->serving, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&lk->holder, __ATOMIC_RELAXED) == mycpu();
 }

@@ -30,8 +30,19 @@ void
 waitq_init(struct waitq *wq, const char *name)
 {
 	spin_init(&wq->lock, name);
-	wq->first = 0;
+	wq->first = 0; /* not yet visible to other harts */
 	wq->last = 0;
+}
+
+/*
+ * wq->first changes only under wq->lock, but waitq_wake_all_held reads it
+ * without that lock: every store to it is an atomic one, so that read
+ * races with no plain access (relaxed is enough; see there).
+ */
+static void
+set_first(struct waitq *wq, struct proc *p)
+{
+	__atomic_store_n(&wq->first, p, __ATOMIC_RELAXED);
 }
 
 static void
@@ -43,7 +54,7 @@ link_sleeper(struct waitq *wq, struct proc *p)
 	if (wq->last)
 		wq->last->wq_next = p;
 	else
-		wq->first = p;
+		set_first(wq, p);
 	wq->last = p;
 	p->waitq = wq;
 }
@@ -54,7 +65,7 @@ unlink_sleeper(struct waitq *wq, struct proc *p)
 	if (p->wq_prev)
 		p->wq_prev->wq_next = p->wq_next;
 	else
-		wq->first = p->wq_next;
+		set_first(wq, p->wq_next);
 	if (p->wq_next)
 		p->wq_next->wq_prev = p->wq_prev;
 	else
@@ -82,7 +93,7 @@ link_sleeper_by_tick(struct waitq *wq, struct proc *p)
 	if (after)
 		after->wq_next = p;
 	else
-		wq->first = p;
+		set_first(wq, p);
 	p->waitq = wq;
 }
 
@@ -163,7 +174,11 @@ waitq_wake_all(struct waitq *wq)
  * sleeper links itself before it lets go of lk (see the top), so with lk
  * held an empty queue means nobody to wake, and the queue's lock is not
  * taken.  A kill may unlink a sleeper meanwhile without lk; we then take
- * the lock for nothing, never miss a sleeper.  Relaxed: lk orders it.
+ * the lock for nothing, never miss a sleeper.  Relaxed is enough: a
+ * sleeper's link happens before its release of lk and our acquire of it,
+ * so the store is visible here; a kill's unlink needs no ordering (a
+ * stale non-zero only costs the lock).  The stores are atomic too
+ * (set_first), so this is no data race.
  */
 void
 waitq_wake_all_held(struct waitq *wq)
