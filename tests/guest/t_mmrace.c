@@ -348,8 +348,9 @@ fork_while_writing(void)
 			good++;
 		marks += a->seen[i] && f->seen[i] && a->grand[i] && f->grand[i];
 	}
-	a->stop = 1;
-	wait_pid(wpid, &st);
+	a->stop = 1; /* the writer sees it if the page is really shared */
+	if (wait_timeout(wpid, 500, &st) < 0)
+		st = ST_BAD;
 	check(good == FORKS && marks == FORKS && st == ST_GOOD && priv[0] == 'P',
 	    "fork-while-writing",
 	    "%d of %d children good, %d marks seen, writer %s, private page "
