@@ -723,37 +723,35 @@ area_full(void)
 }
 
 /*
- * exec that fails (no such file; a program cut short, found bad only
- * after its segments are being read) leaves the caller's regions as they
- * were: mapped, with their contents, and a shared store still reaches
- * the file at munmap.
+ * exec that fails (no such file; arguments too big for the new stack,
+ * found only after the program is loaded) leaves the caller's regions as
+ * they were: mapped, with their contents, and a shared store still
+ * reaches the file at munmap.
  */
 static void
 exec_fails(void)
 {
-	char *argv[] = { "t_mmap", 0 }, *a, *f;
-	int fd, n, rw = PROT_READ | PROT_WRITE;
+	static char big[3][2000];
+	char *argv[] = { "true", 0 }, *bigv[] = { big[0], big[1], big[2], 0 };
+	char *a, *f;
+	int fd, rw = PROT_READ | PROT_WRITE;
 
-	fd = open("/t_mmap", O_RDONLY);
-	n = read(fd, buf, 3000);
-	close(fd);
-	unlink(FILE2);
-	fd = open(FILE2, O_CREATE | O_RDWR);
-	write(fd, buf, n);
-	close(fd);
+	memset(big, 'x', sizeof(big));
+	big[0][1999] = big[1][1999] = big[2][1999] = 0;
 	make_file(FILE1, 2 * PGSIZE, 14);
 	fd = open(FILE1, O_RDWR);
 	a = mmap(0, 2 * PGSIZE, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	f = mmap(0, 2 * PGSIZE, rw, MAP_SHARED, fd, 0);
 	close(fd);
-	if (a == FAILED || f == FAILED || n != 3000) {
+	if (a == FAILED || f == FAILED) {
 		fail("exec-fails-keeps-regions", "setup failed");
 		return;
 	}
 	memset(a, 'A', PGSIZE);
 	f[0] = 'F';
-	check(exec("/no-such-program", argv) == -1 && exec(FILE2, argv) == -1,
-	    "exec-fails", "exec of a missing or cut program did not fail");
+	check(exec("/no-such-program", argv) == -1 && exec("/true", bigv) == -1,
+	    "exec-fails",
+	    "exec of a missing program or too many bytes did not fail");
 	check(a[0] == 'A' && a[PGSIZE - 1] == 'A' &&
 		all_zero(a + PGSIZE, PGSIZE) && f[0] == 'F' &&
 		find_mismatch(f + 1, 2 * PGSIZE - 1, 1, 14) < 0,
@@ -761,7 +759,6 @@ exec_fails(void)
 	check(munmap(a, 2 * PGSIZE) == 0 && munmap(f, 2 * PGSIZE) == 0 &&
 		slurp(FILE1, buf, sizeof(buf)) == 2 * PGSIZE && buf[0] == 'F',
 	    "exec-fails-write-back", "the shared store did not reach the file");
-	unlink(FILE2);
 }
 
 #define RACERS 3
