@@ -19,7 +19,9 @@ frames_free from `vmstat`, then for each entry of tests/suite.txt type
 and read up to the line `@@END@@`.  Every `ok NAME` / `FAIL NAME: REASON` /
 `SKIP NAME: REASON` line at the start of a line becomes `PROGRAM/NAME`.  A
 program that prints no ok line, prints `panic` (outside its result and `#`
-lines), or times out fails; after a
+lines), or times out fails, and so does one whose source calls testlib's
+finish() but that never printed finish()'s `# finished` line (it was
+killed, or exited, before its last checks); after a
 kernel panic or a timeout QEMU is killed and a fresh one boots for the next
 entry.  An entry
     shell NAME: COMMAND LINE => EXPECTED LINE
@@ -350,7 +352,19 @@ def run_entry(vm, entry, res):
         res.add("FAIL", entry.label, "output contains 'panic'", last_lines(out))
     elif not any(r.group(1) == "ok" for r in results):
         res.add("FAIL", entry.label, "printed no 'ok' line", last_lines(out))
+    elif calls_finish(entry.label) and not any(l.startswith("# finished") for l in lines):
+        res.add("FAIL", entry.label, "ended before finish(): killed, or exited early",
+                last_lines(out))
     return problem is None
+
+
+def calls_finish(program):
+    """Does tests/guest/PROGRAM.c end through testlib's finish()?"""
+    try:
+        with open(os.path.join(HERE, "guest", program + ".c")) as f:
+            return "finish()" in f.read()
+    except OSError:
+        return False
 
 
 def unmatched(lines, expect):

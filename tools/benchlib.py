@@ -35,6 +35,10 @@ KNOWN = [
     ("fork-60procs-growth", "... more than with 1 other process", 0),
     ("fs-read-cached-1k", "read() of 1 KiB in the buffer cache", None),
     ("sbrk-64MB", "sbrk(+64 MB) then sbrk(-64 MB), untouched", 20000),
+    ("exec-bigro", "fork+exec+wait, program with 192 KB read-only data (used once before)",
+     "<= 2 x /true"),
+    ("exec-bigro-reads", "... disk reads per run of it", 0),
+    ("frames-bigro-8procs", "frames held by each of 8 sleeping processes running that program", 12),
 ]
 
 

@@ -30,8 +30,12 @@
  * them would leave a state that is no J's).  The operations cover creates,
  * appends, a rename by link and unlink, the unlink of an open file (its
  * inode and blocks must come back after a crash, when boot reclaims it),
- * directory trees made and removed, and a file that grows past the direct
- * blocks into the indirect block and is then deleted.
+ * directory trees made and removed, a file that grows past the direct
+ * blocks into the indirect block and is then deleted, and stores through
+ * MAP_SHARED mappings written back at munmap and at exit (without munmap).
+ * Each of those rewrites one page of its file, and the kernel writes a
+ * page back in one transaction (kernel/sys/sysmmap.c, mapped_write), so a
+ * crash leaves the page, all of its blocks, wholly old or wholly new.
  *
  * HASH is FNV-1a over every entry below /cw, depth first in directory
  * order: name, type, link count, size and the bytes of files.
@@ -210,6 +214,44 @@ append(const char *path, int n, int tag, int off)
 	return ok;
 }
 
+/*
+ * Store tag's pattern over the first page of path (a file shorter than a
+ * page, so only its size) through a MAP_SHARED mapping; munmap it, or,
+ * with no_unmap, leave it for exit to write back.  1 if all went well.
+ */
+static int
+mapped_store(const char *path, int tag, int no_unmap)
+{
+	int fd = open(path, O_RDWR), ok;
+	struct stat st;
+	char *p;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.size > 4096) {
+		close(fd);
+		return 0;
+	}
+	p = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == (char *)-1)
+		return 0;
+	fill(p, (int)st.size, tag, 0);
+	if (no_unmap)
+		exit(0);
+	ok = munmap(p, 4096) == 0;
+	return ok;
+}
+
+/* mapped_store in a child that exits without munmap. */
+static int
+mapped_store_exit(const char *path, int tag)
+{
+	int pid = fork(), st;
+
+	if (pid == 0)
+		exit(mapped_store(path, tag, 1) ? 0 : 1);
+	return pid > 0 && wait(&st) == pid && st == 0;
+}
+
 static void
 run(int full)
 {
@@ -222,6 +264,8 @@ run(int full)
 	done("create /cw/a", create("/cw/a"));
 	done("append /cw/a", append("/cw/a", 100, 1, 0));
 	done("append /cw/a across a block", append("/cw/a", 2000, 1, 100));
+	/* One page of three blocks, written back at munmap. */
+	done("store through a mapping of /cw/a", mapped_store("/cw/a", 8, 0));
 	done("create /cw/d1/b", create("/cw/d1/b"));
 	done("append /cw/d1/b", append("/cw/d1/b", 3000, 2, 0));
 	/* Rename /cw/a to /cw/d1/d2/a2: link, then unlink. */
@@ -246,6 +290,8 @@ run(int full)
 	done("truncate /cw/d1/d2/a2", fd >= 0);
 	done("write /cw/d1/d2/a2", append_fd(fd, 700, 5, 0));
 	close(fd);
+	done("store through a mapping of /cw/d1/d2/a2, exit",
+	    mapped_store_exit("/cw/d1/d2/a2", 9));
 	/* A tree made and removed again. */
 	done("mkdir /cw/t", mkdir("/cw/t") == 0);
 	done("create /cw/t/x", create("/cw/t/x"));

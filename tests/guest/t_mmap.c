@@ -391,6 +391,18 @@ syscalls(void)
 	close(fd);
 }
 
+/* Load every byte of the 3 pages at addr (a child: a missing page kills). */
+static void
+read_pages(uint64 addr)
+{
+	volatile char *p = (volatile char *)addr;
+	int i;
+
+	for (i = 0; i < 3 * PGSIZE; i++)
+		(void)p[i];
+	exit(ST_GOOD);
+}
+
 static void
 bad_args(void)
 {
@@ -455,10 +467,19 @@ bad_args(void)
 			break;
 	}
 	check(n == VMA_LIMIT, "limit", "%d regions mapped", n);
-	check(n == 0 || munmap(maps[0] + PGSIZE, PGSIZE) == -1, "limit-split",
-	    "a split past the limit succeeded");
+	if (n > 0) {
+		/* A refused split leaves the region whole: its pages, stores too. */
+		fill_pattern(maps[0], 3 * PGSIZE, 0, 12);
+		check(munmap(maps[0] + PGSIZE, PGSIZE) == -1, "limit-split",
+		    "a split past the limit succeeded");
+		check(child_status(read_pages, (uint64)maps[0]) == ST_GOOD &&
+			find_mismatch(maps[0], 3 * PGSIZE, 0, 12) < 0,
+		    "limit-split-intact",
+		    "the region lost pages or stores after a refused split");
+	}
 	for (i = 0; i < n; i++)
-		munmap(maps[i], 3 * PGSIZE);
+		check(munmap(maps[i], 3 * PGSIZE) == 0, "limit-munmap",
+		    "region %d could not be unmapped whole", i);
 	close(rd);
 	close(rw);
 	close(dir);
@@ -541,6 +562,25 @@ lab_like(void)
 	munmap(q, PGSIZE);
 }
 
+/*
+ * Fork; the child stores 2 into p[1] (a shared page) and exits.  The
+ * child's status, or -1 if fork failed.
+ */
+static int
+fork_shares(char *p)
+{
+	int pid = fork(), st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		p[1] = 2;
+		exit(ST_GOOD);
+	}
+	wait_pid(pid, &st);
+	return st;
+}
+
 /* Touch every page of a 1 GiB mapping: memory runs out first. */
 static void
 touch_a_gigabyte(uint64 shared)
@@ -564,7 +604,7 @@ touch_a_gigabyte(uint64 shared)
 static void
 exhaustion(void)
 {
-	uint64 before = frames_free();
+	uint64 before = frames_free(), used;
 	char *p;
 
 	expect_killed("exhaust-private", touch_a_gigabyte, 0);
@@ -573,12 +613,152 @@ exhaustion(void)
 	    "%d frames lost", (int)(before - frames_free()));
 	p = mmap(0, 1 << 30, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 	    -1, 0);
+	if (p == FAILED) {
+		fail("fork-shared-too-big", "mmap of 1 GiB failed");
+		return;
+	}
 	p[0] = 1;
-	check(p != FAILED && fork() == -1, "fork-shared-too-big",
+	used = before - frames_free();
+	check(fork_shares(p) == -1, "fork-shared-too-big",
 	    "fork filled a 1 GiB shared mapping");
-	check(munmap(p, 1 << 30) == 0 && frames_free() == before,
-	    "fork-shared-too-big-no-leak", "%d frames lost",
+	check(before - frames_free() == used, "fork-shared-too-big-no-leak",
+	    "the refused fork kept %d frames",
+	    (int)(before - frames_free() - used));
+	/* The reason was memory: with the region cut to 2 MiB, fork works. */
+	check(munmap(p + (2 << 20), (1 << 30) - (2 << 20)) == 0 &&
+		fork_shares(p) == ST_GOOD && p[1] == 2,
+	    "fork-shared-after-freeing",
+	    "fork of the 2 MiB left failed, or the child's store is not seen");
+	check(munmap(p, 2 << 20) == 0 && frames_free() == before,
+	    "fork-shared-no-leak", "%d frames lost",
 	    (int)(before - frames_free()));
+}
+
+/*
+ * One munmap across two regions (the end of one, the start of the
+ * next): both keep the rest, stores and all; the cut pages are gone.
+ */
+static void
+munmap_two(void)
+{
+	int rw = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	char *p = mmap(0, 2 * PGSIZE, rw, flags, -1, 0), *q;
+
+	q = p == FAILED ? FAILED
+			: mmap(p + 2 * PGSIZE, 2 * PGSIZE, rw, flags, -1, 0);
+	if (q == FAILED) {
+		fail("munmap-two-regions", "mmap failed");
+		return;
+	}
+	fill_pattern(p, 4 * PGSIZE, 0, 13);
+	check(munmap(p + PGSIZE, 2 * PGSIZE) == 0, "munmap-two-regions",
+	    "munmap across two regions failed");
+	check(find_mismatch(p, PGSIZE, 0, 13) < 0 &&
+		find_mismatch(q + PGSIZE, PGSIZE, 3 * PGSIZE, 13) < 0,
+	    "munmap-two-keeps-rest", "the pages left lost their stores");
+	expect_killed("munmap-two-end-gone", touch_byte, (uint64)(p + PGSIZE));
+	expect_killed("munmap-two-start-gone", touch_byte, (uint64)q);
+	check(munmap(p, PGSIZE) == 0 && munmap(q + PGSIZE, PGSIZE) == 0 &&
+		munmap(p, 4 * PGSIZE) == -1,
+	    "munmap-two-rest", "the pages left are not two regions' ends");
+}
+
+/*
+ * Map the largest regions there are until mmap refuses: VMA_LIMIT of them,
+ * all inside the mmap area (128 GiB: 16 regions of the largest length an
+ * int holds cannot fill it, so the region limit is what refuses); then
+ * every mmap is refused, changing nothing; a region may end at the area's
+ * end but not cross it.  In a child, which exits with the number of the
+ * first step that failed, or ST_GOOD: munmap keeps the page tables of the
+ * area until exit, so frames are counted after the child is gone.
+ */
+static void
+area_full_child(uint64 unused)
+{
+	int rw = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	int len = 0x7ffff000, n, i;
+	uint64 top = MAXVA - (2 << 20) - PGSIZE;
+	char *maps[VMA_LIMIT + 1], *t;
+
+	(void)unused;
+	t = mmap((void *)top, PGSIZE, rw, flags, -1, 0);
+	if (t != (char *)top ||
+	    mmap((void *)(top - PGSIZE), 3 * PGSIZE, rw, flags, -1, 0) != FAILED)
+		exit(1);
+	t[0] = 1;
+	munmap(t, PGSIZE);
+	for (n = 0; n <= VMA_LIMIT; n++) {
+		maps[n] = mmap(0, len, rw, flags, -1, 0);
+		if (maps[n] == FAILED)
+			break;
+		if ((uint64)maps[n] < MAXVA / 2 ||
+		    (uint64)maps[n] + len > top + PGSIZE)
+			exit(2);
+		maps[n][0] = maps[n][len - 1] = (char)n;
+	}
+	if (n != VMA_LIMIT)
+		exit(3);
+	if (mmap(0, PGSIZE, rw, flags, -1, 0) != FAILED ||
+	    mmap(0, len, rw, flags, -1, 0) != FAILED)
+		exit(4);
+	for (i = 0; i < n; i++)
+		if (maps[i][0] != (char)i || maps[i][len - 1] != (char)i ||
+		    munmap(maps[i], len) != 0)
+			exit(5);
+	exit(audit_clean() ? ST_GOOD : 6);
+}
+
+static void
+area_full(void)
+{
+	uint64 before = frames_free();
+	int st = child_status(area_full_child, 0);
+
+	check(st == ST_GOOD, "area-full",
+	    "step %d failed (1 end of the area, 2 outside it, 3 not %d regions, "
+	    "4 one more mapped, 5 contents or munmap, 6 audit)",
+	    st, VMA_LIMIT);
+	check(frames_free() == before, "area-full-no-leak", "%d frames lost",
+	    (int)(before - frames_free()));
+}
+
+/*
+ * exec that fails (no such file; arguments too big for the new stack,
+ * found only after the program is loaded) leaves the caller's regions as
+ * they were: mapped, with their contents, and a shared store still
+ * reaches the file at munmap.
+ */
+static void
+exec_fails(void)
+{
+	static char big[3][2000];
+	char *argv[] = { "true", 0 }, *bigv[] = { big[0], big[1], big[2], 0 };
+	char *a, *f;
+	int fd, rw = PROT_READ | PROT_WRITE;
+
+	memset(big, 'x', sizeof(big));
+	big[0][1999] = big[1][1999] = big[2][1999] = 0;
+	make_file(FILE1, 2 * PGSIZE, 14);
+	fd = open(FILE1, O_RDWR);
+	a = mmap(0, 2 * PGSIZE, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	f = mmap(0, 2 * PGSIZE, rw, MAP_SHARED, fd, 0);
+	close(fd);
+	if (a == FAILED || f == FAILED) {
+		fail("exec-fails-keeps-regions", "setup failed");
+		return;
+	}
+	memset(a, 'A', PGSIZE);
+	f[0] = 'F';
+	check(exec("/no-such-program", argv) == -1 && exec("/true", bigv) == -1,
+	    "exec-fails",
+	    "exec of a missing program or too many bytes did not fail");
+	check(a[0] == 'A' && a[PGSIZE - 1] == 'A' &&
+		all_zero(a + PGSIZE, PGSIZE) && f[0] == 'F' &&
+		find_mismatch(f + 1, 2 * PGSIZE - 1, 1, 14) < 0,
+	    "exec-fails-keeps-regions", "the regions changed");
+	check(munmap(a, 2 * PGSIZE) == 0 && munmap(f, 2 * PGSIZE) == 0 &&
+		slurp(FILE1, buf, sizeof(buf)) == 2 * PGSIZE && buf[0] == 'F',
+	    "exec-fails-write-back", "the shared store did not reach the file");
 }
 
 #define RACERS 3
@@ -752,6 +932,9 @@ main(void)
 	lab_like();
 	pmap_kinds();
 	exhaustion();
+	munmap_two();
+	area_full();
+	exec_fails();
 	races();
 	check_audit("audit-at-end");
 	check(frames_free() == before, "no-leak", "%d frames lost",

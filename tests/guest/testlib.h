@@ -37,7 +37,11 @@ void check(int cond, const char *name, const char *fmt, ...);
 void note(const char *fmt, ...);
 /* A failure reported some other way (a child's FAIL lines, say). */
 void count_failure(void);
-/* Exit 0 when nothing failed, 1 otherwise. */
+/*
+ * Print "# finished, N failed" and exit 0 when nothing failed, 1 otherwise.
+ * tests/run.py fails a program that calls finish() somewhere but printed no
+ * such line: it was killed (or exited) before its last checks ran.
+ */
 void finish(void) __attribute__((noreturn));
 
 /*
