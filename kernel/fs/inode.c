@@ -248,6 +248,7 @@ iget(uint dev, uint inum)
 		unused_remove(ip);
 		if (ip->hashed)
 			unhash(ip);
+		pcache_forget(ip); /* the pages of the inode it held before */
 		ip->dev = dev;
 		ip->inum = inum;
 		ip->ref = 1;
@@ -260,6 +261,33 @@ iget(uint dev, uint inum)
 	}
 	spin_unlock(&icache.lock);
 	return ip;
+}
+
+void
+icache_for_each(void (*visit)(struct inode *ip, void *arg), void *arg)
+{
+	struct inode *ip;
+
+	spin_lock(&icache.lock);
+	for (ip = icache.unused.lru_next; ip != &icache.unused; ip = ip->lru_next)
+		visit(ip, arg);
+	for (ip = icache.entry; ip < icache.entry + NINODE; ip++)
+		if (ip->ref > 0)
+			visit(ip, arg);
+	spin_unlock(&icache.lock);
+}
+
+/* Every entry, for a walk that needs none of the icache lock's fields. */
+struct inode *
+icache_first(void)
+{
+	return icache.entry;
+}
+
+struct inode *
+icache_next(struct inode *ip)
+{
+	return ip + 1 < icache.entry + NINODE ? ip + 1 : 0;
 }
 
 struct inode *
@@ -529,6 +557,7 @@ itrunc(struct inode *ip)
 		ip->addrs[i] = 0;
 	}
 	ip->size = 0;
+	pcache_forget(ip);
 	iupdate(ip);
 }
 
@@ -597,6 +626,14 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 		return 0;
 	n = min_uint(n, ip->size - off);
 	for (done = 0; done < n; done += got) {
+		/* A cached page holds the newest bytes (a mapping's stores). */
+		if (__atomic_load_n(&ip->npages, __ATOMIC_RELAXED) > 0 &&
+		    (got = pcache_read(ip, user_dst, dst + done, off + done,
+			 n - done)) != (uint)-1) {
+			if (got == 0)
+				return done > 0 ? (int)done : -1;
+			continue;
+		}
 		bno = bmap(ip, (off + done) / BSIZE, 0);
 		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
 		/* A hole (a damaged inode) or a disk error: stop there. */
@@ -640,8 +677,12 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 		got = want -
 		    either_copyin(b->data + (off + done) % BSIZE, user_src,
 			src + done, want);
-		if (got > 0)
+		if (got > 0) {
 			log_write(b);
+			pcache_write(ip, off + done,
+			    b->data + (off + done) % BSIZE, got,
+			    user_src ? 0 : src + done);
+		}
 		brelse(b);
 		if (got < want) {
 			/* Nothing read: a block from the end on is unused. */

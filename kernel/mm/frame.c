@@ -105,6 +105,7 @@ static uint64 ram_end;       /* first byte past RAM */
 static uint64 carve_next;    /* boot only: the next byte frame_carve gives */
 
 static void *zero_frame; /* the zero page; the kernel holds one reference */
+static const struct page_cache_ops *page_cache; /* fs registers it */
 
 /*
  * A hart's free frames (see the top of the file): a LIFO list threaded
@@ -380,6 +381,19 @@ cache_take(struct frame_cache *c)
 	return idx;
 }
 
+/* Every cache's frames back on the list, then one for c (or NO_FRAME). */
+static uint32
+take_after_drain(struct frame_cache *c)
+{
+	uint32 idx;
+
+	caches_drain_all();
+	spin_lock(&c->lock);
+	idx = cache_take(c);
+	spin_unlock(&c->lock);
+	return idx;
+}
+
 void *
 frame_alloc(void)
 {
@@ -389,14 +403,16 @@ frame_alloc(void)
 	spin_lock(&c->lock);
 	idx = cache_take(c);
 	spin_unlock(&c->lock);
-	if (idx == NO_FRAME) { /* the last free frames may sit in other caches */
-		caches_drain_all();
-		spin_lock(&c->lock);
-		idx = cache_take(c);
-		spin_unlock(&c->lock);
-		if (idx == NO_FRAME)
-			return 0;
-	}
+	/*
+	 * The last free frames may sit in other caches; then file pages
+	 * nobody maps go, before anyone is refused memory.
+	 */
+	if (idx == NO_FRAME)
+		idx = take_after_drain(c);
+	if (idx == NO_FRAME && page_cache && page_cache->reclaim(CACHE_BATCH))
+		idx = take_after_drain(c);
+	if (idx == NO_FRAME)
+		return 0;
 #ifdef DEBUG_CHECKS
 	check_untouched(frame_pa(idx));
 #endif
@@ -625,6 +641,34 @@ frame_free_count(void)
 	for (h = 0; h < NCPU; h++)
 		n += __atomic_load_n(&caches[h].n, __ATOMIC_RELAXED) +
 		    __atomic_load_n(&caches[h].zn, __ATOMIC_RELAXED);
+	return n;
+}
+
+void
+frame_set_page_cache(const struct page_cache_ops *ops)
+{
+	page_cache = ops;
+}
+
+const struct page_cache_ops *
+frame_page_cache(void)
+{
+	return page_cache;
+}
+
+/*
+ * For the up-front checks of sbrk and fork: cached file pages count as
+ * free memory, so they are reclaimed first if the free frames fall short.
+ */
+uint64
+frame_free_count_reclaim(uint64 want)
+{
+	uint64 n = frame_free_count();
+
+	/* Not when even the whole cache would not do: keep it then. */
+	if (n < want && page_cache && want - n <= page_cache->count() &&
+	    page_cache->reclaim(want - n) > 0)
+		n = frame_free_count();
 	return n;
 }
 

@@ -243,9 +243,8 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 		h->start = h->end = PGROUNDUP(oldsz);
 	unmapped = h ? (PGROUNDUP(newsz) - h->start) / PGSIZE - h->mapped : 0;
 	/* ... and a level-0 table per PT_ENTRIES of them, at most. */
-	if (h &&
-	    unmapped + (unmapped + PT_ENTRIES - 1) / PT_ENTRIES <=
-		frame_free_count())
+	unmapped += (unmapped + PT_ENTRIES - 1) / PT_ENTRIES;
+	if (h && unmapped <= frame_free_count_reclaim(unmapped))
 		h->end = PGROUNDUP(newsz);
 	else
 		newsz = oldsz;
