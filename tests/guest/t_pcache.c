@@ -245,8 +245,18 @@ exhaustion(void)
 	uint64 before, cached, want, slack, i;
 	struct vmstat st;
 	char *p;
+	int fd;
 
 	fill_files(1);
+	/* A store, unmapped: the oldest unused page, the first reclaimed. */
+	make_file(FILE1, PGSIZE, 4);
+	fd = open(FILE1, O_RDWR);
+	p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p != FAILED) {
+		p[7] = 'R';
+		munmap(p, PGSIZE);
+	}
 	fill_files(0);
 	before = frames_free();
 	st = stats();
@@ -275,6 +285,9 @@ exhaustion(void)
 	}
 	check(frames_free() == before && audit_clean(), "exhaust-no-leak",
 	    "%d frames lost", (int)(before - frames_free()));
+	/* The reclaimed page was clean: its store is in the file. */
+	check(read_at(FILE1, 0, buf, PGSIZE) == PGSIZE && buf[7] == 'R',
+	    "reclaimed-page-written", "the store is lost (%x)", buf[7]);
 	fill_files(-1);
 }
 
