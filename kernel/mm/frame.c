@@ -37,8 +37,12 @@
  *     shared by several processes holds one reference for all of them);
  *   - a level-0 table of a user address space has refcount equal to the
  *     number of level-1 PTEs, in all address spaces, that point to it;
+ *   - a frame in the page cache (fs/pcache.c) holds one reference more,
+ *     the cache's, besides those of the tables that map it;
  *   - every other allocated frame (root and level-1 tables, kernel stacks,
  *     trap frames, pipe buffers) has exactly one holder and refcount 1.
+ * When the free frames run out, frame_alloc asks the page cache to free
+ * frames only it holds (frame_set_page_cache) before it gives up.
  * Counts change by atomic operations.  A count goes from 0 to 1 (taken
  * out of a cache) and from 1 to 0 (put into one) only under that cache's
  * lock, in the same critical section as the cache change; frames move

@@ -14,27 +14,32 @@
  * never reaches them.
  *
  * Pages come in on first touch (vma_fill, called by vm_fill in fault.c
- * for the fault handler and copyin/copyout alike): a zeroed frame, holding
- * the file's bytes for a file region, mapped with the region's protection.
+ * for the fault handler and copyin/copyout alike): a zeroed frame for an
+ * anonymous region; for a file region the page cache's frame (fs/pcache.c,
+ * reached through the file ops), mapped with the region's protection.
  * A page of a region is one of:
  *
  *   untouched      no PTE
  *   private        V R [W] [X] U, count 1 (or more after fork: then COW,
- *                  and a write goes through cow.c's wp_page like any page)
- *   shared         V R [W] [X] U, count = number of address spaces that
- *                  map it; stays writable in all of them: MAP_SHARED
+ *                  and a write goes through cow.c's wp_page like any page);
+ *                  a file's: the cached frame, read-only and COW if the
+ *                  region is writable, so the first store copies it
+ *   shared         V R [W] [X] U, writable in all that map it: MAP_SHARED;
+ *                  a file's is the cached frame itself
  *
  * References: a mapped page's frame holds one per level-0 table that maps
  * it (the same rule as every user page: vmcheck.c checks it), and the
- * tables of the mmap area are never shared, so one per address space.
- * The region holds one reference to its file.
+ * tables of the mmap area are never shared, so one per address space; a
+ * cached frame holds the cache's one more.  The region holds one
+ * reference to its file.
  *
- * Until there is a page cache, a MAP_SHARED file page lives in the frames
- * of the processes that map it: fork first fills every page of a shared
- * region (so parent and child share each frame), and the pages are written
- * back to the file through the log at munmap, exec and exit; only pages
- * the hardware marked dirty (PTE_D) are written.  A read() of the file
- * sees the stores once they are written back.
+ * A MAP_SHARED file page is shared through the cache: whoever touches it,
+ * forked or not, maps the same frame, so fork need not fill it first, and
+ * read() sees stores at once.  Its dirty pages (PTE_D) are written back to
+ * the file through the log at munmap, exec and exit, before they are
+ * unmapped: so a cached page nobody maps is clean (pcache.c reclaims it
+ * without writing).  An anonymous shared region has no such place: fork
+ * fills its untouched pages first (fill_shared), so both share each frame.
  *
  * Locks: vma_lock guards every set of regions (a pmap of another process
  * reads them).  Only the process that owns an address space changes its

@@ -9,7 +9,9 @@
  *      it; count, per frame, the references the page tables imply: one
  *      per root PTE pointing to a level-1 table, one per PTE of a
  *      distinct level-1 table pointing to a level-0 table, one per
- *      distinct level-0 table mapping a user page, one for each root;
+ *      distinct level-0 table mapping a user page, one for each root,
+ *      one for each frame the page cache holds (walked under its lock,
+ *      kept until every count is read, so no page comes or goes between);
  *   2. compare every frame's count with that number (a frame no table
  *      refers to is not checked: the kernel holds it, or it is free);
  *   3. no leaf is both COW and writable; no shared level-0 table, and none

@@ -3,7 +3,8 @@
  *  - anonymous private and shared mappings: zero-filled on first touch,
  *    private ones copy-on-write across fork, shared ones shared;
  *  - file mappings: MAP_PRIVATE stores never reach the file; MAP_SHARED
- *    stores reach it at munmap, exit and exec, and a read() then sees them;
+ *    stores are written back at munmap, exit and exec, and a read() sees
+ *    them at once (the page cache: t_pcache has more);
  *    pages past the end of the file read as zeros and never grow it;
  *  - close(fd) after mmap; munmap of the middle of a region (it splits),
  *    of its halves; touching an unmapped page kills;
