@@ -281,8 +281,6 @@ struct vma_file_ops {
 	 * sleeps: called under the VM lock, which maps it in the same step.
 	 */
 	void *(*page)(void *file, uint64 off);
-	/* The file's size in bytes now (a hint: it may change at once). */
-	uint64 (*size)(void *file);
 	/* Write back what lies within the file's size: 0, or -1 if it could not; may sleep. */
 	int (*write)(void *file, uint64 off, const void *src, uint64 n);
 	void (*dup)(void *file);

@@ -366,18 +366,21 @@ vma_fill(pagetable_t pt, uint64 va, int need)
 }
 
 /*
- * Before read() or write() copies through [va, va + len): bring in the
- * file pages the copy may reach (need: PROT_WRITE for read()'s target,
- * PROT_READ for write()'s source), so a copy made under a spinlock (a
- * pipe, the console) finds them without reading the disk.  Only pages
- * that hold file bytes: a page past the end of the file costs no disk
- * read when it is touched.
+ * Before read() or write() copies through [va, va + len): map the file
+ * pages the copy will reach (need: PROT_WRITE for read()'s target,
+ * PROT_READ for write()'s source; a region without it is skipped, the
+ * copy fails there anyway).  A copy made under a spinlock (a pipe, the
+ * console) cannot bring a page into the cache, and one made under the
+ * inode lock of another file must not (two processes copying between
+ * two files crosswise would each wait for the other's lock).  Pages past
+ * the end of the file are mapped too, for the same reasons: the copy
+ * touches them.  Mapped pages are never reclaimed, so they stay.
  */
 void
 vma_prefault(pagetable_t pt, uint64 va, uint64 len, int need)
 {
 	struct vma_space *s = own_space(pt);
-	uint64 end = va + len < va ? MAXVA : va + len, a, fend;
+	uint64 end = va + len < va ? MAXVA : va + len, a;
 	int i;
 
 	for (i = 0; s && i < s->n; i++) {
@@ -386,11 +389,8 @@ vma_prefault(pagetable_t pt, uint64 va, uint64 len, int need)
 		if (r->file == 0 || (r->prot & need) != need || r->end <= va ||
 		    r->start >= end)
 			continue;
-		/* The file's bytes end at fend in the address space. */
-		fend = file_ops->size(r->file);
-		fend = fend > r->off ? r->start + (fend - r->off) : r->start;
 		a = PGROUNDDOWN(va) > r->start ? PGROUNDDOWN(va) : r->start;
-		for (; a < end && a < r->end && a < fend; a += PGSIZE)
+		for (; a < end && a < r->end; a += PGSIZE)
 			if (!mapped_pte(pt, a))
 				fill_page(pt, r, a);
 	}

@@ -83,13 +83,6 @@ mapped_page(void *file, uint64 off)
 	return pcache_page(((struct file *)file)->ip, off / PGSIZE);
 }
 
-static uint64
-mapped_size(void *file)
-{
-	return __atomic_load_n(
-	    &((struct file *)file)->ip->size, __ATOMIC_RELAXED);
-}
-
 /*
  * One page back to the file, within its size, in one log transaction:
  * 0, or -1 if it could not be stored (read-only log, disk error).
@@ -133,7 +126,6 @@ mapped_close(void *file)
 static const struct vma_file_ops mapped_file_ops = {
 	.fill = mapped_fill,
 	.page = mapped_page,
-	.size = mapped_size,
 	.write = mapped_write,
 	.dup = mapped_dup,
 	.close = mapped_close,
