@@ -611,29 +611,17 @@ drop_last_block(struct inode *ip, uint bn)
 }
 
 /*
- * Read up to n bytes at off into dst (a user address if user_dst).
- * Returns the bytes read: 0 at or past the end, fewer than asked if dst
- * stops being writable or a block cannot be read (-1 if not even the
- * first byte could be read).  Locked.
+ * Read n bytes (within the size) at off into dst from the buffer
+ * cache: the bytes read, fewer if dst stops being writable or a block
+ * cannot be read, -1 if none could.  Locked.
  */
-int
-readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+static int
+read_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
 	struct buf *b;
 	uint done, want, got, bno;
 
-	if (off >= ip->size)
-		return 0;
-	n = min_uint(n, ip->size - off);
 	for (done = 0; done < n; done += got) {
-		/* A cached page holds the newest bytes (a mapping's stores). */
-		if (__atomic_load_n(&ip->npages, __ATOMIC_RELAXED) > 0 &&
-		    (got = pcache_read(ip, user_dst, dst + done, off + done,
-			 n - done)) != (uint)-1) {
-			if (got == 0)
-				return done > 0 ? (int)done : -1;
-			continue;
-		}
 		bno = bmap(ip, (off + done) / BSIZE, 0);
 		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
 		/* A hole (a damaged inode) or a disk error: stop there. */
@@ -647,6 +635,48 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 			return done + got > 0 ? (int)(done + got) : -1;
 	}
 	return done;
+}
+
+/*
+ * read_blocks for a file with cached pages: a cached page holds the
+ * newest bytes (a mapping's stores land there), so each page comes from
+ * the page cache if it is there, else from the buffer cache.
+ */
+static int
+read_pages(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+	uint done, want;
+	int got;
+
+	for (done = 0; done < n; done += got) {
+		want = min_uint(n - done, PGSIZE - (off + done) % PGSIZE);
+		got = pcache_read(ip, user_dst, dst + done, off + done, want);
+		if (got < 0)
+			got = read_blocks(
+			    ip, user_dst, dst + done, off + done, want);
+		if (got < (int)want) {
+			got = got > 0 ? got : 0;
+			return done + got > 0 ? (int)(done + got) : -1;
+		}
+	}
+	return done;
+}
+
+/*
+ * Read up to n bytes at off into dst (a user address if user_dst).
+ * Returns the bytes read: 0 at or past the end, fewer than asked if dst
+ * stops being writable or a block cannot be read (-1 if not even the
+ * first byte could be read).  Locked.
+ */
+int
+readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+	if (off >= ip->size)
+		return 0;
+	n = min_uint(n, ip->size - off);
+	if (__atomic_load_n(&ip->npages, __ATOMIC_RELAXED) > 0)
+		return read_pages(ip, user_dst, dst, off, n);
+	return read_blocks(ip, user_dst, dst, off, n);
 }
 
 /*

@@ -244,7 +244,10 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 	unmapped = h ? (PGROUNDUP(newsz) - h->start) / PGSIZE - h->mapped : 0;
 	/* ... and a level-0 table per PT_ENTRIES of them, at most. */
 	unmapped += (unmapped + PT_ENTRIES - 1) / PT_ENTRIES;
-	if (h && unmapped <= frame_free_count_reclaim(unmapped))
+	/* Cached file pages count as free: reclaimed if the free ones fall short. */
+	if (h &&
+	    (unmapped <= frame_free_count() ||
+		unmapped <= frame_free_count_reclaim(unmapped)))
 		h->end = PGROUNDUP(newsz);
 	else
 		newsz = oldsz;
