@@ -640,9 +640,10 @@ read_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 /*
  * read_blocks for a file with cached pages: a cached page holds the
  * newest bytes (a mapping's stores land there), so each page comes from
- * the page cache if it is there, else from the buffer cache.
+ * the page cache if it is there, else from the buffer cache.  Not
+ * inlined: readi stays a plain jump to read_blocks for every other file.
  */
-static int
+static __attribute__((noinline)) int
 read_pages(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
 	uint done, want;
