@@ -386,18 +386,6 @@ cache_take(struct frame_cache *c)
 }
 
 /* Every cache's frames back on the list, then one for c (or NO_FRAME). */
-static uint32
-take_after_drain(struct frame_cache *c)
-{
-	uint32 idx;
-
-	caches_drain_all();
-	spin_lock(&c->lock);
-	idx = cache_take(c);
-	spin_unlock(&c->lock);
-	return idx;
-}
-
 void *
 frame_alloc(void)
 {
@@ -407,16 +395,18 @@ frame_alloc(void)
 	spin_lock(&c->lock);
 	idx = cache_take(c);
 	spin_unlock(&c->lock);
-	/*
-	 * The last free frames may sit in other caches; then file pages
-	 * nobody maps go, before anyone is refused memory.
-	 */
-	if (idx == NO_FRAME)
-		idx = take_after_drain(c);
-	if (idx == NO_FRAME && page_cache && page_cache->reclaim(CACHE_BATCH))
-		idx = take_after_drain(c);
-	if (idx == NO_FRAME)
-		return 0;
+	if (idx == NO_FRAME) { /* the last free frames may sit in other caches */
+		caches_drain_all();
+		spin_lock(&c->lock);
+		idx = cache_take(c);
+		spin_unlock(&c->lock);
+		/* Then file pages nobody maps go, before anyone is refused. */
+		if (idx == NO_FRAME && page_cache &&
+		    page_cache->reclaim(CACHE_BATCH))
+			return frame_alloc();
+		if (idx == NO_FRAME)
+			return 0;
+	}
 #ifdef DEBUG_CHECKS
 	check_untouched(frame_pa(idx));
 #endif
