@@ -70,6 +70,7 @@ evict(struct inode *ip, uint i)
 {
 	void *frame = ip->pages[i];
 
+	DEBUG_ASSERT(frame_refcount(frame) >= 1);
 	ip->pages[i] = 0;
 	ip->npages--;
 	cached--;
@@ -98,7 +99,6 @@ int
 pcache_fill_locked(struct inode *ip, uint pgno)
 {
 	void *frame;
-	int r = PCACHE_OK;
 
 	ASSERT(sleep_holding(&ip->lock));
 	if (pgno >= PCACHE_PAGES)
@@ -112,18 +112,14 @@ pcache_fill_locked(struct inode *ip, uint pgno)
 		frame_free(frame);
 		return PCACHE_IO_ERROR;
 	}
+	/* The allocation's reference becomes the cache's. */
 	spin_lock(&pcache_lock);
-	if (ip->pages[pgno] == 0) {
-		ip->pages[pgno] =
-		    frame; /* the allocation's reference is the cache's */
-		ip->npages++;
-		cached++;
-		frame = 0;
-	}
+	ASSERT(ip->pages[pgno] == 0); /* pages come in under ip's lock only */
+	ip->pages[pgno] = frame;
+	ip->npages++;
+	cached++;
 	spin_unlock(&pcache_lock);
-	if (frame)
-		frame_free(frame); /* only a caller without the lock gets here */
-	return r;
+	return PCACHE_OK;
 }
 
 int

@@ -386,6 +386,8 @@ cache_take(struct frame_cache *c)
 }
 
 /* Every cache's frames back on the list, then one for c (or NO_FRAME). */
+static uint32 alloc_when_short(struct frame_cache *c);
+
 void *
 frame_alloc(void)
 {
@@ -395,22 +397,33 @@ frame_alloc(void)
 	spin_lock(&c->lock);
 	idx = cache_take(c);
 	spin_unlock(&c->lock);
-	if (idx == NO_FRAME) { /* the last free frames may sit in other caches */
-		caches_drain_all();
-		spin_lock(&c->lock);
-		idx = cache_take(c);
-		spin_unlock(&c->lock);
-		/* Then file pages nobody maps go, before anyone is refused. */
-		if (idx == NO_FRAME && page_cache &&
-		    page_cache->reclaim(CACHE_BATCH))
-			return frame_alloc();
-		if (idx == NO_FRAME)
-			return 0;
-	}
+	if (idx == NO_FRAME && (idx = alloc_when_short(c)) == NO_FRAME)
+		return 0;
 #ifdef DEBUG_CHECKS
 	check_untouched(frame_pa(idx));
 #endif
 	return (void *)frame_pa(idx);
+}
+
+/*
+ * The free list and c are empty: the last free frames may sit in other
+ * harts' caches; then file pages nobody maps go, before anyone is
+ * refused memory.  A frame out of c, or NO_FRAME.  Out of line: the
+ * common path of frame_alloc stays short.
+ */
+static __attribute__((noinline)) uint32
+alloc_when_short(struct frame_cache *c)
+{
+	uint32 idx;
+
+	do {
+		caches_drain_all();
+		spin_lock(&c->lock);
+		idx = cache_take(c);
+		spin_unlock(&c->lock);
+	} while (idx == NO_FRAME && page_cache &&
+	    page_cache->reclaim(CACHE_BATCH) > 0);
+	return idx;
 }
 
 void *
