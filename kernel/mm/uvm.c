@@ -227,6 +227,24 @@ private_pte(pagetable_t pt, uint64 va)
  * copy-on-write fault there would kill it) and keeps sbrk's failure where
  * programs expect it.
  */
+/* The frames pages of heap need, with a level-0 table per PT_ENTRIES, at most. */
+static inline uint64
+with_tables(uint64 pages)
+{
+	return pages + (pages + PT_ENTRIES - 1) / PT_ENTRIES;
+}
+
+/*
+ * Would they fit once the page cache gave back what only it holds?
+ * (Cached file pages count as free memory.)  Out of line: sbrk's usual
+ * path never needs it.
+ */
+static __attribute__((noinline)) int
+fits_after_reclaim(uint64 pages)
+{
+	return with_tables(pages) <= frame_free_count_reclaim(with_tables(pages));
+}
+
 uint64
 uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
@@ -242,12 +260,9 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 	if (h && h->start == h->end)
 		h->start = h->end = PGROUNDUP(oldsz);
 	unmapped = h ? (PGROUNDUP(newsz) - h->start) / PGSIZE - h->mapped : 0;
-	/* ... and a level-0 table per PT_ENTRIES of them, at most. */
-	unmapped += (unmapped + PT_ENTRIES - 1) / PT_ENTRIES;
-	/* Cached file pages count as free: reclaimed if the free ones fall short. */
-	if (h &&
-	    (unmapped <= frame_free_count() ||
-		unmapped <= frame_free_count_reclaim(unmapped)))
+	if (h && with_tables(unmapped) <= frame_free_count())
+		h->end = PGROUNDUP(newsz);
+	else if (h && fits_after_reclaim(unmapped))
 		h->end = PGROUNDUP(newsz);
 	else
 		newsz = oldsz;
