@@ -45,6 +45,7 @@ shared_bringup(void)
 	bio_init();
 	file_init();
 	mmap_init();
+	pcache_init();
 	virtio_disk_init();
 }
 

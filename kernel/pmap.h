@@ -46,6 +46,7 @@
 #define PMAP_ANON_SHARED  12 /* mmap: MAP_ANONYMOUS | MAP_SHARED */
 #define PMAP_FILE_PRIVATE 13 /* mmap of a file, MAP_PRIVATE */
 #define PMAP_FILE_SHARED  14 /* mmap of a file, MAP_SHARED */
+#define PMAP_PAGECACHE    15 /* pid 0 only: the page cache's share of file pages */
 
 /* Region permissions (COW pages count as writable). */
 #define PMAP_R 1

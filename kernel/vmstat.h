@@ -18,7 +18,10 @@ struct vmstat {
 	uint64 fork_mode; /* FORK_MODE_* below: how this kernel's fork shares */
 	uint64 tables_shared; /* page tables (level 1 or 0) shared by several processes, now */
 	uint64 tables_copied; /* shared level-0 tables copied on a write, since boot */
-	uint64 ram_bytes; /* RAM, as the device tree (QEMU's -m) gives it */
+	uint64 ram_bytes;    /* RAM, as the device tree (QEMU's -m) gives it */
+	uint64 pcache_pages; /* file pages in the page cache, now */
+	uint64 zero_refs; /* references to the zero page (the kernel's own included), now */
+	uint64 writeback_lost; /* mapped pages write-back could not store, since boot */
 };
 
 /* fork_mode: which fork the kernel was built with (make FORK=...). */

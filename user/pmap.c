@@ -6,7 +6,8 @@
  *                 copy-on-write), the most processes sharing one page, and
  *                 the frames the process holds there (a frame shared by k
  *                 processes counts 1/k to each); page-table pages last.
- *                 PID 0 is the kernel (its page tables and kernel stacks).
+ *                 PID 0 is the kernel (its page tables, kernel stacks, its
+ *                 share of the zero page and of the page cache's pages).
  *   pmap -a       one summary line per process and the kernel, then the
  *                 audit: the frames they hold must add up to the frames
  *                 allocated (vmstat's frames_total - frames_free).  Pipe
@@ -37,6 +38,7 @@ static const char *kind_names[] = {
 	[PMAP_ANON_SHARED] = "anon-share",
 	[PMAP_FILE_PRIVATE] = "file-priv",
 	[PMAP_FILE_SHARED] = "file-share",
+	[PMAP_PAGECACHE] = "pagecache",
 };
 
 /* s in a column of width, right-aligned if right. */

@@ -21,6 +21,9 @@ print_counters(const struct vmstat *st)
 	printf("frames_shared %lu\n", st->frames_shared);
 	printf("tables_shared %lu\n", st->tables_shared);
 	printf("tables_copied %lu\n", st->tables_copied);
+	printf("pcache_pages %lu\n", st->pcache_pages);
+	printf("zero_refs %lu\n", st->zero_refs);
+	printf("writeback_lost %lu\n", st->writeback_lost);
 	printf("fork_mode %s\n",
 	    st->fork_mode == FORK_MODE_COPY       ? "copy"
 		: st->fork_mode == FORK_MODE_PAGE ? "page"

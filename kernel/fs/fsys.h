@@ -7,6 +7,7 @@
 
 #include "kernel/types.h"
 #include "kernel/param.h"
+#include "kernel/riscv.h"
 #include "kernel/fs.h"
 #include "kernel/lib/lib.h"
 #include "kernel/proc/sync.h" /* struct sleeplock */
@@ -53,6 +54,8 @@ void log_poison(void);      /* a change was left half done: don't commit */
 void log_read_failed(void); /* bread() could not read a block */
 
 /* ---- inodes (inode.c) ---- */
+/* Pages of the largest file: the page cache's slots per inode. */
+#define PCACHE_PAGES ((MAXFILE * BSIZE + PGSIZE - 1) / PGSIZE)
 struct inode {
 	/* Identity and cache links: guarded by the inode cache's spinlock. */
 	uint dev;
@@ -72,6 +75,11 @@ struct inode {
 	short nlink;
 	uint size;
 	uint addrs[NDIRECT + 1];
+
+	/* The file's cached pages (pcache.c): guarded by its pcache_lock. */
+	void *pages[PCACHE_PAGES]; /* frame of page i, or 0 */
+	ushort npages;             /* non-zero entries of pages */
+	ushort pins;               /* readers copying from a page now */
 };
 
 void fs_init(int dev); /* reads the superblock, recovers the log; needs a process */
@@ -89,6 +97,33 @@ void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
+/* visit(ip) for each cache entry, unused ones oldest first, under the icache lock. */
+void icache_for_each(void (*visit)(struct inode *ip, void *arg), void *arg);
+struct inode *icache_first(void);            /* every entry, in no order, */
+struct inode *icache_next(struct inode *ip); /* ... then 0 */
+
+/* ---- the page cache (pcache.c) ----
+ * Each file page in at most one frame, which mappings, exec and
+ * read()/write() share.  pcache_fill brings a page in (may sleep; the
+ * caller holds no spinlock; _locked: the caller holds ip's lock);
+ * pcache_page hands out the cached frame with one more reference (never
+ * sleeps; a caller that maps it does so in the same VM-lock step, so the
+ * audit sees the reference).  Results of the fills: PCACHE_*.
+ */
+#define PCACHE_OK        0
+#define PCACHE_NO_MEMORY 1
+#define PCACHE_IO_ERROR  2 /* unreadable, or beyond the largest file */
+void pcache_init(void);
+int pcache_fill(struct inode *ip, uint pgno);
+int pcache_fill_locked(struct inode *ip, uint pgno);
+void *pcache_page(struct inode *ip, uint pgno);      /* or 0: not cached */
+int pcache_page_cached(struct inode *ip, uint pgno); /* a hint: 1 or 0 */
+int pcache_read(struct inode *ip, int user_dst, uint64 dst, uint off,
+    uint n); /* bytes copied from a cached page, or -1: not cached */
+void pcache_write(struct inode *ip, uint off, const void *src, uint n,
+    uint64 origin);                   /* a write() reaches the cached page */
+void pcache_forget(struct inode *ip); /* truncated, freed or recycled */
+uint64 pcache_count(void);            /* pages cached now */
 
 /* ---- directories and path names (dir.c) ---- */
 

@@ -248,6 +248,7 @@ iget(uint dev, uint inum)
 		unused_remove(ip);
 		if (ip->hashed)
 			unhash(ip);
+		pcache_forget(ip); /* the pages of the inode it held before */
 		ip->dev = dev;
 		ip->inum = inum;
 		ip->ref = 1;
@@ -260,6 +261,33 @@ iget(uint dev, uint inum)
 	}
 	spin_unlock(&icache.lock);
 	return ip;
+}
+
+void
+icache_for_each(void (*visit)(struct inode *ip, void *arg), void *arg)
+{
+	struct inode *ip;
+
+	spin_lock(&icache.lock);
+	for (ip = icache.unused.lru_next; ip != &icache.unused; ip = ip->lru_next)
+		visit(ip, arg);
+	for (ip = icache.entry; ip < icache.entry + NINODE; ip++)
+		if (ip->ref > 0)
+			visit(ip, arg);
+	spin_unlock(&icache.lock);
+}
+
+/* Every entry, for a walk that needs none of the icache lock's fields. */
+struct inode *
+icache_first(void)
+{
+	return icache.entry;
+}
+
+struct inode *
+icache_next(struct inode *ip)
+{
+	return ip + 1 < icache.entry + NINODE ? ip + 1 : 0;
 }
 
 struct inode *
@@ -529,6 +557,7 @@ itrunc(struct inode *ip)
 		ip->addrs[i] = 0;
 	}
 	ip->size = 0;
+	pcache_forget(ip);
 	iupdate(ip);
 }
 
@@ -582,22 +611,21 @@ drop_last_block(struct inode *ip, uint bn)
 }
 
 /*
- * Read up to n bytes at off into dst (a user address if user_dst).
- * Returns the bytes read: 0 at or past the end, fewer than asked if dst
- * stops being writable or a block cannot be read (-1 if not even the
- * first byte could be read).  Locked.
+ * Read n bytes (within the size) at off into dst from the buffer
+ * cache: the bytes read, fewer if dst stops being writable or a block
+ * cannot be read, -1 if none could.  Locked.  Inlined in readi, whose
+ * every call (a directory's too) pays no more than before the cache.
  */
-int
-readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+static inline __attribute__((always_inline)) int
+read_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
 	struct buf *b;
-	uint done, want, got, bno;
+	uint done, want, got, bno, bn;
 
-	if (off >= ip->size)
-		return 0;
-	n = min_uint(n, ip->size - off);
 	for (done = 0; done < n; done += got) {
-		bno = bmap(ip, (off + done) / BSIZE, 0);
+		bn = (off + done) / BSIZE;
+		/* A direct block without the call: small files, every read. */
+		bno = bn < NDIRECT ? ip->addrs[bn] : bmap(ip, bn, 0);
 		want = min_uint(n - done, BSIZE - (off + done) % BSIZE);
 		/* A hole (a damaged inode) or a disk error: stop there. */
 		if (bno == 0 || (b = bread(ip->dev, bno)) == 0)
@@ -610,6 +638,49 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 			return done + got > 0 ? (int)(done + got) : -1;
 	}
 	return done;
+}
+
+/*
+ * read_blocks for a file with cached pages: a cached page holds the
+ * newest bytes (a mapping's stores land there), so each page comes from
+ * the page cache if it is there, else from the buffer cache.  Not
+ * inlined: readi stays a plain jump to read_blocks for every other file.
+ */
+static __attribute__((noinline)) int
+read_pages(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+	uint done, want;
+	int got;
+
+	for (done = 0; done < n; done += got) {
+		want = min_uint(n - done, PGSIZE - (off + done) % PGSIZE);
+		got = pcache_read(ip, user_dst, dst + done, off + done, want);
+		if (got < 0)
+			got = read_blocks(
+			    ip, user_dst, dst + done, off + done, want);
+		if (got < (int)want) {
+			got = got > 0 ? got : 0;
+			return done + got > 0 ? (int)(done + got) : -1;
+		}
+	}
+	return done;
+}
+
+/*
+ * Read up to n bytes at off into dst (a user address if user_dst).
+ * Returns the bytes read: 0 at or past the end, fewer than asked if dst
+ * stops being writable or a block cannot be read (-1 if not even the
+ * first byte could be read).  Locked.
+ */
+int
+readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+	if (off >= ip->size)
+		return 0;
+	n = min_uint(n, ip->size - off);
+	if (__atomic_load_n(&ip->npages, __ATOMIC_RELAXED) > 0)
+		return read_pages(ip, user_dst, dst, off, n);
+	return read_blocks(ip, user_dst, dst, off, n);
 }
 
 /*
@@ -640,8 +711,12 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 		got = want -
 		    either_copyin(b->data + (off + done) % BSIZE, user_src,
 			src + done, want);
-		if (got > 0)
+		if (got > 0) {
 			log_write(b);
+			pcache_write(ip, off + done,
+			    b->data + (off + done) % BSIZE, got,
+			    user_src ? 0 : src + done);
+		}
 		brelse(b);
 		if (got < want) {
 			/* Nothing read: a block from the end on is unused. */

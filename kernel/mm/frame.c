@@ -37,8 +37,12 @@
  *     shared by several processes holds one reference for all of them);
  *   - a level-0 table of a user address space has refcount equal to the
  *     number of level-1 PTEs, in all address spaces, that point to it;
+ *   - a frame in the page cache (fs/pcache.c) holds one reference more,
+ *     the cache's, besides those of the tables that map it;
  *   - every other allocated frame (root and level-1 tables, kernel stacks,
  *     trap frames, pipe buffers) has exactly one holder and refcount 1.
+ * When the free frames run out, frame_alloc asks the page cache to free
+ * frames only it holds (frame_set_page_cache) before it gives up.
  * Counts change by atomic operations.  A count goes from 0 to 1 (taken
  * out of a cache) and from 1 to 0 (put into one) only under that cache's
  * lock, in the same critical section as the cache change; frames move
@@ -105,6 +109,7 @@ static uint64 ram_end;       /* first byte past RAM */
 static uint64 carve_next;    /* boot only: the next byte frame_carve gives */
 
 static void *zero_frame; /* the zero page; the kernel holds one reference */
+static const struct page_cache_ops *page_cache; /* fs registers it */
 
 /*
  * A hart's free frames (see the top of the file): a LIFO list threaded
@@ -380,6 +385,9 @@ cache_take(struct frame_cache *c)
 	return idx;
 }
 
+/* Every cache's frames back on the list, then one for c (or NO_FRAME). */
+static uint32 alloc_when_short(struct frame_cache *c);
+
 void *
 frame_alloc(void)
 {
@@ -389,18 +397,33 @@ frame_alloc(void)
 	spin_lock(&c->lock);
 	idx = cache_take(c);
 	spin_unlock(&c->lock);
-	if (idx == NO_FRAME) { /* the last free frames may sit in other caches */
-		caches_drain_all();
-		spin_lock(&c->lock);
-		idx = cache_take(c);
-		spin_unlock(&c->lock);
-		if (idx == NO_FRAME)
-			return 0;
-	}
+	if (idx == NO_FRAME && (idx = alloc_when_short(c)) == NO_FRAME)
+		return 0;
 #ifdef DEBUG_CHECKS
 	check_untouched(frame_pa(idx));
 #endif
 	return (void *)frame_pa(idx);
+}
+
+/*
+ * The free list and c are empty: the last free frames may sit in other
+ * harts' caches; then file pages nobody maps go, before anyone is
+ * refused memory.  A frame out of c, or NO_FRAME.  Out of line: the
+ * common path of frame_alloc stays short.
+ */
+static __attribute__((noinline)) uint32
+alloc_when_short(struct frame_cache *c)
+{
+	uint32 idx;
+
+	do {
+		caches_drain_all();
+		spin_lock(&c->lock);
+		idx = cache_take(c);
+		spin_unlock(&c->lock);
+	} while (idx == NO_FRAME && page_cache &&
+	    page_cache->reclaim(CACHE_BATCH) > 0);
+	return idx;
 }
 
 void *
@@ -625,6 +648,34 @@ frame_free_count(void)
 	for (h = 0; h < NCPU; h++)
 		n += __atomic_load_n(&caches[h].n, __ATOMIC_RELAXED) +
 		    __atomic_load_n(&caches[h].zn, __ATOMIC_RELAXED);
+	return n;
+}
+
+void
+frame_set_page_cache(const struct page_cache_ops *ops)
+{
+	page_cache = ops;
+}
+
+const struct page_cache_ops *
+frame_page_cache(void)
+{
+	return page_cache;
+}
+
+/*
+ * For the up-front checks of sbrk and fork: cached file pages count as
+ * free memory, so they are reclaimed first if the free frames fall short.
+ */
+uint64
+frame_free_count_reclaim(uint64 want)
+{
+	uint64 n = frame_free_count();
+
+	/* Not when even the whole cache would not do: keep it then. */
+	if (n < want && page_cache && want - n <= page_cache->count() &&
+	    page_cache->reclaim(want - n) > 0)
+		n = frame_free_count();
 	return n;
 }
 

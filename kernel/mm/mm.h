@@ -129,6 +129,30 @@ int frame_is_managed(uint64 pa);           /* inside the allocator's range */
 uint64 frame_shared_count(void);           /* frames with refcount > 1 */
 const char *frame_free_problem(uint64 pa); /* why freeing pa is a bug, or 0 */
 
+/*
+ * The page cache (fs/pcache.c) holds one reference to each frame it
+ * caches; mm is below fs and reaches it only through what fs registers:
+ *   reclaim   free up to want cached frames nobody else holds (count 1);
+ *             the frames count as free at once.  Spinlocks only, never
+ *             sleeps: the allocator calls it with whatever its caller holds
+ *             (the VM lock shared, say), but never under a frame lock;
+ *   lock, for_each, unlock: for the audit, which holds the VM lock
+ *             exclusive: between lock and unlock no page enters or leaves
+ *             the cache; for_each visits each cached frame once.  The
+ *             cache's lock comes after the VM lock, before the frame locks.
+ */
+struct page_cache_ops {
+	uint64 (*count)(void); /* frames cached now */
+	uint64 (*reclaim)(uint64 want);
+	void (*lock)(void);
+	void (*for_each)(void (*visit)(uint64 pa, void *arg), void *arg);
+	void (*unlock)(void);
+};
+void frame_set_page_cache(const struct page_cache_ops *ops);
+const struct page_cache_ops *frame_page_cache(void); /* or 0 */
+/* Free frames, after reclaiming cached ones if fewer than want are free. */
+uint64 frame_free_count_reclaim(uint64 want);
+
 /* ---- page tables (pagetable.c) ---- */
 pagetable_t pt_create(void);
 pte_t *pt_walk(pagetable_t pt, uint64 va, int alloc);
@@ -245,10 +269,20 @@ struct vma {
 	uint64 off; /* the file offset that start maps */
 };
 struct vma_file_ops {
-	/* Bytes read into dst (the rest stays as it was), or -1; may sleep. */
-	int (*read)(void *file, uint64 off, void *dst, uint64 n);
-	/* Write back what lies within the file's size; may sleep. */
-	void (*write)(void *file, uint64 off, const void *src, uint64 n);
+	/*
+	 * Bring the file's page at off (page-aligned) into the page cache:
+	 * FILL_MAPPED (it is there now), FILL_NO_MEMORY or FILL_IO_ERROR.
+	 * May sleep, except when the page is cached already.
+	 */
+	enum vm_fill (*fill)(void *file, uint64 off);
+	/*
+	 * The cached frame of the page at off with one more reference, or 0
+	 * if it is not cached (reclaimed since fill: fill again).  Never
+	 * sleeps: called under the VM lock, which maps it in the same step.
+	 */
+	void *(*page)(void *file, uint64 off);
+	/* Write back what lies within the file's size: 0, or -1 if it could not; may sleep. */
+	int (*write)(void *file, uint64 off, const void *src, uint64 n);
 	void (*dup)(void *file);
 	void (*close)(void *file);
 };
@@ -271,8 +305,9 @@ void vma_unmap_all(pagetable_t pt); /* exit and exec: write back, unmap, forget 
 void vma_release(pagetable_t pt);   /* uvm_destroy: forget what is left */
 int vma_fork(pagetable_t parent, pagetable_t child); /* 0, or -1 */
 enum vm_fill vma_fill(pagetable_t pt, uint64 va, int need);
-void vma_prefault(
-    pagetable_t pt, uint64 va, uint64 len); /* file pages of [va, va+len) */
+void vma_prefault(pagetable_t pt, uint64 va, uint64 len,
+    int need); /* file pages of [va, va+len) that allow need */
+uint64 vma_writeback_lost(void); /* pages write-back could not store, since boot */
 int vma_get(pagetable_t pt, int i, struct vma *out); /* region i: 1, or 0 */
 
 /* ---- copy-on-write (cow.c) ----

@@ -306,12 +306,30 @@ account_kstacks(
 	}
 }
 
+struct cache_walk {
+	struct pmap *m;
+	struct pmap_region *r;
+};
+
+/* One page-cache frame: the cache holds one of its references. */
+static void
+account_cached(uint64 pa, void *arg)
+{
+	struct cache_walk *w = arg;
+
+	if (w->r->present++ == 0)
+		w->r->start = pa;
+	count_frame(w->m, w->r, holders(pa), holders(pa));
+}
+
 void
 pmap_kernel(struct pmap *m)
 {
+	const struct page_cache_ops *cache = frame_page_cache();
+	struct cache_walk w;
 	struct pmap_region *r;
 
-	m->nregions = 3;
+	m->nregions = 4;
 	m->inexact = 0;
 	r = &m->region[0];
 	r->kind = PMAP_KSTACKS;
@@ -326,6 +344,17 @@ pmap_kernel(struct pmap *m)
 	r->perm = PMAP_R;
 	r->present = 1;
 	count_frame(m, r, holders((uint64)frame_zero()), 1);
+	/* The page cache's frames; the lock keeps each count's holders still. */
+	w = (struct cache_walk){ m, &m->region[3] };
+	w.r->kind = PMAP_PAGECACHE;
+	w.r->perm = PMAP_R | PMAP_W;
+	if (cache) {
+		vm_lock_exclusive();
+		cache->lock();
+		cache->for_each(account_cached, &w);
+		cache->unlock();
+		vm_unlock_exclusive();
+	}
 	add_up(m);
 }
 

@@ -227,11 +227,37 @@ private_pte(pagetable_t pt, uint64 va)
  * copy-on-write fault there would kill it) and keeps sbrk's failure where
  * programs expect it.
  */
+/*
+ * The frames growing h to newsz may need: its unmapped pages, and a
+ * level-0 table per PT_ENTRIES of them, at most.  space_lock is held.
+ */
+static inline uint64
+heap_need(const struct heap *h, uint64 newsz)
+{
+	uint64 pages = (PGROUNDUP(newsz) - h->start) / PGSIZE - h->mapped;
+
+	return pages + (pages + PT_ENTRIES - 1) / PT_ENTRIES;
+}
+
+/*
+ * uvm_grow when the free frames fall short: cached file pages count as
+ * free memory, so grow if they make up the difference once the page
+ * cache gave them back.  The size now.  Out of line: sbrk's usual path
+ * never needs it.  space_lock is held.
+ */
+static __attribute__((noinline)) uint64
+grow_after_reclaim(struct heap *h, uint64 oldsz, uint64 newsz)
+{
+	if (heap_need(h, newsz) > frame_free_count_reclaim(heap_need(h, newsz)))
+		return oldsz;
+	h->end = PGROUNDUP(newsz);
+	return newsz;
+}
+
 uint64
 uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
 	struct heap *h;
-	uint64 unmapped;
 
 	if (newsz <= oldsz)
 		return oldsz;
@@ -241,14 +267,10 @@ uvm_grow(pagetable_t pt, uint64 oldsz, uint64 newsz)
 	h = heap_of(pt);
 	if (h && h->start == h->end)
 		h->start = h->end = PGROUNDUP(oldsz);
-	unmapped = h ? (PGROUNDUP(newsz) - h->start) / PGSIZE - h->mapped : 0;
-	/* ... and a level-0 table per PT_ENTRIES of them, at most. */
-	if (h &&
-	    unmapped + (unmapped + PT_ENTRIES - 1) / PT_ENTRIES <=
-		frame_free_count())
+	if (h && heap_need(h, newsz) <= frame_free_count())
 		h->end = PGROUNDUP(newsz);
 	else
-		newsz = oldsz;
+		newsz = h ? grow_after_reclaim(h, oldsz, newsz) : oldsz;
 	spin_unlock(&space_lock);
 	return newsz;
 }

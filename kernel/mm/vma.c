@@ -14,27 +14,32 @@
  * never reaches them.
  *
  * Pages come in on first touch (vma_fill, called by vm_fill in fault.c
- * for the fault handler and copyin/copyout alike): a zeroed frame, holding
- * the file's bytes for a file region, mapped with the region's protection.
+ * for the fault handler and copyin/copyout alike): a zeroed frame for an
+ * anonymous region; for a file region the page cache's frame (fs/pcache.c,
+ * reached through the file ops), mapped with the region's protection.
  * A page of a region is one of:
  *
  *   untouched      no PTE
  *   private        V R [W] [X] U, count 1 (or more after fork: then COW,
- *                  and a write goes through cow.c's wp_page like any page)
- *   shared         V R [W] [X] U, count = number of address spaces that
- *                  map it; stays writable in all of them: MAP_SHARED
+ *                  and a write goes through cow.c's wp_page like any page);
+ *                  a file's: the cached frame, read-only and COW if the
+ *                  region is writable, so the first store copies it
+ *   shared         V R [W] [X] U, writable in all that map it: MAP_SHARED;
+ *                  a file's is the cached frame itself
  *
  * References: a mapped page's frame holds one per level-0 table that maps
  * it (the same rule as every user page: vmcheck.c checks it), and the
- * tables of the mmap area are never shared, so one per address space.
- * The region holds one reference to its file.
+ * tables of the mmap area are never shared, so one per address space; a
+ * cached frame holds the cache's one more.  The region holds one
+ * reference to its file.
  *
- * Until there is a page cache, a MAP_SHARED file page lives in the frames
- * of the processes that map it: fork first fills every page of a shared
- * region (so parent and child share each frame), and the pages are written
- * back to the file through the log at munmap, exec and exit; only pages
- * the hardware marked dirty (PTE_D) are written.  A read() of the file
- * sees the stores once they are written back.
+ * A MAP_SHARED file page is shared through the cache: whoever touches it,
+ * forked or not, maps the same frame, so fork need not fill it first, and
+ * read() sees stores at once.  Its dirty pages (PTE_D) are written back to
+ * the file through the log at munmap, exec and exit, before they are
+ * unmapped: so a cached page nobody maps is clean (pcache.c reclaims it
+ * without writing).  An anonymous shared region has no such place: fork
+ * fills its untouched pages first (fill_shared), so both share each frame.
  *
  * Locks: vma_lock guards every set of regions (a pmap of another process
  * reads them).  Only the process that owns an address space changes its
@@ -259,32 +264,78 @@ refuse:
 }
 
 /*
+ * The PTE bits for a file page of r, which maps the page cache's frame:
+ * as r allows for MAP_SHARED (stores land in the cached page); for
+ * MAP_PRIVATE never writable, and copy-on-write if r is writable: the
+ * cache's own reference keeps the count at 2 or more while the page is
+ * cached, so the first store copies (cow.c's wp_page) and the cache's
+ * frame is never handed to a writer.
+ */
+static int
+file_pte_perm(const struct vma *r)
+{
+	int perm = pte_perm_of(r->prot);
+
+	if (r->flags & MAP_SHARED)
+		return perm;
+	return (perm & PTE_W) ? (perm & ~PTE_W) | PTE_COW : perm;
+}
+
+/* Map frame (one reference, ours) at va if nothing is there yet.  VM lock shared. */
+static enum vm_fill
+install(pagetable_t pt, uint64 va, void *frame, int perm)
+{
+	pte_t *pte = pt_walk(pt, va, 1);
+
+	if (pte != 0 && (*pte & PTE_V) == 0) {
+		*pte = PA2PTE(frame) | perm | PTE_V;
+		return FILL_MAPPED;
+	}
+	frame_free(frame); /* no table, or another fill came first */
+	return pte == 0 ? FILL_NO_MEMORY : FILL_MAPPED;
+}
+
+/*
+ * Map the page at va of file region r: the page cache's frame itself.
+ * Bringing the page into the cache may sleep: no lock is held then; the
+ * reference the cache hands out goes into the PTE in the same VM-lock
+ * step, so the audit always finds it there.
+ */
+static enum vm_fill
+fill_file_page(pagetable_t pt, const struct vma *r, uint64 va)
+{
+	uint64 off = r->off + (va - r->start);
+	enum vm_fill result;
+	void *frame;
+
+	do {
+		if ((result = file_ops->fill(r->file, off)) != FILL_MAPPED)
+			return result;
+		vm_lock_shared();
+		/* 0: reclaimed since the fill, which is rare: fill it again. */
+		if ((frame = file_ops->page(r->file, off)) != 0)
+			result = install(pt, va, frame, file_pte_perm(r));
+		vm_unlock_shared();
+	} while (frame == 0);
+	return result;
+}
+
+/*
  * Map the page at va (page-aligned) of region r, which has none yet: a
- * zeroed frame with the file's bytes, if r maps a file.  Reading the file
- * may sleep: no lock is held here.
+ * zeroed frame if r is anonymous, the file's cached page if not.
  */
 static enum vm_fill
 fill_page(pagetable_t pt, const struct vma *r, uint64 va)
 {
-	void *frame = frame_alloc_zeroed();
-	enum vm_fill result = FILL_MAPPED;
-	pte_t *pte;
+	void *frame;
+	enum vm_fill result;
 
-	if (frame == 0)
+	if (r->file)
+		return fill_file_page(pt, r, va);
+	if ((frame = frame_alloc_zeroed()) == 0)
 		return FILL_NO_MEMORY;
-	if (r->file &&
-	    file_ops->read(r->file, r->off + (va - r->start), frame, PGSIZE) < 0) {
-		frame_free(frame);
-		return FILL_IO_ERROR;
-	}
 	vm_lock_shared();
-	pte = pt_walk(pt, va, 1);
-	if (pte == 0)
-		result = FILL_NO_MEMORY;
-	else if ((*pte & PTE_V) == 0)
-		*pte = PA2PTE(frame) | pte_perm_of(r->prot) | PTE_V;
-	if (pte == 0 || PTE2PA(*pte) != (uint64)frame)
-		frame_free(frame);
+	result = install(pt, va, frame, pte_perm_of(r->prot));
 	vm_unlock_shared();
 	return result;
 }
@@ -314,8 +365,19 @@ vma_fill(pagetable_t pt, uint64 va, int need)
 	return fill_page(pt, &r, va);
 }
 
+/*
+ * Before read() or write() copies through [va, va + len): map the file
+ * pages the copy will reach (need: PROT_WRITE for read()'s target,
+ * PROT_READ for write()'s source; a region without it is skipped, the
+ * copy fails there anyway).  A copy made under a spinlock (a pipe, the
+ * console) cannot bring a page into the cache, and one made under the
+ * inode lock of another file must not (two processes copying between
+ * two files crosswise would each wait for the other's lock).  Pages past
+ * the end of the file are mapped too, for the same reasons: the copy
+ * touches them.  Mapped pages are never reclaimed, so they stay.
+ */
 void
-vma_prefault(pagetable_t pt, uint64 va, uint64 len)
+vma_prefault(pagetable_t pt, uint64 va, uint64 len, int need)
 {
 	struct vma_space *s = own_space(pt);
 	uint64 end = va + len < va ? MAXVA : va + len, a;
@@ -324,7 +386,8 @@ vma_prefault(pagetable_t pt, uint64 va, uint64 len)
 	for (i = 0; s && i < s->n; i++) {
 		struct vma *r = &s->v[i];
 
-		if (r->file == 0 || (r->prot & PROT_READ) == 0)
+		if (r->file == 0 || (r->prot & need) != need || r->end <= va ||
+		    r->start >= end)
 			continue;
 		a = PGROUNDDOWN(va) > r->start ? PGROUNDDOWN(va) : r->start;
 		for (; a < end && a < r->end; a += PGSIZE)
@@ -333,7 +396,22 @@ vma_prefault(pagetable_t pt, uint64 va, uint64 len)
 	}
 }
 
-/* Write r's dirty pages back to its file, if r is a writable shared file mapping. */
+/* Pages write-back could not store (a read-only log, a full or failed disk). */
+static uint64 writeback_lost;
+
+uint64
+vma_writeback_lost(void)
+{
+	return __atomic_load_n(&writeback_lost, __ATOMIC_RELAXED);
+}
+
+/*
+ * Write r's dirty pages back to its file, if r is a writable shared file
+ * mapping.  This is what keeps a cached page nobody maps clean (pcache.c):
+ * it runs before every unmap of such a page.  A page that cannot be
+ * stored is counted and reported on the console; the unmap goes on (the
+ * page stays in the cache, where read() still sees it, until reclaimed).
+ */
 static void
 write_back(pagetable_t pt, const struct vma *r)
 {
@@ -344,9 +422,14 @@ write_back(pagetable_t pt, const struct vma *r)
 	    (r->prot & PROT_WRITE) == 0)
 		return;
 	for (va = r->start; va < r->end; va += PGSIZE)
-		if ((pte = mapped_pte(pt, va)) != 0 && (*pte & PTE_D))
-			file_ops->write(r->file, r->off + (va - r->start),
-			    (void *)PTE2PA(*pte), PGSIZE);
+		if ((pte = mapped_pte(pt, va)) != 0 && (*pte & PTE_D) &&
+		    file_ops->write(r->file, r->off + (va - r->start),
+			(void *)PTE2PA(*pte), PGSIZE) < 0) {
+			__atomic_add_fetch(&writeback_lost, 1, __ATOMIC_RELAXED);
+			kprintf("mmap: a dirty page at file offset %lu was not "
+				"written back\n",
+			    r->off + (va - r->start));
+		}
 }
 
 /* Unmap the pages of [start, end), one page per step under the VM lock. */
@@ -501,17 +584,23 @@ fork_page(pagetable_t parent, pagetable_t child, const struct vma *r, uint64 va)
 	return result;
 }
 
-/* Does fork fill the untouched pages of r (a shared region)? */
+/*
+ * Does fork fill the untouched pages of r?  An anonymous shared region's:
+ * its pages live only in the frames its sharers map, so parent and child
+ * must share each one before either touches it.  A file's shared pages
+ * come from the page cache, where both find the same frame later.
+ */
 static int
 fork_fills(const struct vma *r)
 {
-	return (r->flags & MAP_SHARED) && r->prot != PROT_NONE;
+	return r->file == 0 && (r->flags & MAP_SHARED) && r->prot != PROT_NONE;
 }
 
 /*
- * Fill every untouched page of the shared regions of s, so fork can share
- * them all.  A fork that would need more frames than are free fails up
- * front, as sbrk does, rather than take the last of memory from everyone.
+ * Fill every untouched page of the anonymous shared regions of s, so
+ * fork can share them all.  A fork that would need more frames than are
+ * free (cached file pages count) fails up front, as sbrk does, rather
+ * than take the last of memory from everyone.
  */
 static int
 fill_shared(pagetable_t pt, const struct vma_space *s)
@@ -523,7 +612,9 @@ fill_shared(pagetable_t pt, const struct vma_space *s)
 		for (va = s->v[i].start;
 		     fork_fills(&s->v[i]) && va < s->v[i].end; va += PGSIZE)
 			untouched += mapped_pte(pt, va) == 0;
-	if (untouched > frame_free_count())
+	if (untouched == 0)
+		return 0;
+	if (untouched > frame_free_count_reclaim(untouched))
 		return -1;
 	for (i = 0; i < s->n; i++)
 		for (va = s->v[i].start;

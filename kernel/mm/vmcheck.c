@@ -9,7 +9,9 @@
  *      it; count, per frame, the references the page tables imply: one
  *      per root PTE pointing to a level-1 table, one per PTE of a
  *      distinct level-1 table pointing to a level-0 table, one per
- *      distinct level-0 table mapping a user page, one for each root;
+ *      distinct level-0 table mapping a user page, one for each root,
+ *      one for each frame the page cache holds (walked under its lock,
+ *      kept until every count is read, so no page comes or goes between);
  *   2. compare every frame's count with that number (a frame no table
  *      refers to is not checked: the kernel holds it, or it is free);
  *   3. no leaf is both COW and writable; no shared level-0 table, and none
@@ -86,6 +88,7 @@ struct audit {
 	uint64 zero;   /* frames with count 0 */
 	uint64 tables; /* tables shared right now (for vmstat) */
 	uint64 pages;  /* mapped pages with count > 1 right now (for vmstat) */
+	uint64 cached; /* page-cache frames counted */
 };
 
 /*
@@ -211,6 +214,20 @@ count_space(pagetable_t root, void *arg)
 	}
 }
 
+/* One reference the page cache holds (a kernel holder, like the zero page's). */
+static void
+count_cache_ref(uint64 pa, void *arg)
+{
+	struct audit *a = arg;
+
+	if (!frame_is_managed(pa)) {
+		problem(a, "a cached file page outside managed memory", pa);
+		return;
+	}
+	refs_seen[frame_index(pa)]++;
+	a->cached++;
+}
+
 static void
 check_frame(uint64 pa, int refs, void *arg)
 {
@@ -245,6 +262,7 @@ static int
 audit(int full, int verbose, struct audit *out)
 {
 	struct audit a = { .full = full, .verbose = verbose };
+	const struct page_cache_ops *cache = frame_page_cache();
 	uint64 nfree = 0;
 
 	spin_lock(&audit_lock);
@@ -253,8 +271,15 @@ audit(int full, int verbose, struct audit *out)
 	clear_words(marks, table_bytes(sizeof(*marks)));
 	refs_seen[frame_index((uint64)frame_zero())] = 1; /* the kernel's own */
 	uvm_for_each_space(count_space, &a);
+	/* The page cache's references: none comes or goes until the scan is done. */
+	if (full && cache)
+		cache->lock();
+	if (full && cache)
+		cache->for_each(count_cache_ref, &a);
 	if (full)
 		nfree = frame_scan(check_frame, &a);
+	if (full && cache)
+		cache->unlock();
 	vm_unlock_exclusive();
 	if (full && a.zero != nfree) {
 		if (verbose)
@@ -290,4 +315,7 @@ vm_stats(struct vmstat *st)
 	st->tables_shared = a.tables;
 	st->frames_shared = a.tables + a.pages;
 	st->fork_mode = KERNEL_FORK_MODE;
+	st->pcache_pages = frame_page_cache() ? frame_page_cache()->count() : 0;
+	st->zero_refs = frame_refcount(frame_zero());
+	st->writeback_lost = vma_writeback_lost();
 }

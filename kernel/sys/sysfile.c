@@ -61,7 +61,7 @@ sys_read(void)
 		return -1;
 	/* A mapped file page comes in now, not under the file's locks. */
 	if (vma_in_use())
-		vma_prefault(myproc()->pagetable, addr, n);
+		vma_prefault(myproc()->pagetable, addr, n, PROT_WRITE);
 	return file_read(f, addr, n);
 }
 
@@ -75,7 +75,7 @@ sys_write(void)
 	if (f == 0 || n < 0)
 		return -1;
 	if (vma_in_use())
-		vma_prefault(myproc()->pagetable, addr, n);
+		vma_prefault(myproc()->pagetable, addr, n, PROT_READ);
 	return file_write(f, addr, n);
 }
 

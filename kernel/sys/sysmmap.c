@@ -6,8 +6,9 @@
  *
  * The regions and their pages are mm's (kernel/mm/vma.c); this layer
  * checks the arguments, picks the file, and gives mm the file operations
- * it cannot reach itself (mm is below fs): read a page on first touch,
- * write one back, take and drop a reference.
+ * it cannot reach itself (mm is below fs): bring a page into the page
+ * cache (kernel/fs/pcache.c) and hand out its frame on first touch, write
+ * one back, take and drop a reference.
  *
  * What is decided here, where the lab and POSIX leave it open:
  *   - addr 0: the kernel picks the lowest free range of the mmap area;
@@ -35,54 +36,79 @@
 #include "kernel/sys/sys.h"
 
 /*
- * Reading the disk sleeps: not while this hart holds a spinlock (a pipe
- * or the console copying into an untouched page; sys_read and sys_write
- * fill those pages first), and not with the file's inode locked by this
- * process (a read() of a file into its own mapping), which would never
- * wake.  Such a fill fails; the copy that needed it comes up short.
+ * Bringing a page into the page cache may read the disk, which sleeps:
+ * not while this hart holds a spinlock (a pipe or the console copying
+ * into an untouched page; sys_read and sys_write bring those pages in
+ * first).  Such a fill fails and the copy that needed it comes up short.
+ * A read() of a file into its own mapping holds the file's inode lock
+ * already: the page comes in under it.
  */
 static int
-may_read_now(struct inode *ip)
+may_sleep_now(void)
 {
 	int depth;
 
 	push_off(); /* this hart's count, one of them ours */
 	depth = mycpu()->off_depth;
 	pop_off();
-	return depth == 1 && !sleep_holding(&ip->lock);
+	return depth == 1;
 }
 
-static int
-mapped_read(void *file, uint64 off, void *dst, uint64 n)
+static enum vm_fill
+fill_result(int r)
 {
-	struct file *f = file;
-	int r;
-
-	if (!may_read_now(f->ip) || ilock(f->ip) < 0)
-		return -1;
-	r = readi(f->ip, 0, (uint64)dst, off, n);
-	iunlock(f->ip);
-	return r;
+	return r == PCACHE_OK       ? FILL_MAPPED
+	    : r == PCACHE_NO_MEMORY ? FILL_NO_MEMORY
+				    : FILL_IO_ERROR;
 }
 
-/* One page back to the file, within its size, in one log transaction. */
-static void
+static enum vm_fill
+mapped_fill(void *file, uint64 off)
+{
+	struct inode *ip = ((struct file *)file)->ip;
+	uint pgno = off / PGSIZE;
+
+	if (off / PGSIZE >= PCACHE_PAGES)
+		return FILL_IO_ERROR; /* beyond the largest file */
+	if (!may_sleep_now())         /* only a page cached already will do */
+		return pcache_page_cached(ip, pgno) ? FILL_MAPPED : FILL_IO_ERROR;
+	if (sleep_holding(&ip->lock))
+		return fill_result(pcache_fill_locked(ip, pgno));
+	return fill_result(pcache_fill(ip, pgno));
+}
+
+static void *
+mapped_page(void *file, uint64 off)
+{
+	return pcache_page(((struct file *)file)->ip, off / PGSIZE);
+}
+
+/*
+ * One page back to the file, within its size, in one log transaction:
+ * 0, or -1 if it could not be stored (read-only log, disk error).
+ */
+static int
 mapped_write(void *file, uint64 off, const void *src, uint64 n)
 {
 	struct file *f = file;
+	int r = -1;
 
 	if (log_readonly())
-		return;
+		return -1;
 	op_begin();
 	if (ilock(f->ip) == 0) {
+		r = 0;
 		if (off < f->ip->size) {
 			if (n > f->ip->size - off)
 				n = f->ip->size - off;
-			writei(f->ip, 0, (uint64)src, off, n);
+			if (writei(f->ip, 0, (uint64)src, off, n) != (int)n)
+				r = -1;
 		}
 		iunlock(f->ip);
 	}
-	op_end();
+	if (op_end() < 0)
+		r = -1;
+	return r;
 }
 
 static void
@@ -98,7 +124,8 @@ mapped_close(void *file)
 }
 
 static const struct vma_file_ops mapped_file_ops = {
-	.read = mapped_read,
+	.fill = mapped_fill,
+	.page = mapped_page,
 	.write = mapped_write,
 	.dup = mapped_dup,
 	.close = mapped_close,

@@ -330,5 +330,6 @@ frames_free(void)
 	struct vmstat st;
 
 	vmstat(VMSTAT_GET, &st);
-	return st.frames_free;
+	/* The page cache's frames come back when memory runs short. */
+	return st.frames_free + st.pcache_pages;
 }

@@ -107,7 +107,10 @@ const char *badkind_name(int k);
 uint64 heap_end_aligned(void);
 uint64 bad_address(int k);
 
-/* The free frames vmstat reports now. */
+/*
+ * The frames vmstat reports free now, plus those only the page cache
+ * holds (freed when memory runs short): a leak lowers it, caching does not.
+ */
 uint64 frames_free(void);
 
 #endif
