@@ -190,6 +190,8 @@ enum vm_fill {
 	FILL_IO_ERROR,  /* a mapped file's page that could not be read */
 };
 enum vm_fill uvm_fill(pagetable_t pt, uint64 va, int write);
+/* va's level-0 PTE in tables private to pt, or 0: where a fill maps. */
+pte_t *uvm_private_pte(pagetable_t pt, uint64 va, int writable);
 uint64 uvm_shrink(pagetable_t pt, uint64 oldsz,
     uint64 newsz); /* the size now: newsz, or above if it failed */
 /* 0, or -1 with the child holding what it got so far: uvm_destroy it. */
@@ -237,12 +239,21 @@ enum vm_fill vm_fill(pagetable_t pt, uint64 va, int need);
 #define VMA_MAX   16
 #define MMAP_BASE (MAXVA / 2)
 #define MMAP_END  L0_START(TRAPFRAME)
+/*
+ * The program image: exec records up to VMA_IMAGE_MAX of its segments as
+ * regions below MMAP_BASE, flagged VMA_IMAGE (private, never unmapped by
+ * munmap, not counted in VMA_MAX); their file is an inode, reached through
+ * the image ops (vma_set_file_ops), and their tables may be shared by fork.
+ */
+#define VMA_IMAGE_MAX 4
+#define VMA_IMAGE     0x1000 /* in flags: beside MAP_*, which mmap checks */
 struct vma {
 	uint64 start, end; /* [start, end), page-aligned */
 	int prot;   /* PROT_* of kernel/fcntl.h; PROT_WRITE implies PROT_READ */
-	int flags;  /* MAP_SHARED or MAP_PRIVATE, maybe MAP_ANONYMOUS */
+	int flags;  /* MAP_SHARED or MAP_PRIVATE, maybe MAP_ANONYMOUS, VMA_IMAGE */
 	void *file; /* the file mapped (a reference), or 0: anonymous */
 	uint64 off; /* the file offset that start maps */
+	uint64 filesz; /* bytes from start that come from the file; then zeros */
 };
 struct vma_file_ops {
 	/* Bytes read into dst (the rest stays as it was), or -1; may sleep. */
@@ -252,7 +263,10 @@ struct vma_file_ops {
 	void (*dup)(void *file);
 	void (*close)(void *file);
 };
-void vma_set_file_ops(const struct vma_file_ops *ops);
+/* ops: mmap's files; image: the program's (exec's) files. */
+void vma_set_file_ops(
+    const struct vma_file_ops *ops, const struct vma_file_ops *image);
+void vma_registry_carve(void); /* vma.c's per-frame table (frame_init) */
 /*
  * Has any address space regions now?  While none has, the hot paths (read,
  * write, fork, exit) skip the calls below; an owner of regions always
@@ -266,6 +280,9 @@ vma_in_use(void)
 }
 uint64 vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
     void *file, uint64 off, uint64 floor); /* takes the file reference */
+/* A program segment [start, end) below MMAP_BASE: 0, or -1 (no room). */
+int vma_map_image(pagetable_t pt, uint64 start, uint64 end, int prot,
+    void *file, uint64 off, uint64 filesz); /* takes its own file reference */
 int vma_unmap(pagetable_t pt, uint64 addr, uint64 len);
 void vma_unmap_all(pagetable_t pt); /* exit and exec: write back, unmap, forget */
 void vma_release(pagetable_t pt);   /* uvm_destroy: forget what is left */

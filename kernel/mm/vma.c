@@ -55,35 +55,66 @@
 struct vma_space {
 	pagetable_t pt; /* the address space; 0: this slot is free */
 	int n;
-	struct vma v[VMA_MAX]; /* sorted by start, disjoint */
+	int images;                            /* how many of v are VMA_IMAGE */
+	struct vma v[VMA_MAX + VMA_IMAGE_MAX]; /* sorted by start, disjoint */
 };
 
+/* Every address space may have a set: a process's and the one exec builds. */
+#define VMA_SPACES (2 * NPROC)
+
 static struct spinlock vma_lock = SPINLOCK_INIT("vma");
-static struct vma_space vma_spaces[NPROC];
+static struct vma_space vma_spaces[VMA_SPACES];
+/*
+ * Per frame: 1 + the index of the set whose space has its root there, or
+ * 0.  Every process has a set once it has exec'd, so finding one must not
+ * cost a search.  Changed under vma_lock.
+ */
+static ushort *set_of_root;
 /*
  * How many sets are taken: while none is, fork, exec and exit skip the
  * look-up altogether.  Changed under vma_lock; an owner whose set exists
  * sees a count of at least one (its set was made before it ran).
  */
 int vma_spaces_used;
-static const struct vma_file_ops *file_ops;
+static const struct vma_file_ops *file_ops, *image_ops;
 
 void
-vma_set_file_ops(const struct vma_file_ops *ops)
+vma_set_file_ops(
+    const struct vma_file_ops *ops, const struct vma_file_ops *image)
 {
 	file_ops = ops;
+	image_ops = image;
 }
 
-/* pt's set of regions, or 0.  vma_lock is held. */
+void
+vma_registry_carve(void)
+{
+	set_of_root = frame_carve(frame_ram_frames() * sizeof(*set_of_root));
+}
+
+/* How r's file is reached: an mmap'd struct file, or the program's inode. */
+static const struct vma_file_ops *
+ops_of(const struct vma *r)
+{
+	return r->flags & VMA_IMAGE ? image_ops : file_ops;
+}
+
+/* pt's set of regions, or 0; a free set if pt is 0.  vma_lock is held. */
 static struct vma_space *
 space_of(pagetable_t pt)
 {
+	struct vma_space *s;
 	int i;
 
-	for (i = 0; i < NPROC; i++)
-		if (vma_spaces[i].pt == pt)
-			return &vma_spaces[i];
-	return 0;
+	if (pt == 0) {
+		for (i = 0; i < VMA_SPACES; i++)
+			if (vma_spaces[i].pt == 0)
+				return &vma_spaces[i];
+		return 0;
+	}
+	i = set_of_root[frame_index((uint64)pt)];
+	s = &vma_spaces[i - 1];
+	return i > 0 && s->pt == pt ? s : 0;
 }
 
 /*
@@ -108,10 +139,14 @@ own_space(pagetable_t pt)
 static void
 space_claim(struct vma_space *s, pagetable_t pt)
 {
-	if (s->pt == 0 && pt != 0)
+	if (s->pt == 0 && pt != 0) {
 		__atomic_add_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
-	if (s->pt != 0 && pt == 0)
+		set_of_root[frame_index((uint64)pt)] = s - vma_spaces + 1;
+	}
+	if (s->pt != 0 && pt == 0) {
 		__atomic_sub_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
+		set_of_root[frame_index((uint64)s->pt)] = 0;
+	}
 	s->pt = pt;
 }
 
@@ -125,6 +160,7 @@ own_space_make(pagetable_t pt)
 	if ((s = space_of(pt)) == 0 && (s = space_of(0)) != 0) {
 		space_claim(s, pt);
 		s->n = 0;
+		s->images = 0;
 	}
 	spin_unlock(&vma_lock);
 	return s;
@@ -167,7 +203,7 @@ vma_get(pagetable_t pt, int i, struct vma *out)
 	return found;
 }
 
-/* Insert r at index i of s (s->n < VMA_MAX), or with r 0 remove entry i. */
+/* Insert r at index i of s (it has room), or with r 0 remove entry i. */
 static void
 space_edit(struct vma_space *s, int i, const struct vma *r)
 {
@@ -176,7 +212,9 @@ space_edit(struct vma_space *s, int i, const struct vma *r)
 		memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(s->v[0]));
 		s->v[i] = *r;
 		s->n++;
+		s->images += (r->flags & VMA_IMAGE) != 0;
 	} else {
+		s->images -= (s->v[i].flags & VMA_IMAGE) != 0;
 		memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
 		if (--s->n == 0)
 			space_claim(s, 0); /* the set is free again */
@@ -236,7 +274,7 @@ vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
 	int i;
 
 	len = PGROUNDUP(len);
-	if (s == 0 || s->n == VMA_MAX || len == 0 || len > MMAP_END)
+	if (s == 0 || s->n - s->images == VMA_MAX || len == 0 || len > MMAP_END)
 		goto refuse;
 	if (addr == 0 && (addr = find_room(s->v, s->n, lo, len)) == 0)
 		goto refuse;
@@ -249,7 +287,7 @@ vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
 		;
 	if (prot & PROT_WRITE)
 		prot |= PROT_READ;
-	r = (struct vma){ addr, addr + len, prot, flags, file, off };
+	r = (struct vma){ addr, addr + len, prot, flags, file, off, len };
 	space_edit(s, i, &r);
 	return addr;
 refuse:
@@ -258,31 +296,79 @@ refuse:
 	return -1;
 }
 
+int
+vma_map_image(pagetable_t pt, uint64 start, uint64 end, int prot, void *file,
+    uint64 off, uint64 filesz)
+{
+	struct vma_space *s = own_space_make(pt);
+	struct vma r = { start, end, prot, MAP_PRIVATE | VMA_IMAGE, file, off,
+		filesz };
+
+	/* exec adds the segments in ascending order, below MMAP_BASE. */
+	if (s == 0 || s->images == VMA_IMAGE_MAX || start % PGSIZE ||
+	    end % PGSIZE || start >= end || end > MMAP_BASE ||
+	    (s->images > 0 && s->v[s->images - 1].end > start)) {
+		if (s && s->n == 0)
+			space_release_if_empty(s);
+		return -1;
+	}
+	image_ops->dup(file);
+	space_edit(s, s->images, &r);
+	return 0;
+}
+
 /*
- * Map the page at va (page-aligned) of region r, which has none yet: a
- * zeroed frame with the file's bytes, if r maps a file.  Reading the file
- * may sleep: no lock is held here.
+ * The frame for the page at va of file region r: the file's bytes from
+ * r->off + (va - r->start), zeros past r->filesz and past the end of the
+ * file, with one reference for the caller; 0 and *why if there is none.
+ * The one place a file page's frame comes from (a page cache hands out
+ * its frame here); the caller may write it (it is a fresh copy).
+ * Reading the file may sleep: no lock is held here.
+ */
+static void *
+file_page_frame(const struct vma *r, uint64 va, enum vm_fill *why)
+{
+	uint64 at = va - r->start, n = r->filesz - at;
+	void *frame = frame_alloc_zeroed();
+
+	if (frame == 0) {
+		*why = FILL_NO_MEMORY;
+		return 0;
+	}
+	if (n > PGSIZE)
+		n = PGSIZE;
+	if (ops_of(r)->read(r->file, r->off + at, frame, n) < 0) {
+		frame_free(frame);
+		*why = FILL_IO_ERROR;
+		return 0;
+	}
+	return frame;
+}
+
+/*
+ * Map the page at va (page-aligned) of region r, which has none yet: the
+ * file's page, or a zeroed frame for an anonymous region and for a page
+ * wholly past the file bytes (a program's bss).  Its tables are made
+ * private first: fork shares the program image's (FORK=cow).
  */
 static enum vm_fill
 fill_page(pagetable_t pt, const struct vma *r, uint64 va)
 {
-	void *frame = frame_alloc_zeroed();
+	int from_file = r->file && va - r->start < r->filesz;
+	int perm = pte_perm_of(r->prot);
 	enum vm_fill result = FILL_MAPPED;
+	void *frame;
 	pte_t *pte;
 
+	frame = from_file ? file_page_frame(r, va, &result) : frame_alloc_zeroed();
 	if (frame == 0)
-		return FILL_NO_MEMORY;
-	if (r->file &&
-	    file_ops->read(r->file, r->off + (va - r->start), frame, PGSIZE) < 0) {
-		frame_free(frame);
-		return FILL_IO_ERROR;
-	}
+		return from_file ? result : FILL_NO_MEMORY;
 	vm_lock_shared();
-	pte = pt_walk(pt, va, 1);
+	pte = uvm_private_pte(pt, va, perm & PTE_W);
 	if (pte == 0)
 		result = FILL_NO_MEMORY;
 	else if ((*pte & PTE_V) == 0)
-		*pte = PA2PTE(frame) | pte_perm_of(r->prot) | PTE_V;
+		*pte = PA2PTE(frame) | perm | PTE_V;
 	if (pte == 0 || PTE2PA(*pte) != (uint64)frame)
 		frame_free(frame);
 	vm_unlock_shared();
@@ -328,7 +414,7 @@ vma_prefault(pagetable_t pt, uint64 va, uint64 len)
 			continue;
 		a = PGROUNDDOWN(va) > r->start ? PGROUNDDOWN(va) : r->start;
 		for (; a < end && a < r->end; a += PGSIZE)
-			if (!mapped_pte(pt, a))
+			if (a - r->start < r->filesz && !mapped_pte(pt, a))
 				fill_page(pt, r, a);
 	}
 }
@@ -401,7 +487,7 @@ unmap_part(pagetable_t pt, struct vma_space *s, int i, uint64 start, uint64 end)
 		/* Split: the right part is a region of its own, with its own reference. */
 		right = clip(&r, gone.end, r.end);
 		if (r.file)
-			file_ops->dup(r.file);
+			ops_of(&r)->dup(r.file);
 		space_edit(s, i + 1, &right);
 	}
 	if (r.start < gone.start) {
@@ -415,17 +501,20 @@ unmap_part(pagetable_t pt, struct vma_space *s, int i, uint64 start, uint64 end)
 	} else {
 		space_edit(s, i, 0);
 		if (r.file)
-			file_ops->close(r.file);
+			ops_of(&r)->close(r.file);
 	}
 }
 
-/* The first region of s that overlaps [start, end), or -1. */
+/*
+ * The first mmap region of s that overlaps [start, end), or -1.  The
+ * program's regions are not munmap's: their tables may be shared.
+ */
 static int
 first_overlap(const struct vma_space *s, uint64 start, uint64 end)
 {
 	int i;
 
-	for (i = 0; s && i < s->n; i++)
+	for (i = s ? s->images : 0; s && i < s->n; i++)
 		if (s->v[i].start < end && s->v[i].end > start)
 			return i;
 	return -1;
@@ -445,7 +534,8 @@ vma_unmap(pagetable_t pt, uint64 addr, uint64 len)
 	/* Nothing mapped there, or no room to split: an error, nothing changed. */
 	if ((i = first_overlap(s, addr, end)) < 0)
 		return -1;
-	if (s->n == VMA_MAX && s->v[i].start < addr && s->v[i].end > end)
+	if (s->n - s->images == VMA_MAX && s->v[i].start < addr &&
+	    s->v[i].end > end)
 		return -1;
 	/* The set is freed when its last region goes: look it up each time. */
 	while ((s = own_space(pt)) != 0 && (i = first_overlap(s, addr, end)) >= 0)
@@ -474,7 +564,7 @@ vma_release(pagetable_t pt)
 		r = s->v[s->n - 1];
 		space_edit(s, s->n - 1, 0);
 		if (r.file)
-			file_ops->close(r.file);
+			ops_of(&r)->close(r.file);
 	}
 }
 
@@ -550,11 +640,14 @@ vma_fork(pagetable_t parent, pagetable_t child)
 		return -1;
 	for (i = 0; i < from->n; i++) {
 		if (from->v[i].file)
-			file_ops->dup(from->v[i].file);
+			ops_of(&from->v[i])->dup(from->v[i].file);
 		space_edit(to, i, &from->v[i]);
 	}
-	/* On failure the child's regions go with it (uvm_destroy). */
-	for (i = 0; i < from->n; i++) {
+	/*
+	 * On failure the child's regions go with it (uvm_destroy).  The
+	 * program's pages are uvm_fork's (below the size): only mmap's here.
+	 */
+	for (i = from->images; i < from->n; i++) {
 		const struct vma *r = &from->v[i];
 
 		for (va = r->start; va < r->end; va += PGSIZE) {

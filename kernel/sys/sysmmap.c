@@ -53,16 +53,21 @@ may_read_now(struct inode *ip)
 }
 
 static int
-mapped_read(void *file, uint64 off, void *dst, uint64 n)
+inode_read(struct inode *ip, uint64 off, void *dst, uint64 n)
 {
-	struct file *f = file;
 	int r;
 
-	if (!may_read_now(f->ip) || ilock(f->ip) < 0)
+	if (!may_read_now(ip) || ilock(ip) < 0)
 		return -1;
-	r = readi(f->ip, 0, (uint64)dst, off, n);
-	iunlock(f->ip);
+	r = readi(ip, 0, (uint64)dst, off, n);
+	iunlock(ip);
 	return r;
+}
+
+static int
+mapped_read(void *file, uint64 off, void *dst, uint64 n)
+{
+	return inode_read(((struct file *)file)->ip, off, dst, n);
 }
 
 /* One page back to the file, within its size, in one log transaction. */
@@ -104,10 +109,45 @@ static const struct vma_file_ops mapped_file_ops = {
 	.close = mapped_close,
 };
 
+/*
+ * The program image's regions (exec) hold an inode reference, not a
+ * struct file: every process holds one, and NFILE is far smaller than
+ * what a full process table would need.  An unlinked program keeps its
+ * inode, so its pages still read, until the last process running it
+ * exits; that last iput frees the file, in a transaction.
+ */
+static int
+image_read(void *ip, uint64 off, void *dst, uint64 n)
+{
+	return inode_read(ip, off, dst, n);
+}
+
+static void
+image_dup(void *ip)
+{
+	idup(ip);
+}
+
+static void
+image_close(void *ip)
+{
+	if (!iput_if_not_last(ip)) {
+		op_begin();
+		iput(ip);
+		op_end();
+	}
+}
+
+static const struct vma_file_ops image_file_ops = {
+	.read = image_read, /* no write: the image's regions are private */
+	.dup = image_dup,
+	.close = image_close,
+};
+
 void
 mmap_init(void)
 {
-	vma_set_file_ops(&mapped_file_ops);
+	vma_set_file_ops(&mapped_file_ops, &image_file_ops);
 }
 
 /* A new reference to the file fd names if it may be mapped so; else 0. */

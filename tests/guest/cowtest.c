@@ -99,6 +99,7 @@ free_frames(void)
 {
 	struct vmstat st;
 
+	image_resident();
 	if (vmstat(VMSTAT_GET, &st) < 0)
 		return 0;
 	return st.frames_free;
@@ -1614,6 +1615,7 @@ main(void)
 	uint64 start;
 	int pid, status = 0, bad;
 
+	image_resident(); /* its pages come in on first touch: all now */
 	if (vmstat(VMSTAT_GET, &st) < 0) {
 		fail("vmstat", "the vmstat system call failed");
 		finish();

@@ -103,7 +103,13 @@ const char *badkind_name(int k);
 uint64 heap_end_aligned(void);
 uint64 bad_address(int k);
 
-/* The free frames vmstat reports now. */
+/*
+ * Map every page of this program now (exec maps them on first touch),
+ * so that a count of free frames around a subtest does not see the
+ * program's own code and data come in.  Once; frames_free calls it.
+ */
+void image_resident(void);
+/* The free frames vmstat reports now (after image_resident). */
 uint64 frames_free(void);
 
 #endif
