@@ -236,9 +236,9 @@ enum vm_fill vm_fill(pagetable_t pt, uint64 va, int need);
  * vma_map: the address, or (uint64)-1; vma_unmap: 0, or -1 having changed
  * nothing.
  */
-#define VMA_MAX   16
-#define MMAP_BASE (MAXVA / 2)
-#define MMAP_END  L0_START(TRAPFRAME)
+#define VMA_MAX       16
+#define MMAP_BASE     (MAXVA / 2)
+#define MMAP_END      L0_START(TRAPFRAME)
 /*
  * The program image: exec records up to VMA_IMAGE_MAX of its segments as
  * regions below MMAP_BASE, flagged VMA_IMAGE (private, never unmapped by
@@ -249,10 +249,10 @@ enum vm_fill vm_fill(pagetable_t pt, uint64 va, int need);
 #define VMA_IMAGE     0x1000 /* in flags: beside MAP_*, which mmap checks */
 struct vma {
 	uint64 start, end; /* [start, end), page-aligned */
-	int prot;   /* PROT_* of kernel/fcntl.h; PROT_WRITE implies PROT_READ */
-	int flags;  /* MAP_SHARED or MAP_PRIVATE, maybe MAP_ANONYMOUS, VMA_IMAGE */
-	void *file; /* the file mapped (a reference), or 0: anonymous */
-	uint64 off; /* the file offset that start maps */
+	int prot; /* PROT_* of kernel/fcntl.h; PROT_WRITE implies PROT_READ */
+	int flags; /* MAP_SHARED or MAP_PRIVATE, maybe MAP_ANONYMOUS, VMA_IMAGE */
+	void *file;    /* the file mapped (a reference), or 0: anonymous */
+	uint64 off;    /* the file offset that start maps */
 	uint64 filesz; /* bytes from start that come from the file; then zeros */
 };
 struct vma_file_ops {

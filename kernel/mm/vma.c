@@ -67,9 +67,12 @@ static struct vma_space vma_spaces[VMA_SPACES];
 /*
  * Per frame: 1 + the index of the set whose space has its root there, or
  * 0.  Every process has a set once it has exec'd, so finding one must not
- * cost a search.  Changed under vma_lock.
+ * cost a search; nor taking a free one: free_sets[0..nfree) is a stack of
+ * their indexes.  Both change under vma_lock.
  */
 static ushort *set_of_root;
+static ushort free_sets[VMA_SPACES];
+static int nfree;
 /*
  * How many sets are taken: while none is, fork, exec and exit skip the
  * look-up altogether.  Changed under vma_lock; an owner whose set exists
@@ -79,8 +82,7 @@ int vma_spaces_used;
 static const struct vma_file_ops *file_ops, *image_ops;
 
 void
-vma_set_file_ops(
-    const struct vma_file_ops *ops, const struct vma_file_ops *image)
+vma_set_file_ops(const struct vma_file_ops *ops, const struct vma_file_ops *image)
 {
 	file_ops = ops;
 	image_ops = image;
@@ -90,6 +92,8 @@ void
 vma_registry_carve(void)
 {
 	set_of_root = frame_carve(frame_ram_frames() * sizeof(*set_of_root));
+	for (nfree = 0; nfree < VMA_SPACES; nfree++)
+		free_sets[nfree] = VMA_SPACES - 1 - nfree;
 }
 
 /* How r's file is reached: an mmap'd struct file, or the program's inode. */
@@ -99,22 +103,16 @@ ops_of(const struct vma *r)
 	return r->flags & VMA_IMAGE ? image_ops : file_ops;
 }
 
-/* pt's set of regions, or 0; a free set if pt is 0.  vma_lock is held. */
+/*
+ * pt's set of regions, or 0.  Under vma_lock, or by pt's owner (only it
+ * claims or gives back pt's set, so the entry it reads is its own).
+ */
 static struct vma_space *
 space_of(pagetable_t pt)
 {
-	struct vma_space *s;
-	int i;
+	int i = set_of_root[frame_index((uint64)pt)];
 
-	if (pt == 0) {
-		for (i = 0; i < VMA_SPACES; i++)
-			if (vma_spaces[i].pt == 0)
-				return &vma_spaces[i];
-		return 0;
-	}
-	i = set_of_root[frame_index((uint64)pt)];
-	s = &vma_spaces[i - 1];
-	return i > 0 && s->pt == pt ? s : 0;
+	return i > 0 && vma_spaces[i - 1].pt == pt ? &vma_spaces[i - 1] : 0;
 }
 
 /*
@@ -125,29 +123,17 @@ space_of(pagetable_t pt)
 static struct vma_space *
 own_space(pagetable_t pt)
 {
-	struct vma_space *s;
-
-	if (!vma_in_use())
-		return 0;
-	spin_lock(&vma_lock);
-	s = space_of(pt);
-	spin_unlock(&vma_lock);
-	return s;
+	return vma_in_use() ? space_of(pt) : 0;
 }
 
-/* Take or give back a set.  vma_lock is held. */
+/* Give back a set that has no region left.  vma_lock is held. */
 static void
-space_claim(struct vma_space *s, pagetable_t pt)
+space_free(struct vma_space *s)
 {
-	if (s->pt == 0 && pt != 0) {
-		__atomic_add_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
-		set_of_root[frame_index((uint64)pt)] = s - vma_spaces + 1;
-	}
-	if (s->pt != 0 && pt == 0) {
-		__atomic_sub_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
-		set_of_root[frame_index((uint64)s->pt)] = 0;
-	}
-	s->pt = pt;
+	__atomic_sub_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
+	set_of_root[frame_index((uint64)s->pt)] = 0;
+	s->pt = 0;
+	free_sets[nfree++] = s - vma_spaces;
 }
 
 /* A set for pt, empty if it had none; 0 if every set is taken. */
@@ -157,8 +143,11 @@ own_space_make(pagetable_t pt)
 	struct vma_space *s;
 
 	spin_lock(&vma_lock);
-	if ((s = space_of(pt)) == 0 && (s = space_of(0)) != 0) {
-		space_claim(s, pt);
+	if ((s = space_of(pt)) == 0 && nfree > 0) {
+		s = &vma_spaces[free_sets[--nfree]];
+		__atomic_add_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
+		set_of_root[frame_index((uint64)pt)] = s - vma_spaces + 1;
+		s->pt = pt;
 		s->n = 0;
 		s->images = 0;
 	}
@@ -170,22 +159,16 @@ own_space_make(pagetable_t pt)
 static int
 vma_lookup(pagetable_t pt, uint64 va, struct vma *out)
 {
-	struct vma_space *s;
-	int i, found = 0;
+	struct vma_space *s = own_space(pt);
+	int i;
 
-	if (!vma_in_use())
-		return 0;
-	spin_lock(&vma_lock);
-	if ((s = space_of(pt)) != 0) {
-		for (i = 0; i < s->n && !found; i++) {
-			if (va >= s->v[i].start && va < s->v[i].end) {
-				*out = s->v[i];
-				found = 1;
-			}
+	for (i = 0; s && i < s->n; i++) {
+		if (va >= s->v[i].start && va < s->v[i].end) {
+			*out = s->v[i];
+			return 1;
 		}
 	}
-	spin_unlock(&vma_lock);
-	return found;
+	return 0;
 }
 
 int
@@ -217,7 +200,7 @@ space_edit(struct vma_space *s, int i, const struct vma *r)
 		s->images -= (s->v[i].flags & VMA_IMAGE) != 0;
 		memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
 		if (--s->n == 0)
-			space_claim(s, 0); /* the set is free again */
+			space_free(s);
 	}
 	spin_unlock(&vma_lock);
 }
@@ -227,8 +210,8 @@ static void
 space_release_if_empty(struct vma_space *s)
 {
 	spin_lock(&vma_lock);
-	if (s->n == 0)
-		space_claim(s, 0);
+	if (s->n == 0 && s->pt != 0)
+		space_free(s);
 	spin_unlock(&vma_lock);
 }
 
@@ -360,7 +343,8 @@ fill_page(pagetable_t pt, const struct vma *r, uint64 va)
 	void *frame;
 	pte_t *pte;
 
-	frame = from_file ? file_page_frame(r, va, &result) : frame_alloc_zeroed();
+	frame =
+	    from_file ? file_page_frame(r, va, &result) : frame_alloc_zeroed();
 	if (frame == 0)
 		return from_file ? result : FILL_NO_MEMORY;
 	vm_lock_shared();
@@ -553,19 +537,22 @@ vma_unmap_all(pagetable_t pt)
 void
 vma_release(pagetable_t pt)
 {
-	struct vma_space *s;
-	struct vma r;
+	struct vma_space *s = own_space(pt);
+	struct vma v[VMA_MAX + VMA_IMAGE_MAX];
+	int i, n;
 
-	while ((s = own_space(pt)) != 0) {
-		if (s->n == 0) { /* made for a fork that failed before filling it */
-			space_release_if_empty(s);
-			break;
-		}
-		r = s->v[s->n - 1];
-		space_edit(s, s->n - 1, 0);
-		if (r.file)
-			ops_of(&r)->close(r.file);
-	}
+	if (s == 0)
+		return;
+	/* All at once: a process that exits has its image's regions at least. */
+	spin_lock(&vma_lock);
+	for (n = 0; n < s->n; n++)
+		v[n] = s->v[n]; /* word by word: memmove goes byte by byte */
+	s->n = 0;
+	space_free(s);
+	spin_unlock(&vma_lock);
+	for (i = 0; i < n; i++)
+		if (v[i].file)
+			ops_of(&v[i])->close(v[i].file);
 }
 
 /* Give child the parent's page at va in region r, if it has one. */
@@ -638,11 +625,16 @@ vma_fork(pagetable_t parent, pagetable_t child)
 	/* The child is not running yet: this process is its owner for now. */
 	if ((to = own_space_make(child)) == 0)
 		return -1;
-	for (i = 0; i < from->n; i++) {
+	for (i = 0; i < from->n; i++)
 		if (from->v[i].file)
 			ops_of(&from->v[i])->dup(from->v[i].file);
-		space_edit(to, i, &from->v[i]);
-	}
+	spin_lock(&vma_lock);
+	for (i = 0; i < from->n; i++)
+		to->v[i] =
+		    from->v[i]; /* word by word: memmove goes byte by byte */
+	to->n = from->n;
+	to->images = from->images;
+	spin_unlock(&vma_lock);
 	/*
 	 * On failure the child's regions go with it (uvm_destroy).  The
 	 * program's pages are uvm_fork's (below the size): only mmap's here.
