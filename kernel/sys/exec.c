@@ -28,6 +28,7 @@
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/stat.h"
+#include "kernel/elf.h"
 #include "kernel/fcntl.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
@@ -35,32 +36,7 @@
 #include "kernel/fs/fsys.h"
 #include "kernel/sys/sys.h"
 
-#define ELF_MAGIC   0x464c457fU /* "\x7fELF" little-endian */
-#define ELFCLASS64  2
-#define ELFDATA2LSB 1
-#define ET_EXEC     2
-#define EM_RISCV    243
-#define PT_LOAD     1
-#define PF_X        1
-#define PF_W        2
-#define PF_R        4
-#define MAX_PHDRS   16
-
-struct elf_header {
-	uint32 magic;
-	uchar class, data, version, osabi;
-	uchar pad[8];
-	uint16 type, machine;
-	uint32 version2;
-	uint64 entry, phoff, shoff;
-	uint32 flags;
-	uint16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct prog_header {
-	uint32 type, flags;
-	uint64 off, vaddr, paddr, filesz, memsz, align;
-};
+#define MAX_PHDRS 16 /* program headers exec reads at most */
 
 static int
 read_exact(struct inode *ip, void *dst, uint64 off, uint64 n)

@@ -25,6 +25,7 @@
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
+#include "kernel/elf.h"
 #include "kernel/fcntl.h"
 #include "kernel/pmap.h"
 #include "kernel/vmstat.h"
@@ -54,25 +55,6 @@ asm(".section .rodata\n"
 			    ".text\n");
 
 static uint64 data_word = 0x1234567890abcdefUL; /* in .data */
-
-struct elf_header {
-	uint32 magic;
-	uchar class, data, version, osabi;
-	uchar pad[8];
-	uint16 type, machine;
-	uint32 version2;
-	uint64 entry, phoff, shoff;
-	uint32 flags;
-	uint16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct prog_header {
-	uint32 type, flags;
-	uint64 off, vaddr, paddr, filesz, memsz, align;
-};
-
-#define PT_LOAD 1
-#define PF_W    2
 
 /* Is big[] right, word by word?  Reads every page of it. */
 static int
