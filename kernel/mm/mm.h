@@ -290,6 +290,8 @@ int vma_fork(pagetable_t parent, pagetable_t child); /* 0, or -1 */
 enum vm_fill vma_fill(pagetable_t pt, uint64 va, int need);
 void vma_prefault(
     pagetable_t pt, uint64 va, uint64 len); /* file pages of [va, va+len) */
+/* Where vma_prefault may have work: [*lo, *hi), empty if nowhere. */
+void vma_file_span(pagetable_t pt, uint64 *lo, uint64 *hi);
 int vma_get(pagetable_t pt, int i, struct vma *out); /* region i: 1, or 0 */
 
 /* ---- copy-on-write (cow.c) ----

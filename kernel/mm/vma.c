@@ -52,10 +52,27 @@
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 
+/*
+ * The program file of an image, shared by every address space that runs
+ * it since one exec: fork and exit take and drop a count here (an atomic
+ * add), not a reference to the file, and the last space drops the file.
+ */
+struct vma_image {
+	void *file; /* the one reference, through image_ops */
+	int refs;   /* address spaces that hold it */
+};
+
 struct vma_space {
 	pagetable_t pt; /* the address space; 0: this slot is free */
 	int n;
 	int images;                            /* how many of v are VMA_IMAGE */
+	struct vma_image *image;               /* their file, if images > 0 */
+	/*
+	 * The file pages of every readable file region lie within
+	 * [file_lo, file_hi) (widened as regions come, never narrowed), so
+	 * that read() and write() on other memory skip vma_prefault's loop.
+	 */
+	uint64 file_lo, file_hi;
 	struct vma v[VMA_MAX + VMA_IMAGE_MAX]; /* sorted by start, disjoint */
 };
 
@@ -73,6 +90,10 @@ static struct vma_space vma_spaces[VMA_SPACES];
 static ushort *set_of_root;
 static ushort free_sets[VMA_SPACES];
 static int nfree;
+/* At most one image per set: as many, from a stack of free ones too. */
+static struct vma_image vma_images[VMA_SPACES];
+static struct vma_image *free_images[VMA_SPACES];
+static int nfree_images;
 /*
  * How many sets are taken: while none is, fork, exec and exit skip the
  * look-up altogether.  Changed under vma_lock; an owner whose set exists
@@ -94,6 +115,8 @@ vma_registry_carve(void)
 	set_of_root = frame_carve(frame_ram_frames() * sizeof(*set_of_root));
 	for (nfree = 0; nfree < VMA_SPACES; nfree++)
 		free_sets[nfree] = VMA_SPACES - 1 - nfree;
+	for (nfree_images = 0; nfree_images < VMA_SPACES; nfree_images++)
+		free_images[nfree_images] = &vma_images[nfree_images];
 }
 
 /* How r's file is reached: an mmap'd struct file, or the program's inode. */
@@ -107,7 +130,7 @@ ops_of(const struct vma *r)
  * pt's set of regions, or 0.  Under vma_lock, or by pt's owner (only it
  * claims or gives back pt's set, so the entry it reads is its own).
  */
-static struct vma_space *
+static inline struct vma_space *
 space_of(pagetable_t pt)
 {
 	int i = set_of_root[frame_index((uint64)pt)];
@@ -120,7 +143,7 @@ space_of(pagetable_t pt)
  * uvm_destroy, at the end): nobody else changes the set or frees it, so
  * the owner may read it without the lock; its changes take the lock.
  */
-static struct vma_space *
+static inline struct vma_space *
 own_space(pagetable_t pt)
 {
 	return vma_in_use() ? space_of(pt) : 0;
@@ -150,6 +173,9 @@ own_space_make(pagetable_t pt)
 		s->pt = pt;
 		s->n = 0;
 		s->images = 0;
+		s->image = 0;
+		s->file_lo = MAXVA;
+		s->file_hi = 0;
 	}
 	spin_unlock(&vma_lock);
 	return s;
@@ -196,6 +222,12 @@ space_edit(struct vma_space *s, int i, const struct vma *r)
 		s->v[i] = *r;
 		s->n++;
 		s->images += (r->flags & VMA_IMAGE) != 0;
+		if (r->file && (r->prot & PROT_READ) && r->filesz > 0) {
+			if (r->start < s->file_lo)
+				s->file_lo = r->start;
+			if (r->start + r->filesz > s->file_hi)
+				s->file_hi = r->start + r->filesz;
+		}
 	} else {
 		s->images -= (s->v[i].flags & VMA_IMAGE) != 0;
 		memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
@@ -287,17 +319,29 @@ vma_map_image(pagetable_t pt, uint64 start, uint64 end, int prot, void *file,
 	struct vma r = { start, end, prot, MAP_PRIVATE | VMA_IMAGE, file, off,
 		filesz };
 
-	/* exec adds the segments in ascending order, below MMAP_BASE. */
+	/* exec adds the segments of one file in ascending order. */
 	if (s == 0 || s->images == VMA_IMAGE_MAX || start % PGSIZE ||
 	    end % PGSIZE || start >= end || end > MMAP_BASE ||
-	    (s->images > 0 && s->v[s->images - 1].end > start)) {
-		if (s && s->n == 0)
-			space_release_if_empty(s);
-		return -1;
+	    (s->images > 0 &&
+		(s->v[s->images - 1].end > start || s->image->file != file)))
+		goto refuse;
+	if (s->images == 0) {
+		spin_lock(&vma_lock);
+		if (nfree_images > 0) {
+			s->image = free_images[--nfree_images];
+			*s->image = (struct vma_image){ file, 1 };
+		}
+		spin_unlock(&vma_lock);
+		if (s->image == 0)
+			goto refuse;
+		image_ops->dup(file);
 	}
-	image_ops->dup(file);
 	space_edit(s, s->images, &r);
 	return 0;
+refuse:
+	if (s && s->n == 0)
+		space_release_if_empty(s);
+	return -1;
 }
 
 /*
@@ -384,14 +428,14 @@ vma_fill(pagetable_t pt, uint64 va, int need)
 	return fill_page(pt, &r, va);
 }
 
-void
-vma_prefault(pagetable_t pt, uint64 va, uint64 len)
+/* vma_prefault's work, once the buffer may reach a file page. */
+static void __attribute__((noinline))
+prefault_pages(pagetable_t pt, struct vma_space *s, uint64 va, uint64 end)
 {
-	struct vma_space *s = own_space(pt);
-	uint64 end = va + len < va ? MAXVA : va + len, a;
+	uint64 a;
 	int i;
 
-	for (i = 0; s && i < s->n; i++) {
+	for (i = 0; i < s->n; i++) {
 		struct vma *r = &s->v[i];
 
 		if (r->file == 0 || (r->prot & PROT_READ) == 0)
@@ -401,6 +445,30 @@ vma_prefault(pagetable_t pt, uint64 va, uint64 len)
 			if (a - r->start < r->filesz && !mapped_pte(pt, a))
 				fill_page(pt, r, a);
 	}
+}
+
+/*
+ * Every read() and write() comes here: the common case (a buffer on the
+ * stack or the heap, nowhere near a file page) costs a few loads, no
+ * saved registers.
+ */
+void
+vma_prefault(pagetable_t pt, uint64 va, uint64 len)
+{
+	struct vma_space *s = own_space(pt);
+	uint64 end = va + len < va ? MAXVA : va + len;
+
+	if (s && va < s->file_hi && end > s->file_lo)
+		prefault_pages(pt, s, va, end);
+}
+
+void
+vma_file_span(pagetable_t pt, uint64 *lo, uint64 *hi)
+{
+	struct vma_space *s = own_space(pt);
+
+	*lo = s ? s->file_lo : 0;
+	*hi = s ? s->file_hi : 0;
 }
 
 /* Write r's dirty pages back to its file, if r is a writable shared file mapping. */
@@ -471,7 +539,7 @@ unmap_part(pagetable_t pt, struct vma_space *s, int i, uint64 start, uint64 end)
 		/* Split: the right part is a region of its own, with its own reference. */
 		right = clip(&r, gone.end, r.end);
 		if (r.file)
-			ops_of(&r)->dup(r.file);
+			file_ops->dup(r.file);
 		space_edit(s, i + 1, &right);
 	}
 	if (r.start < gone.start) {
@@ -485,7 +553,7 @@ unmap_part(pagetable_t pt, struct vma_space *s, int i, uint64 start, uint64 end)
 	} else {
 		space_edit(s, i, 0);
 		if (r.file)
-			ops_of(&r)->close(r.file);
+			file_ops->close(r.file);
 	}
 }
 
@@ -530,7 +598,25 @@ vma_unmap(pagetable_t pt, uint64 addr, uint64 len)
 void
 vma_unmap_all(pagetable_t pt)
 {
-	vma_unmap(pt, MMAP_BASE, MMAP_END - MMAP_BASE);
+	struct vma_space *s = own_space(pt);
+
+	if (s && s->n > s->images) /* the image's go with the tables */
+		vma_unmap(pt, MMAP_BASE, MMAP_END - MMAP_BASE);
+}
+
+/* Drop one address space's hold on image (if any); the last drops the file. */
+static void
+image_put(struct vma_image *image)
+{
+	void *file;
+
+	if (image == 0 || __atomic_sub_fetch(&image->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	file = image->file;
+	spin_lock(&vma_lock);
+	free_images[nfree_images++] = image;
+	spin_unlock(&vma_lock);
+	image_ops->close(file);
 }
 
 /* uvm_destroy: forget the regions and drop their files; the pages go with the tables. */
@@ -538,21 +624,24 @@ void
 vma_release(pagetable_t pt)
 {
 	struct vma_space *s = own_space(pt);
-	struct vma v[VMA_MAX + VMA_IMAGE_MAX];
-	int i, n;
+	void *files[VMA_MAX];
+	struct vma_image *image;
+	int i, n = 0;
 
 	if (s == 0)
 		return;
 	/* All at once: a process that exits has its image's regions at least. */
 	spin_lock(&vma_lock);
-	for (n = 0; n < s->n; n++)
-		v[n] = s->v[n]; /* word by word: memmove goes byte by byte */
+	for (i = s->images; i < s->n; i++)
+		if (s->v[i].file)
+			files[n++] = s->v[i].file;
+	image = s->image;
 	s->n = 0;
 	space_free(s);
 	spin_unlock(&vma_lock);
+	image_put(image);
 	for (i = 0; i < n; i++)
-		if (v[i].file)
-			ops_of(&v[i])->close(v[i].file);
+		file_ops->close(files[i]);
 }
 
 /* Give child the parent's page at va in region r, if it has one. */
@@ -600,7 +689,7 @@ fill_shared(pagetable_t pt, const struct vma_space *s)
 		for (va = s->v[i].start;
 		     fork_fills(&s->v[i]) && va < s->v[i].end; va += PGSIZE)
 			untouched += mapped_pte(pt, va) == 0;
-	if (untouched > frame_free_count())
+	if (untouched > 0 && untouched > frame_free_count())
 		return -1;
 	for (i = 0; i < s->n; i++)
 		for (va = s->v[i].start;
@@ -620,20 +709,24 @@ vma_fork(pagetable_t parent, pagetable_t child)
 
 	if (from == 0)
 		return 0;
-	if (fill_shared(parent, from) < 0)
+	if (from->n > from->images && fill_shared(parent, from) < 0)
 		return -1;
 	/* The child is not running yet: this process is its owner for now. */
 	if ((to = own_space_make(child)) == 0)
 		return -1;
-	for (i = 0; i < from->n; i++)
+	for (i = from->images; i < from->n; i++)
 		if (from->v[i].file)
-			ops_of(&from->v[i])->dup(from->v[i].file);
+			file_ops->dup(from->v[i].file);
+	if (from->image)
+		__atomic_add_fetch(&from->image->refs, 1, __ATOMIC_RELAXED);
 	spin_lock(&vma_lock);
 	for (i = 0; i < from->n; i++)
-		to->v[i] =
-		    from->v[i]; /* word by word: memmove goes byte by byte */
+		to->v[i] = from->v[i]; /* word by word: memmove goes byte by byte */
 	to->n = from->n;
 	to->images = from->images;
+	to->image = from->image;
+	to->file_lo = from->file_lo;
+	to->file_hi = from->file_hi;
 	spin_unlock(&vma_lock);
 	/*
 	 * On failure the child's regions go with it (uvm_destroy).  The

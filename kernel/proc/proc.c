@@ -252,6 +252,8 @@ proc_fork(void)
 	}
 	c->sz = p->sz;
 	c->stack_base = p->stack_base;
+	c->file_lo = p->file_lo;
+	c->file_hi = p->file_hi;
 	*c->trapframe = *p->trapframe;
 	c->trapframe->x[REG_A0] = 0; /* fork returns 0 in the child */
 	fpu_copy(&c->fpu, &p->fpu);

@@ -244,6 +244,7 @@ exec(char *path, char **argv)
 	mycpu()->user_pt = pt; /* for user copies on this hart (mm/usercopy.c) */
 	p->sz = sz;
 	p->stack_base = stack_base;
+	vma_file_span(pt, &p->file_lo, &p->file_hi);
 	spin_unlock(&p->lock);
 	fpu_reset(&p->fpu); /* the new program starts with FP off */
 	p->trapframe->x[REG_PC] = eh.entry;

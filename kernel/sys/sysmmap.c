@@ -194,6 +194,7 @@ sys_mmap(void)
 	va = vma_map(p->pagetable, addr, len, prot, flags, f, off, p->sz);
 	if (va == (uint64)-1 && f)
 		file_close(f);
+	vma_file_span(p->pagetable, &p->file_lo, &p->file_hi);
 	return va;
 }
 
