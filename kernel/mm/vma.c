@@ -2,9 +2,11 @@
  * Mapped regions: what mmap adds to an address space, and how their pages
  * come in, are shared at fork and go away.
  *
- * Each address space has at most VMA_MAX regions, kept sorted by address
- * in a small array (one struct vma_space per address space that has any;
- * at most one per process, so NPROC of them).  A region is anonymous
+ * Each address space has at most VMA_MAX regions (and the program's, up
+ * to VMA_IMAGE_MAX, below MMAP_BASE), kept sorted by address in a small
+ * array: a struct vma_space, found through the root table's frame.  fork
+ * shares the parent's set with the child (a count of users); whichever
+ * changes its regions first gets a copy (own_space_private).  A region is anonymous
  * (file 0) or maps a file from off on; the region holds a reference to the
  * file, taken and dropped through the callbacks the system-call layer
  * registers (vma_set_file_ops): mm is below fs and never calls it
@@ -63,7 +65,7 @@ struct vma_image {
 };
 
 struct vma_space {
-	pagetable_t pt; /* the address space; 0: this slot is free */
+	int users; /* address spaces that share the set; 0: this slot is free */
 	int n;
 	int images;                            /* how many of v are VMA_IMAGE */
 	struct vma_image *image;               /* their file, if images > 0 */
@@ -135,7 +137,7 @@ space_of(pagetable_t pt)
 {
 	int i = set_of_root[frame_index((uint64)pt)];
 
-	return i > 0 && vma_spaces[i - 1].pt == pt ? &vma_spaces[i - 1] : 0;
+	return i > 0 ? &vma_spaces[i - 1] : 0;
 }
 
 /*
@@ -149,36 +151,112 @@ own_space(pagetable_t pt)
 	return vma_in_use() ? space_of(pt) : 0;
 }
 
-/* Give back a set that has no region left.  vma_lock is held. */
+static void image_put(struct vma_image *image);
+
+/*
+ * pt's set is s (or none, s 0) from now on.  One store: a pmap reading
+ * under vma_lock finds the old set or the new one, both whole (a set is
+ * given back, and a new one filled, under the lock).
+ */
 static void
-space_free(struct vma_space *s)
+space_attach(pagetable_t pt, struct vma_space *s)
 {
-	__atomic_sub_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
-	set_of_root[frame_index((uint64)s->pt)] = 0;
-	s->pt = 0;
-	free_sets[nfree++] = s - vma_spaces;
+	__atomic_store_n(&set_of_root[frame_index((uint64)pt)],
+	    s ? s - vma_spaces + 1 : 0, __ATOMIC_RELEASE);
 }
 
-/* A set for pt, empty if it had none; 0 if every set is taken. */
+/* A free set, empty, for one user; 0 if none is left.  vma_lock is held. */
 static struct vma_space *
-own_space_make(pagetable_t pt)
+space_alloc(void)
 {
 	struct vma_space *s;
 
+	if (nfree == 0)
+		return 0;
+	s = &vma_spaces[free_sets[--nfree]];
+	__atomic_add_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
+	s->users = 1;
+	s->n = 0;
+	s->images = 0;
+	s->image = 0;
+	s->file_lo = MAXVA;
+	s->file_hi = 0;
+	return s;
+}
+
+/*
+ * One user of s less; the last gives the set back and drops what it held
+ * (the files of its mmap regions, its share of the image).
+ */
+static void
+space_put(struct vma_space *s)
+{
+	void *files[VMA_MAX];
+	struct vma_image *image;
+	int i, n = 0;
+
+	if (__atomic_sub_fetch(&s->users, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
 	spin_lock(&vma_lock);
-	if ((s = space_of(pt)) == 0 && nfree > 0) {
-		s = &vma_spaces[free_sets[--nfree]];
-		__atomic_add_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
-		set_of_root[frame_index((uint64)pt)] = s - vma_spaces + 1;
-		s->pt = pt;
-		s->n = 0;
-		s->images = 0;
-		s->image = 0;
-		s->file_lo = MAXVA;
-		s->file_hi = 0;
+	for (i = s->images; i < s->n; i++)
+		if (s->v[i].file)
+			files[n++] = s->v[i].file;
+	image = s->image;
+	s->n = 0;
+	free_sets[nfree++] = s - vma_spaces;
+	__atomic_sub_fetch(&vma_spaces_used, 1, __ATOMIC_RELEASE);
+	spin_unlock(&vma_lock);
+	image_put(image);
+	for (i = 0; i < n; i++)
+		file_ops->close(files[i]);
+}
+
+/* pt lets go of its set s. */
+static void
+space_drop(pagetable_t pt, struct vma_space *s)
+{
+	space_attach(pt, 0);
+	space_put(s);
+}
+
+/*
+ * A set for pt that pt alone uses, so pt may change it: the one it has;
+ * a copy, if fork left it shared (copy-on-write of the region list: each
+ * copy takes its own file references); an empty one if it had none.  0
+ * if every set is taken.
+ */
+static struct vma_space *
+own_space_private(pagetable_t pt)
+{
+	struct vma_space *s = own_space(pt), *t;
+	int i;
+
+	if (s && __atomic_load_n(&s->users, __ATOMIC_ACQUIRE) == 1)
+		return s;
+	spin_lock(&vma_lock);
+	if ((t = space_alloc()) != 0) {
+		if (s) {
+			for (i = 0; i < s->n; i++)
+				t->v[i] = s->v[i];
+			t->n = s->n;
+			t->images = s->images;
+			t->image = s->image;
+			t->file_lo = s->file_lo;
+			t->file_hi = s->file_hi;
+		}
+		space_attach(pt, t);
 	}
 	spin_unlock(&vma_lock);
-	return s;
+	if (t == 0 || s == 0)
+		return t;
+	/* s's other users keep it as it is: t takes references of its own. */
+	for (i = t->images; i < t->n; i++)
+		if (t->v[i].file)
+			file_ops->dup(t->v[i].file);
+	if (t->image)
+		__atomic_add_fetch(&t->image->refs, 1, __ATOMIC_RELAXED);
+	space_put(s);
+	return t;
 }
 
 /* The region holding va, copied to *out: 1, or 0 if there is none. */
@@ -231,20 +309,17 @@ space_edit(struct vma_space *s, int i, const struct vma *r)
 	} else {
 		s->images -= (s->v[i].flags & VMA_IMAGE) != 0;
 		memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
-		if (--s->n == 0)
-			space_free(s);
+		s->n--;
 	}
 	spin_unlock(&vma_lock);
 }
 
 /* A set made for a mapping that was then refused goes back. */
 static void
-space_release_if_empty(struct vma_space *s)
+space_release_if_empty(pagetable_t pt, struct vma_space *s)
 {
-	spin_lock(&vma_lock);
-	if (s->n == 0 && s->pt != 0)
-		space_free(s);
-	spin_unlock(&vma_lock);
+	if (s->n == 0)
+		space_drop(pt, s);
 }
 
 static int
@@ -282,7 +357,7 @@ uint64
 vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
     void *file, uint64 off, uint64 floor)
 {
-	struct vma_space *s = own_space_make(pt);
+	struct vma_space *s = own_space_private(pt);
 	/* Never in a level-0 table that fork may share (the program's). */
 	uint64 lo = floor > MMAP_BASE ? L0_NEXT(floor) : MMAP_BASE;
 	struct vma r;
@@ -306,8 +381,8 @@ vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
 	space_edit(s, i, &r);
 	return addr;
 refuse:
-	if (s && s->n == 0)
-		space_release_if_empty(s);
+	if (s)
+		space_release_if_empty(pt, s);
 	return -1;
 }
 
@@ -315,7 +390,7 @@ int
 vma_map_image(pagetable_t pt, uint64 start, uint64 end, int prot, void *file,
     uint64 off, uint64 filesz)
 {
-	struct vma_space *s = own_space_make(pt);
+	struct vma_space *s = own_space_private(pt);
 	struct vma r = { start, end, prot, MAP_PRIVATE | VMA_IMAGE, file, off,
 		filesz };
 
@@ -339,8 +414,8 @@ vma_map_image(pagetable_t pt, uint64 start, uint64 end, int prot, void *file,
 	space_edit(s, s->images, &r);
 	return 0;
 refuse:
-	if (s && s->n == 0)
-		space_release_if_empty(s);
+	if (s)
+		space_release_if_empty(pt, s);
 	return -1;
 }
 
@@ -589,9 +664,12 @@ vma_unmap(pagetable_t pt, uint64 addr, uint64 len)
 	if (s->n - s->images == VMA_MAX && s->v[i].start < addr &&
 	    s->v[i].end > end)
 		return -1;
-	/* The set is freed when its last region goes: look it up each time. */
-	while ((s = own_space(pt)) != 0 && (i = first_overlap(s, addr, end)) >= 0)
+	if ((s = own_space_private(pt)) == 0)
+		return -1;
+	while ((i = first_overlap(s, addr, end)) >= 0)
 		unmap_part(pt, s, i, addr, end);
+	if (s->n == 0)
+		space_drop(pt, s); /* the set goes with its last region */
 	return 0;
 }
 
@@ -624,24 +702,9 @@ void
 vma_release(pagetable_t pt)
 {
 	struct vma_space *s = own_space(pt);
-	void *files[VMA_MAX];
-	struct vma_image *image;
-	int i, n = 0;
 
-	if (s == 0)
-		return;
-	/* All at once: a process that exits has its image's regions at least. */
-	spin_lock(&vma_lock);
-	for (i = s->images; i < s->n; i++)
-		if (s->v[i].file)
-			files[n++] = s->v[i].file;
-	image = s->image;
-	s->n = 0;
-	space_free(s);
-	spin_unlock(&vma_lock);
-	image_put(image);
-	for (i = 0; i < n; i++)
-		file_ops->close(files[i]);
+	if (s)
+		space_drop(pt, s);
 }
 
 /* Give child the parent's page at va in region r, if it has one. */
@@ -703,7 +766,7 @@ fill_shared(pagetable_t pt, const struct vma_space *s)
 int
 vma_fork(pagetable_t parent, pagetable_t child)
 {
-	struct vma_space *from = own_space(parent), *to;
+	struct vma_space *from = own_space(parent);
 	uint64 va;
 	int i;
 
@@ -711,23 +774,13 @@ vma_fork(pagetable_t parent, pagetable_t child)
 		return 0;
 	if (from->n > from->images && fill_shared(parent, from) < 0)
 		return -1;
-	/* The child is not running yet: this process is its owner for now. */
-	if ((to = own_space_make(child)) == 0)
-		return -1;
-	for (i = from->images; i < from->n; i++)
-		if (from->v[i].file)
-			file_ops->dup(from->v[i].file);
-	if (from->image)
-		__atomic_add_fetch(&from->image->refs, 1, __ATOMIC_RELAXED);
-	spin_lock(&vma_lock);
-	for (i = 0; i < from->n; i++)
-		to->v[i] = from->v[i]; /* word by word: memmove goes byte by byte */
-	to->n = from->n;
-	to->images = from->images;
-	to->image = from->image;
-	to->file_lo = from->file_lo;
-	to->file_hi = from->file_hi;
-	spin_unlock(&vma_lock);
+	/*
+	 * The child uses the parent's set, unchanged, until either changes
+	 * its regions (own_space_private copies it then): a fork costs one
+	 * count, not a copy of the list and a reference per file.
+	 */
+	__atomic_add_fetch(&from->users, 1, __ATOMIC_RELAXED);
+	space_attach(child, from);
 	/*
 	 * On failure the child's regions go with it (uvm_destroy).  The
 	 * program's pages are uvm_fork's (below the size): only mmap's here.
