@@ -276,7 +276,8 @@ extern int vma_spaces_used;
 static inline int
 vma_in_use(void)
 {
-	return __atomic_load_n(&vma_spaces_used, __ATOMIC_ACQUIRE) != 0;
+	/* Relaxed: an owner made its set itself, or its parent did before it ran. */
+	return __atomic_load_n(&vma_spaces_used, __ATOMIC_RELAXED) != 0;
 }
 uint64 vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
     void *file, uint64 off, uint64 floor); /* takes the file reference */

@@ -174,8 +174,7 @@ uvm_destroy(pagetable_t pt)
 {
 	int i, j, tables = 0;
 
-	if (vma_in_use())
-		vma_release(pt); /* the regions' files; their pages go below */
+	vma_release(pt); /* the regions' files; their pages go below */
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */

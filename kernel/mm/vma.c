@@ -67,8 +67,8 @@ struct vma_image {
 struct vma_space {
 	int users; /* address spaces that share the set; 0: this slot is free */
 	int n;
-	int images;                            /* how many of v are VMA_IMAGE */
-	struct vma_image *image;               /* their file, if images > 0 */
+	int images;              /* how many of v are VMA_IMAGE */
+	struct vma_image *image; /* their file, if images > 0 */
 	/*
 	 * The file pages of every readable file region lie within
 	 * [file_lo, file_hi) (widened as regions come, never narrowed), so
@@ -154,15 +154,15 @@ own_space(pagetable_t pt)
 static void image_put(struct vma_image *image);
 
 /*
- * pt's set is s (or none, s 0) from now on.  One store: a pmap reading
- * under vma_lock finds the old set or the new one, both whole (a set is
- * given back, and a new one filled, under the lock).
+ * pt's set is s (or none, s 0) from now on.  One store, unordered: a
+ * pmap reading under vma_lock finds the old set or the new one, both
+ * whole (a set is filled, and given back, under the lock).
  */
 static void
 space_attach(pagetable_t pt, struct vma_space *s)
 {
 	__atomic_store_n(&set_of_root[frame_index((uint64)pt)],
-	    s ? s - vma_spaces + 1 : 0, __ATOMIC_RELEASE);
+	    s ? s - vma_spaces + 1 : 0, __ATOMIC_RELAXED);
 }
 
 /* A free set, empty, for one user; 0 if none is left.  vma_lock is held. */
@@ -195,8 +195,9 @@ space_put(struct vma_space *s)
 	struct vma_image *image;
 	int i, n = 0;
 
-	if (__atomic_sub_fetch(&s->users, 1, __ATOMIC_ACQ_REL) != 0)
+	if (__atomic_sub_fetch(&s->users, 1, __ATOMIC_RELEASE) != 0)
 		return;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE); /* the other users' changes */
 	spin_lock(&vma_lock);
 	for (i = s->images; i < s->n; i++)
 		if (s->v[i].file)
@@ -701,10 +702,16 @@ image_put(struct vma_image *image)
 void
 vma_release(pagetable_t pt)
 {
-	struct vma_space *s = own_space(pt);
+	ushort *slot;
+	int i;
 
-	if (s)
-		space_drop(pt, s);
+	if (!vma_in_use())
+		return;
+	slot = &set_of_root[frame_index((uint64)pt)];
+	if ((i = *slot) != 0) {
+		*slot = 0; /* as space_attach(pt, 0) */
+		space_put(&vma_spaces[i - 1]);
+	}
 }
 
 /* Give child the parent's page at va in region r, if it has one. */
@@ -763,24 +770,28 @@ fill_shared(pagetable_t pt, const struct vma_space *s)
 	return 0;
 }
 
-int
-vma_fork(pagetable_t parent, pagetable_t child)
+/*
+ * The child uses the parent's set, unchanged, until either changes its
+ * regions (own_space_private copies it then): a fork costs one count, not
+ * a copy of the list and a reference per file.
+ */
+static void
+space_share(pagetable_t child, struct vma_space *s)
 {
-	struct vma_space *from = own_space(parent);
+	__atomic_add_fetch(&s->users, 1, __ATOMIC_RELAXED);
+	space_attach(child, s);
+}
+
+/* vma_fork of a space with mmap regions: their pages too. */
+static int __attribute__((noinline))
+fork_mappings(pagetable_t parent, pagetable_t child, struct vma_space *from)
+{
 	uint64 va;
 	int i;
 
-	if (from == 0)
-		return 0;
-	if (from->n > from->images && fill_shared(parent, from) < 0)
+	if (fill_shared(parent, from) < 0)
 		return -1;
-	/*
-	 * The child uses the parent's set, unchanged, until either changes
-	 * its regions (own_space_private copies it then): a fork costs one
-	 * count, not a copy of the list and a reference per file.
-	 */
-	__atomic_add_fetch(&from->users, 1, __ATOMIC_RELAXED);
-	space_attach(child, from);
+	space_share(child, from);
 	/*
 	 * On failure the child's regions go with it (uvm_destroy).  The
 	 * program's pages are uvm_fork's (below the size): only mmap's here.
@@ -795,5 +806,22 @@ vma_fork(pagetable_t parent, pagetable_t child)
 				return -1;
 		}
 	}
+	return 0;
+}
+
+int
+vma_fork(pagetable_t parent, pagetable_t child)
+{
+	int i = vma_in_use() ? set_of_root[frame_index((uint64)parent)] : 0;
+	struct vma_space *from = &vma_spaces[i - 1];
+
+	if (i == 0)
+		return 0;
+	if (from->n > from->images)
+		return fork_mappings(parent, child, from);
+	/* Only the program's regions: space_share, by index. */
+	__atomic_add_fetch(&from->users, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(
+	    &set_of_root[frame_index((uint64)child)], i, __ATOMIC_RELAXED);
 	return 0;
 }

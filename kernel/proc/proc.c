@@ -246,7 +246,7 @@ proc_fork(void)
 	/* The trap frame is copied whole just below: no need to zero it. */
 	if (setup_slot(c, start_forked, 0) < 0 ||
 	    uvm_fork(p->pagetable, c->pagetable, p->sz) < 0 ||
-	    (vma_in_use() && vma_fork(p->pagetable, c->pagetable) < 0)) {
+	    vma_fork(p->pagetable, c->pagetable) < 0) {
 		slot_free(c);
 		return 0;
 	}
