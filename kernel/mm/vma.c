@@ -29,7 +29,15 @@
  * References: a mapped page's frame holds one per level-0 table that maps
  * it (the same rule as every user page: vmcheck.c checks it), and the
  * tables of the mmap area are never shared, so one per address space.
- * The region holds one reference to its file.
+ * An mmap region holds one reference to its file (per set of regions);
+ * the program's regions (VMA_IMAGE, exec's) hold one reference to the
+ * program's inode between them, counted in a struct vma_image that every
+ * set forked from that exec shares.
+ *
+ * The program's regions lie below MMAP_BASE, where fork may share the
+ * page tables (FORK=cow): a fill makes the tables on its way private
+ * first (uvm_private_pte), and their pages are fork's to share like any
+ * page below the size (uvm_fork), never vma_fork's.
  *
  * Until there is a page cache, a MAP_SHARED file page lives in the frames
  * of the processes that map it: fork first fills every page of a shared
@@ -813,10 +821,11 @@ int
 vma_fork(pagetable_t parent, pagetable_t child)
 {
 	int i = vma_in_use() ? set_of_root[frame_index((uint64)parent)] : 0;
-	struct vma_space *from = &vma_spaces[i - 1];
+	struct vma_space *from;
 
 	if (i == 0)
 		return 0;
+	from = &vma_spaces[i - 1];
 	if (from->n > from->images)
 		return fork_mappings(parent, child, from);
 	/* Only the program's regions: space_share, by index. */

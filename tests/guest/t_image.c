@@ -307,6 +307,39 @@ test_unlink_running(void)
 	sbrk(-max);
 }
 
+/*
+ * More failed execs than there are in-memory inodes, each of its own
+ * (unlinked) file: had a failed exec kept its reference to the program
+ * (the first segment's region takes one), the inode table would be full
+ * and the last create would fail.  hdr: the bad headers, n bytes.
+ */
+static void
+test_exec_fail_inodes(const char *hdr, int n)
+{
+	char name[16], *argv[] = { name, 0 }, h[256];
+	struct prog_header *ph = (struct prog_header *)(h + sizeof(struct elf_header));
+	int k, fd, r = -1, rest = 2 * PGSIZE - n;
+
+	/* The first segment: one page, the file's second; the second as it was. */
+	memmove(h, hdr, n);
+	ph[0].off = PGSIZE;
+	ph[0].filesz = PGSIZE;
+	for (k = 0; k < NINODE + 10; k++) {
+		snprintf(name, sizeof(name), "ti_b%d", k);
+		if ((fd = open(name, O_CREATE | O_WRONLY | O_TRUNC)) < 0)
+			break;
+		r = write(fd, h, n) == n && write(fd, big, rest) == rest
+		    ? exec(name, argv)
+		    : -2;
+		close(fd);
+		unlink(name);
+		if (r != -1)
+			break;
+	}
+	check(k == NINODE + 10, "exec-fail-no-inode-leak",
+	    "file %d: create, write or exec gave %d (a reference kept?)", k, r);
+}
+
 /* The second loadable segment pushed past the end of the file. */
 static void
 test_exec_fail(void)
@@ -339,6 +372,7 @@ test_exec_fail(void)
 	    "exec returned %d, frames free %lu before, %lu after", r, before,
 	    frames_free());
 	unlink(BAD_ELF);
+	test_exec_fail_inodes(buf, sizeof(*eh) + 2 * sizeof(*ph));
 	sbrk(-max);
 }
 
