@@ -1,7 +1,7 @@
 /*
  * t_image: exec maps the program and fills its pages on first touch.
  *
- * This program carries BIG_WORDS words of read-only data (big[], 160 KiB,
+ * This program carries BIG_WORDS words of read-only data (big[], 128 KiB,
  * in the text segment) that it reads only when asked to, and runs itself
  * in a mode to look at a fresh image:
  *  - untouched-not-mapped: a process that exec'd this program and waits
@@ -12,8 +12,9 @@
  *    bytes, and every byte past them (the rest of the page where the file
  *    bytes end, and the bss) is zero;
  *  - fork-untouched: after fork, child and parent both read big[] for the
- *    first time and get it right; the child's reads map nothing in the
- *    parent, and a write to data in one is not seen by the other;
+ *    first time and get it right; the child's reads (of big[], and of a
+ *    bss page in a page table fork shared) map nothing in the parent, and
+ *    a write to data in one is not seen by the other;
  *  - text-store-killed: a store to an untouched page of the text segment
  *    kills the process (the console says "protection": suite.txt checks);
  *  - unlink-running: a copy of this program unlinks itself, fills the
@@ -36,25 +37,34 @@
 #define COPY      "ti_copy"
 #define BAD_ELF   "ti_bad"
 #define FILLER    "ti_fill"
-#define BIG_WORDS 40960
+#define BIG_WORDS 32768
 
 /* The words of big[]: word i is WORD(i) (the assembler computes them). */
 #define WORD(i) ((uint32)((i)*40503U) ^ 0x5bd1e995U)
 #define STR2(x) #x
 #define STR(x)  STR2(x)
 extern const uint32 big[BIG_WORDS];
-asm(".section .rodata\n"
+/* clang-format off */
+asm(".pushsection .rodata\n"
     ".balign 4096\n"
     ".globl big\n"
     "big:\n"
     ".set i, 0\n"
     ".rept " STR(BIG_WORDS) "\n"
-			    ".word ((i * 40503) & 0xffffffff) ^ 0x5bd1e995\n"
-			    ".set i, i + 1\n"
-			    ".endr\n"
-			    ".text\n");
+    ".word ((i * 40503) & 0xffffffff) ^ 0x5bd1e995\n"
+    ".set i, i + 1\n"
+    ".endr\n"
+    ".popsection\n");
+/* clang-format on */
 
 static uint64 data_word = 0x1234567890abcdefUL; /* in .data */
+/*
+ * 4 MiB of bss: the stack lands in a level-0 table of its own, past the
+ * one that holds only bss pages ([2 MiB, 4 MiB)), which fork shares and
+ * which no store of the child's to its stack or data makes private.
+ */
+#define BSS_BYTES (4 << 20)
+char bss[BSS_BYTES]; /* not static: never written, it would go to .rodata */
 
 /* Is big[] right, word by word?  Reads every page of it. */
 static int
@@ -119,9 +129,9 @@ data_check(const char *path)
 	return ph.filesz % PGSIZE != 0 ? ST_GOOD : 19; /* a straddling page */
 }
 
-/* The text region of pid: its size in pages and how many are present. */
+/* The first region of this kind of pid: its size in pages and how many are present. */
 static int
-text_pages(int pid, uint64 *pages, uint64 *present)
+region_pages(int pid, uint32 kind, uint64 *pages, uint64 *present)
 {
 	static struct pmap m;
 	uint32 i;
@@ -129,7 +139,7 @@ text_pages(int pid, uint64 *pages, uint64 *present)
 	if (pmap(pid, 0, &m) != pid)
 		return -1;
 	for (i = 0; i < m.nregions; i++) {
-		if (m.region[i].kind == PMAP_TEXT) {
+		if (m.region[i].kind == kind) {
 			*pages = (m.region[i].end - m.region[i].start) / PGSIZE;
 			*present = m.region[i].present;
 			return 0;
@@ -141,24 +151,32 @@ text_pages(int pid, uint64 *pages, uint64 *present)
 static int
 fork_sum(void)
 {
-	uint64 pages, before, after;
+	uint64 pages, before, after, data_before, data_after;
+	volatile char *b = bss;
 	int pid, st;
 
+	/* One bss page of the table past 2 MiB: the table exists, fork shares it. */
+	if (b[(2 << 20) + PGSIZE] != 0)
+		return 26;
 	/* Once for nothing: the code this path runs is all mapped after it. */
 	if ((pid = fork()) == 0)
 		exit(ST_GOOD);
 	if (pid < 0 || wait_pid(pid, &st) != pid ||
-	    text_pages(getpid(), &pages, &before) < 0)
+	    region_pages(getpid(), PMAP_TEXT, &pages, &before) < 0 ||
+	    region_pages(getpid(), PMAP_DATA, &pages, &data_before) < 0)
 		return 20;
 	if ((pid = fork()) < 0)
 		return 21;
 	if (pid == 0) {
 		data_word = 1;
-		exit(big_right() ? ST_GOOD : ST_BAD);
+		/* Another page of that table, then all of big[]. */
+		exit(b[(3 << 20)] == 0 && big_right() ? ST_GOOD : ST_BAD);
 	}
 	if (wait_pid(pid, &st) != pid || st != ST_GOOD)
 		return 22;
-	if (text_pages(getpid(), &pages, &after) < 0 || after != before)
+	if (region_pages(getpid(), PMAP_TEXT, &pages, &after) < 0 ||
+	    region_pages(getpid(), PMAP_DATA, &pages, &data_after) < 0 ||
+	    after != before || data_after != data_before)
 		return 23; /* the child's fills reached the parent */
 	if (data_word != 0x1234567890abcdefUL)
 		return 24;
@@ -265,7 +283,7 @@ test_untouched(void)
 	close(down[0]);
 	close(up[1]);
 	if (pid > 0 && read(up[0], &c, 1) == 1)
-		got = text_pages(pid, &pages, &present);
+		got = region_pages(pid, PMAP_TEXT, &pages, &present);
 	close(down[1]);
 	close(up[0]);
 	if (pid > 0)
@@ -317,7 +335,8 @@ static void
 test_exec_fail_inodes(const char *hdr, int n)
 {
 	char name[16], *argv[] = { name, 0 }, h[256];
-	struct prog_header *ph = (struct prog_header *)(h + sizeof(struct elf_header));
+	struct prog_header *ph =
+	    (struct prog_header *)(h + sizeof(struct elf_header));
 	int k, fd, r = -1, rest = 2 * PGSIZE - n;
 
 	/* The first segment: one page, the file's second; the second as it was. */
