@@ -214,6 +214,8 @@ enum vm_fill {
 	FILL_IO_ERROR,  /* a mapped file's page that could not be read */
 };
 enum vm_fill uvm_fill(pagetable_t pt, uint64 va, int write);
+/* va's level-0 PTE in tables private to pt, or 0: where a fill maps. */
+pte_t *uvm_private_pte(pagetable_t pt, uint64 va, int writable);
 uint64 uvm_shrink(pagetable_t pt, uint64 oldsz,
     uint64 newsz); /* the size now: newsz, or above if it failed */
 /* 0, or -1 with the child holding what it got so far: uvm_destroy it. */
@@ -258,15 +260,24 @@ enum vm_fill vm_fill(pagetable_t pt, uint64 va, int need);
  * vma_map: the address, or (uint64)-1; vma_unmap: 0, or -1 having changed
  * nothing.
  */
-#define VMA_MAX   16
-#define MMAP_BASE (MAXVA / 2)
-#define MMAP_END  L0_START(TRAPFRAME)
+#define VMA_MAX       16
+#define MMAP_BASE     (MAXVA / 2)
+#define MMAP_END      L0_START(TRAPFRAME)
+/*
+ * The program image: exec records up to VMA_IMAGE_MAX of its segments as
+ * regions below MMAP_BASE, flagged VMA_IMAGE (private, never unmapped by
+ * munmap, not counted in VMA_MAX); their file is an inode, reached through
+ * the image ops (vma_set_file_ops), and their tables may be shared by fork.
+ */
+#define VMA_IMAGE_MAX 4
+#define VMA_IMAGE     0x1000 /* in flags: beside MAP_*, which mmap checks */
 struct vma {
 	uint64 start, end; /* [start, end), page-aligned */
-	int prot;   /* PROT_* of kernel/fcntl.h; PROT_WRITE implies PROT_READ */
-	int flags;  /* MAP_SHARED or MAP_PRIVATE, maybe MAP_ANONYMOUS */
-	void *file; /* the file mapped (a reference), or 0: anonymous */
-	uint64 off; /* the file offset that start maps */
+	int prot; /* PROT_* of kernel/fcntl.h; PROT_WRITE implies PROT_READ */
+	int flags; /* MAP_SHARED or MAP_PRIVATE, maybe MAP_ANONYMOUS, VMA_IMAGE */
+	void *file;    /* the file mapped (a reference), or 0: anonymous */
+	uint64 off;    /* the file offset that start maps */
+	uint64 filesz; /* bytes from start that come from the file; then zeros */
 };
 struct vma_file_ops {
 	/*
@@ -286,7 +297,10 @@ struct vma_file_ops {
 	void (*dup)(void *file);
 	void (*close)(void *file);
 };
-void vma_set_file_ops(const struct vma_file_ops *ops);
+/* ops: mmap's files; image: the program's (exec's) files. */
+void vma_set_file_ops(
+    const struct vma_file_ops *ops, const struct vma_file_ops *image);
+void vma_registry_carve(void); /* vma.c's per-frame table (frame_init) */
 /*
  * Has any address space regions now?  While none has, the hot paths (read,
  * write, fork, exit) skip the calls below; an owner of regions always
@@ -296,10 +310,14 @@ extern int vma_spaces_used;
 static inline int
 vma_in_use(void)
 {
-	return __atomic_load_n(&vma_spaces_used, __ATOMIC_ACQUIRE) != 0;
+	/* Relaxed: an owner made its set itself, or its parent did before it ran. */
+	return __atomic_load_n(&vma_spaces_used, __ATOMIC_RELAXED) != 0;
 }
 uint64 vma_map(pagetable_t pt, uint64 addr, uint64 len, int prot, int flags,
     void *file, uint64 off, uint64 floor); /* takes the file reference */
+/* A program segment [start, end) below MMAP_BASE: 0, or -1 (no room). */
+int vma_map_image(pagetable_t pt, uint64 start, uint64 end, int prot,
+    void *file, uint64 off, uint64 filesz); /* takes its own file reference */
 int vma_unmap(pagetable_t pt, uint64 addr, uint64 len);
 void vma_unmap_all(pagetable_t pt); /* exit and exec: write back, unmap, forget */
 void vma_release(pagetable_t pt);   /* uvm_destroy: forget what is left */
@@ -307,6 +325,8 @@ int vma_fork(pagetable_t parent, pagetable_t child); /* 0, or -1 */
 enum vm_fill vma_fill(pagetable_t pt, uint64 va, int need);
 void vma_prefault(pagetable_t pt, uint64 va, uint64 len,
     int need); /* file pages of [va, va+len) that allow need */
+/* Where vma_prefault may have work: [*lo, *hi), empty if nowhere. */
+void vma_file_span(pagetable_t pt, uint64 *lo, uint64 *hi);
 uint64 vma_writeback_lost(void); /* pages write-back could not store, since boot */
 int vma_get(pagetable_t pt, int i, struct vma *out); /* region i: 1, or 0 */
 

@@ -3,7 +3,9 @@
  * the structure and what each number means).
  *
  * The regions follow the layout of uvm.c: program pages from 0 (text if
- * executable, else data; a hole ends a region), the guard page, the stack
+ * executable, else data: a segment exec mapped is one region, its
+ * untouched pages counted in its size but not present; in a segment exec
+ * copied, a hole ends a region), the guard page, the stack
  * page, the heap up to sz, then the trap frame and the trampoline at the
  * top.  A last row counts the page-table pages.
  *
@@ -158,16 +160,63 @@ account_page(struct pmap *m, struct pmap_region *r, pagetable_t pt, uint64 va)
 	count_frame(m, r, d, sharers);
 }
 
-/* Program pages: text and data regions; an unmapped page ends a region. */
+static uint32
+perm_of_prot(int prot)
+{
+	return PMAP_U | (prot & PROT_READ ? PMAP_R : 0) |
+	    (prot & PROT_WRITE ? PMAP_W : 0) | (prot & PROT_EXEC ? PMAP_X : 0);
+}
+
+/*
+ * The program's regions (exec's, vma.c; image[] gets them, in order):
+ * each page counted, mapped or not, so a region spans its whole segment
+ * and present says how much of it was touched.  Returns how many.
+ */
+static int
+account_image(struct pmap *m, pagetable_t pt, struct vma *image)
+{
+	uint64 va;
+	int i;
+
+	for (i = 0; vma_get(pt, i, &image[i]) && (image[i].flags & VMA_IMAGE);
+	     i++) {
+		uint32 perm = perm_of_prot(image[i].prot);
+		uint32 kind = perm & PMAP_X ? PMAP_TEXT : PMAP_DATA;
+
+		for (va = image[i].start; va < image[i].end; va += PGSIZE)
+			account_page(m, region_at(m, kind, perm, va), pt, va);
+	}
+	return i;
+}
+
+static int
+in_image(const struct vma *image, int n, uint64 va)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (va >= image[i].start && va < image[i].end)
+			return 1;
+	return 0;
+}
+
+/*
+ * Program pages: the image's regions, then pages exec copied in (text and
+ * data regions; an unmapped page ends one).
+ */
 static void
 account_program(struct pmap *m, pagetable_t pt, uint64 end)
 {
+	struct vma image[VMA_IMAGE_MAX + 1]; /* vma_get fills one more */
+	int n = account_image(m, pt, image);
 	uint64 va, tables, table_rc;
 
 	for (va = 0; va < end; va += PGSIZE) {
 		pte_t *pte = leaf(pt, va, &tables, &table_rc);
 		uint32 perm;
 
+		if (in_image(image, n, va))
+			continue; /* counted above */
 		if (pte == 0) {
 			va = pt_last_page_of_table(va);
 			continue;
@@ -226,15 +275,15 @@ account_mappings(struct pmap *m, pagetable_t pt)
 	int i;
 
 	for (i = 0; vma_get(pt, i, &r); i++) {
+		if (r.flags & VMA_IMAGE)
+			continue; /* the program's: account_image */
 		if (r.file)
 			kind = r.flags & MAP_SHARED ? PMAP_FILE_SHARED
 						    : PMAP_FILE_PRIVATE;
 		else
 			kind = r.flags & MAP_SHARED ? PMAP_ANON_SHARED
 						    : PMAP_ANON_PRIVATE;
-		perm = PMAP_U | (r.prot & PROT_READ ? PMAP_R : 0) |
-		    (r.prot & PROT_WRITE ? PMAP_W : 0) |
-		    (r.prot & PROT_EXEC ? PMAP_X : 0);
+		perm = perm_of_prot(r.prot);
 		account_range(m, pt, kind, perm, r.start, r.end);
 	}
 }

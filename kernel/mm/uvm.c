@@ -3,10 +3,10 @@
  *
  * Layout from 0: program segments, an unmapped guard page, one stack page,
  * then the heap up to p->sz; TRAPFRAME and TRAMPOLINE at the top, without
- * PTE_U.  Every page of the program and the stack is mapped except the
- * guard page (and whatever a program left between its segments); heap
- * pages are mapped when first touched (uvm_fill).  So the walkers below
- * skip holes.
+ * PTE_U.  The stack page is mapped at exec; the program's pages (regions
+ * of vma.c, VMA_IMAGE) and the heap's are mapped when first touched
+ * (vma_fill, uvm_fill), except a segment exec had to copy.  So the
+ * walkers below skip holes.
  *
  * Under FORK=cow a level-0 table may be shared with other address spaces
  * (cow.c): nothing here writes into one.  Filling a heap page maps through
@@ -174,8 +174,7 @@ uvm_destroy(pagetable_t pt)
 {
 	int i, j, tables = 0;
 
-	if (vma_in_use())
-		vma_release(pt); /* the regions' files; their pages go below */
+	vma_release(pt); /* the regions' files; their pages go below */
 	vm_lock_shared();
 	pt_unmap(pt, TRAPFRAME, 2, 0); /* the trap frame and the trampoline */
 	pt_for_each_valid_below (pt, i, PX(2, MAXVA - 1) + 1) { /* user half */
@@ -201,11 +200,15 @@ uvm_destroy(pagetable_t pt)
 }
 
 /*
- * The level-0 PTE for va in a private table, creating tables as needed;
- * 0 if no memory.  The VM lock is held shared.
+ * The level-0 PTE for va in tables private to pt (fork may have shared
+ * them: FORK=cow), creating tables as needed; 0 if no memory.  The one
+ * way a fill (the heap's, a mapped region's, the program image's) reaches
+ * its PTE.  writable: the caller maps a writable leaf there, so the
+ * level-1 PTE loses PTE_TABLE_RO (the table is no longer write-protected
+ * for the next fork).  The VM lock is held shared.
  */
-static pte_t *
-private_pte(pagetable_t pt, uint64 va)
+pte_t *
+uvm_private_pte(pagetable_t pt, uint64 va, int writable)
 {
 	int no_memory;
 	pte_t *l1pte = cow_private_l1pte(pt, va, &no_memory);
@@ -214,6 +217,8 @@ private_pte(pagetable_t pt, uint64 va)
 		return 0;
 	if ((*l1pte & PTE_V) && cow_private_table(l1pte) == 0)
 		return 0;
+	if (writable)
+		*l1pte &= ~PTE_TABLE_RO;
 	return pt_walk(pt, va, 1);
 }
 
@@ -310,7 +315,7 @@ fill_locked(pagetable_t pt, uint64 va, int write)
 	frame = write ? frame_alloc_zeroed() : frame_zero();
 	if (frame == 0)
 		return FILL_NO_MEMORY;
-	if ((pte = private_pte(pt, va)) == 0) {
+	if ((pte = uvm_private_pte(pt, va, write)) == 0) {
 		if (write)
 			frame_free(frame);
 		return FILL_NO_MEMORY;

@@ -246,12 +246,14 @@ proc_fork(void)
 	/* The trap frame is copied whole just below: no need to zero it. */
 	if (setup_slot(c, start_forked, 0) < 0 ||
 	    uvm_fork(p->pagetable, c->pagetable, p->sz) < 0 ||
-	    (vma_in_use() && vma_fork(p->pagetable, c->pagetable) < 0)) {
+	    vma_fork(p->pagetable, c->pagetable) < 0) {
 		slot_free(c);
 		return 0;
 	}
 	c->sz = p->sz;
 	c->stack_base = p->stack_base;
+	c->file_lo = p->file_lo;
+	c->file_hi = p->file_hi;
 	*c->trapframe = *p->trapframe;
 	c->trapframe->x[REG_A0] = 0; /* fork returns 0 in the child */
 	fpu_copy(&c->fpu, &p->fpu);

@@ -51,6 +51,12 @@ struct proc {
 	uint64 kstack;
 	uint64 sz;         /* bytes of user memory from 0 */
 	uint64 stack_base; /* lowest address of the user stack page */
+	/*
+	 * [file_lo, file_hi): where a read() or write() buffer may reach a
+	 * file page not yet mapped (vma_file_span): only such a call asks mm
+	 * to bring the pages in first (vma_prefault).
+	 */
+	uint64 file_lo, file_hi;
 	pagetable_t pagetable;
 	struct trapframe *trapframe;
 	struct context context;

@@ -14,43 +14,29 @@
  * Layout built: segments, one unmapped guard page, one stack page (argv
  * strings and the argv array at its top, sp 16-byte aligned), and the
  * heap will start above the stack.
+ *
+ * The segments are not read here: each becomes a region of the new
+ * address space (vma_map_image; kernel/mm/vma.c) holding a reference to
+ * the program's inode, and a page comes in when first touched: the file's
+ * bytes, zeros past the segment's file size (bss, and the tail of the page
+ * where the file bytes end).  Read-only segments map read-only; the last
+ * page of one shows zeros past its file bytes too, as a copy would.  A
+ * segment whose file offset is not page-aligned (its pages do not start
+ * at a page of the file), or one past VMA_IMAGE_MAX, is copied in now.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
 #include "kernel/stat.h"
+#include "kernel/elf.h"
+#include "kernel/fcntl.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/fs/fsys.h"
 #include "kernel/sys/sys.h"
 
-#define ELF_MAGIC   0x464c457fU /* "\x7fELF" little-endian */
-#define ELFCLASS64  2
-#define ELFDATA2LSB 1
-#define ET_EXEC     2
-#define EM_RISCV    243
-#define PT_LOAD     1
-#define PF_X        1
-#define PF_W        2
-#define PF_R        4
-#define MAX_PHDRS   16
-
-struct elf_header {
-	uint32 magic;
-	uchar class, data, version, osabi;
-	uchar pad[8];
-	uint16 type, machine;
-	uint32 version2;
-	uint64 entry, phoff, shoff;
-	uint32 flags;
-	uint16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct prog_header {
-	uint32 type, flags;
-	uint64 off, vaddr, paddr, filesz, memsz, align;
-};
+#define MAX_PHDRS 16 /* program headers exec reads at most */
 
 static int
 read_exact(struct inode *ip, void *dst, uint64 off, uint64 n)
@@ -71,6 +57,20 @@ elf_header_ok(const struct elf_header *eh)
 }
 
 static int
+segment_prot(uint32 flags)
+{
+	int prot = 0;
+
+	if (flags & (PF_R | PF_W))
+		prot |= PROT_READ;
+	if (flags & PF_W)
+		prot |= PROT_WRITE;
+	if (flags & PF_X)
+		prot |= PROT_EXEC;
+	return prot;
+}
+
+static int
 segment_perm(uint32 flags)
 {
 	int perm = PTE_U;
@@ -85,21 +85,13 @@ segment_perm(uint32 flags)
 }
 
 /*
- * Map the pages of one segment and fill them: file bytes where the file
- * has them, zeros elsewhere (each frame is written once).  *sz is the end
- * of the image so far and becomes the end of this segment.
+ * Map the pages of one segment and fill them now: file bytes where the
+ * file has them, zeros elsewhere (each frame is written once).
  */
 static int
-load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *ph)
+copy_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *ph)
 {
 	uint64 va;
-
-	if (ph->memsz < ph->filesz || ph->vaddr % PGSIZE != 0 ||
-	    ph->vaddr + ph->memsz < ph->vaddr ||
-	    ph->vaddr + ph->memsz > MMAP_BASE || ph->vaddr < *sz ||
-	    ph->off + ph->filesz < ph->off || ph->off + ph->filesz > ip->size ||
-	    ((ph->flags & PF_W) && (ph->flags & PF_X)))
-		return -1;
 
 	for (va = ph->vaddr; va < ph->vaddr + ph->memsz; va += PGSIZE) {
 		uint64 done = va - ph->vaddr;
@@ -122,6 +114,35 @@ load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *p
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * One loadable segment: checked, then recorded as a region to fill on
+ * first touch, or copied in.  *sz is the end of the image so far and
+ * becomes the end of this segment.
+ */
+static int
+load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *ph)
+{
+	uint64 end = PGROUNDUP(ph->vaddr + ph->memsz);
+
+	if (ph->memsz < ph->filesz || ph->vaddr % PGSIZE != 0 ||
+	    ph->vaddr + ph->memsz < ph->vaddr ||
+	    ph->vaddr + ph->memsz > MMAP_BASE || ph->vaddr < *sz ||
+	    ph->off + ph->filesz < ph->off || ph->off + ph->filesz > ip->size ||
+	    ((ph->flags & PF_W) && (ph->flags & PF_X)))
+		return -1;
+	/* As sbrk does: refuse up front what free memory could never fill. */
+	if ((end - ph->vaddr) / PGSIZE * (PT_ENTRIES + 1) / PT_ENTRIES >
+	    frame_free_count())
+		return -1;
+	if (ph->off % PGSIZE == 0 &&
+	    vma_map_image(pt, ph->vaddr, end, segment_prot(ph->flags), ip,
+		ph->off, ph->filesz) == 0) {
+		*sz = end;
+		return 0;
+	}
+	return copy_segment(pt, sz, ip, ph);
 }
 
 /* Strings, then the argv array, at the top of the stack page. */
@@ -223,6 +244,7 @@ exec(char *path, char **argv)
 	mycpu()->user_pt = pt; /* for user copies on this hart (mm/usercopy.c) */
 	p->sz = sz;
 	p->stack_base = stack_base;
+	vma_file_span(pt, &p->file_lo, &p->file_hi);
 	spin_unlock(&p->lock);
 	fpu_reset(&p->fpu); /* the new program starts with FP off */
 	p->trapframe->x[REG_PC] = eh.entry;
@@ -236,11 +258,12 @@ exec(char *path, char **argv)
 	return argc; /* lands in a0 */
 
 bad:
-	if (pt)
-		uvm_destroy(pt);
+	/* The inode first: dropping the regions' references may need the log. */
 	if (ip) {
 		iunlockput(ip);
 		op_end();
 	}
+	if (pt)
+		uvm_destroy(pt);
 	return -1;
 }

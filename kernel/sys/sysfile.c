@@ -50,6 +50,20 @@ fd_alloc(struct file *f)
 	return -1;
 }
 
+/*
+ * The mapped file pages of a user buffer [addr, addr + n), brought in
+ * before a file's or a pipe's locks are taken (mm cannot read a file
+ * under them).  Most buffers are nowhere near one: a test, no call.
+ */
+static void
+prefault(uint64 addr, int n, int need)
+{
+	struct proc *p = myproc();
+
+	if (addr < p->file_hi && addr + n > p->file_lo)
+		vma_prefault(p->pagetable, addr, n, need);
+}
+
 uint64
 sys_read(void)
 {
@@ -60,8 +74,7 @@ sys_read(void)
 	if (f == 0 || n < 0)
 		return -1;
 	/* A mapped file page comes in now, not under the file's locks. */
-	if (vma_in_use())
-		vma_prefault(myproc()->pagetable, addr, n, PROT_WRITE);
+	prefault(addr, n, PROT_WRITE);
 	return file_read(f, addr, n);
 }
 
@@ -74,8 +87,7 @@ sys_write(void)
 
 	if (f == 0 || n < 0)
 		return -1;
-	if (vma_in_use())
-		vma_prefault(myproc()->pagetable, addr, n, PROT_READ);
+	prefault(addr, n, PROT_READ);
 	return file_write(f, addr, n);
 }
 

@@ -62,10 +62,10 @@ fill_result(int r)
 				    : FILL_IO_ERROR;
 }
 
+/* Bring page off of ip into the cache (vma_file_ops.fill). */
 static enum vm_fill
-mapped_fill(void *file, uint64 off)
+inode_fill(struct inode *ip, uint64 off)
 {
-	struct inode *ip = ((struct file *)file)->ip;
 	uint pgno = off / PGSIZE;
 
 	if (off / PGSIZE >= PCACHE_PAGES)
@@ -75,6 +75,12 @@ mapped_fill(void *file, uint64 off)
 	if (sleep_holding(&ip->lock))
 		return fill_result(pcache_fill_locked(ip, pgno));
 	return fill_result(pcache_fill(ip, pgno));
+}
+
+static enum vm_fill
+mapped_fill(void *file, uint64 off)
+{
+	return inode_fill(((struct file *)file)->ip, off);
 }
 
 static void *
@@ -131,10 +137,52 @@ static const struct vma_file_ops mapped_file_ops = {
 	.close = mapped_close,
 };
 
+/*
+ * The program image's regions (exec) hold an inode reference, not a
+ * struct file: every process holds one, and NFILE is far smaller than
+ * what a full process table would need.  An unlinked program keeps its
+ * inode, so its pages still read, until the last process running it
+ * exits; that last iput frees the file, in a transaction.
+ */
+static enum vm_fill
+image_fill(void *ip, uint64 off)
+{
+	return inode_fill(ip, off);
+}
+
+static void *
+image_page(void *ip, uint64 off)
+{
+	return pcache_page(ip, off / PGSIZE);
+}
+
+static void
+image_dup(void *ip)
+{
+	idup(ip);
+}
+
+static void
+image_close(void *ip)
+{
+	if (!iput_if_not_last(ip)) {
+		op_begin();
+		iput(ip);
+		op_end();
+	}
+}
+
+static const struct vma_file_ops image_file_ops = {
+	.fill = image_fill, /* no write: the image's regions are private */
+	.page = image_page,
+	.dup = image_dup,
+	.close = image_close,
+};
+
 void
 mmap_init(void)
 {
-	vma_set_file_ops(&mapped_file_ops);
+	vma_set_file_ops(&mapped_file_ops, &image_file_ops);
 }
 
 /* A new reference to the file fd names if it may be mapped so; else 0. */
@@ -181,6 +229,7 @@ sys_mmap(void)
 	va = vma_map(p->pagetable, addr, len, prot, flags, f, off, p->sz);
 	if (va == (uint64)-1 && f)
 		file_close(f);
+	vma_file_span(p->pagetable, &p->file_lo, &p->file_hi);
 	return va;
 }
 

@@ -52,8 +52,9 @@ exit_process(int status)
 	struct proc *p = myproc();
 	int fd;
 
-	if (vma_in_use())
-		vma_unmap_all(p->pagetable); /* shared mappings are written back */
+	/* Shared mappings are written back; only a file's can need it. */
+	if (p->file_hi > MMAP_BASE)
+		vma_unmap_all(p->pagetable);
 	for (fd = 0; fd < NOFILE; fd++) {
 		if (p->ofile[fd]) {
 			file_close(p->ofile[fd]);

@@ -13,6 +13,7 @@
 #include "kernel/riscv.h"
 #include "kernel/stat.h"
 #include "user/user.h"
+#include "tests/guest/testlib.h"
 
 #define MAXKIDS 64
 
@@ -118,6 +119,8 @@ main(int argc, char *argv[])
 	while (kids < MAXKIDS && grab_slot(ticks) > 0)
 		kids++;
 	sleep(10); /* the children's exec must find memory */
+	/* Its own pages come in on first touch: now, while there are frames. */
+	image_resident();
 	pages = grab_memory();
 	printf("t_hog: holding %d processes and %d pages\n", kids, pages);
 	while (uptime() < deadline)

@@ -52,7 +52,8 @@ vm_free(void)
 {
 	struct vmstat st;
 
-	return vmstat(VMSTAT_GET, &st) < 0 ? 0 : st.frames_free;
+	image_resident();
+	return vmstat(VMSTAT_GET, &st) < 0 ? 0 : frames_available(&st);
 }
 
 /* Word w of page pg in round r for writer who. */
@@ -101,19 +102,20 @@ conclude(const char *name, const char *why, uint64 before)
 	if (why == 0) {
 		for (tries = 0; tries < 50; tries++) {
 			bad = vmstat(VMSTAT_CHECK_VERBOSE, &st);
-			if (bad != 0 || st.frames_free == before)
+			if (bad != 0 || frames_available(&st) == before)
 				break;
 			sleep(1);
 		}
 		if (bad != 0)
 			why =
 			    "the refcount audit found mismatches (console has them)";
-		else if (st.frames_free != before)
-			why = st.frames_free < before ? "frames were lost"
-						      : "too many frames free";
+		else if (frames_available(&st) != before)
+			why = frames_available(&st) < before
+			    ? "frames were lost"
+			    : "too many frames free";
 		if (why)
-			note("%s: frames_free %lu before, %lu after", name,
-			    before, st.frames_free);
+			note("%s: free or cached frames %lu before, %lu after",
+			    name, before, frames_available(&st));
 	}
 	if (why)
 		fail(name, "%s", why);

@@ -324,12 +324,45 @@ bad_address(int k)
 	}
 }
 
+void
+image_resident(void)
+{
+	extern char __data_start[], __image_end[];
+	static int done;
+	uint64 va, end = PGROUNDDOWN(r_sp()) - PGSIZE; /* the guard page */
+	char c;
+
+	/*
+	 * A load maps a text page; a data page it would map copy-on-write
+	 * from the page cache, so a later store would take a frame: store
+	 * back what is there.
+	 */
+	for (va = 0; !done && va < end; va += PGSIZE) {
+		/* asm: the compiler may not load from address 0 itself */
+		asm volatile("lb %0, 0(%1)" : "=r"(c) : "r"(va) : "memory");
+		if (va >= (uint64)__data_start && va < (uint64)__image_end)
+			asm volatile("sb %0, 0(%1)"
+				     :
+				     : "r"(c), "r"(va)
+				     : "memory");
+	}
+	done = 1;
+}
+
 uint64
 frames_free(void)
 {
 	struct vmstat st;
 
+	image_resident();
+
 	vmstat(VMSTAT_GET, &st);
+	return frames_available(&st);
+}
+
+uint64
+frames_available(const struct vmstat *st)
+{
 	/* The page cache's frames come back when memory runs short. */
-	return st.frames_free + st.pcache_pages;
+	return st->frames_free + st->pcache_pages;
 }

@@ -21,6 +21,8 @@
 #include "kernel/fcntl.h"
 #include "user/user.h"
 
+struct vmstat;
+
 /* Exit statuses a test child uses to describe what happened to it. */
 #define ST_RETURNED 77      /* the child's function returned normally */
 #define ST_GOOD     42      /* the child saw what the test expects */
@@ -108,9 +110,18 @@ uint64 heap_end_aligned(void);
 uint64 bad_address(int k);
 
 /*
- * The frames vmstat reports free now, plus those only the page cache
- * holds (freed when memory runs short): a leak lowers it, caching does not.
+ * Map every page of this program now (exec maps them on first touch),
+ * so that a count of free frames around a subtest does not see the
+ * program's own code and data come in.  Once; frames_free calls it.
+ */
+void image_resident(void);
+/*
+ * The frames vmstat reports free now (after image_resident), plus those
+ * only the page cache holds (freed when memory runs short): a leak lowers
+ * it, caching does not.
  */
 uint64 frames_free(void);
+/* What frames_free counts, from a vmstat already taken. */
+uint64 frames_available(const struct vmstat *st);
 
 #endif
