@@ -14,7 +14,7 @@ struct vmstat {
 	uint64 cow_faults; /* write faults (and copyouts) on COW pages, since boot */
 	uint64 pages_copied; /* ... resolved by copying the frame */
 	uint64 pages_reused; /* ... resolved by reusing a frame no one else maps */
-	uint64 frames_shared; /* frames with a reference count above 1, now */
+	uint64 frames_shared; /* pages mapped from 2+ tables, and shared tables, now */
 	uint64 fork_mode; /* FORK_MODE_* below: how this kernel's fork shares */
 	uint64 tables_shared; /* page tables (level 1 or 0) shared by several processes, now */
 	uint64 tables_copied; /* shared level-0 tables copied on a write, since boot */

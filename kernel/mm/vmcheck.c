@@ -40,13 +40,11 @@
  * Per-frame marks.  For tables: SEEN_TABLE, what it points to was
  * counted; HAS_WRITABLE, it holds a writable user leaf (a level-1 table:
  * a PTE without PTE_TABLE_RO, so a leaf below may be writable);
- * MARKED_RO, some PTE above it says PTE_TABLE_RO.  For a mapped page:
- * COUNTED, vmstat counted its share.
+ * MARKED_RO, some PTE above it says PTE_TABLE_RO.
  */
 #define SEEN_TABLE   1
 #define HAS_WRITABLE 2
 #define MARKED_RO    4
-#define COUNTED      8
 
 static struct spinlock audit_lock = SPINLOCK_INIT("vmcheck");
 static ushort *refs_seen; /* per frame: references the page tables imply */
@@ -136,11 +134,13 @@ count_leaves(struct audit *a, pagetable_t table)
 			marks[frame_index((uint64)table)] |= HAS_WRITABLE;
 		if (!frame_is_managed(PTE2PA(pte)))
 			continue;
-		refs_seen[frame_index(PTE2PA(pte))]++;
-		if ((marks[frame_index(PTE2PA(pte))] & COUNTED) == 0) {
-			marks[frame_index(PTE2PA(pte))] |= COUNTED;
-			count_if_shared(&a->pages, PTE2PA(pte));
-		}
+		/*
+		 * Shared: mapped from a second table.  Not the refcount,
+		 * which counts kernel holders too (the page cache's
+		 * reference, the zero page's own).
+		 */
+		if (++refs_seen[frame_index(PTE2PA(pte))] == 2)
+			a->pages++;
 	}
 }
 
