@@ -489,7 +489,7 @@ fill_file_page(pagetable_t pt, const struct vma *r, uint64 va)
 	void *frame;
 
 	/* A page only partly the file's: a private copy, zeros past the bytes. */
-	if (from_file < PGSIZE && (copy = frame_alloc_zeroed()) == 0)
+	if (from_file < PGSIZE && (copy = frame_alloc()) == 0)
 		return FILL_NO_MEMORY;
 	do {
 		if ((result = ops->fill(r->file, off)) != FILL_MAPPED)
@@ -497,7 +497,8 @@ fill_file_page(pagetable_t pt, const struct vma *r, uint64 va)
 		vm_lock_shared();
 		/* 0: reclaimed since the fill, which is rare: fill it again. */
 		if ((frame = ops->page(r->file, off)) != 0 && copy) {
-			memmove(copy, frame, from_file);
+			page_copy(copy, frame);
+			memset(copy + from_file, 0, PGSIZE - from_file);
 			frame_free(frame); /* the cache's frame stays cached */
 			result = install(pt, va, copy, pte_perm_of(r->prot));
 			copy = 0;
