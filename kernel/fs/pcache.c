@@ -95,6 +95,17 @@ pcache_page_cached(struct inode *ip, uint pgno)
 	return pgno < PCACHE_PAGES && looks_cached(ip, pgno);
 }
 
+/* Bytes of ip's page pgno that lie within the file.  ip is locked. */
+static uint
+file_bytes_in_page(struct inode *ip, uint pgno)
+{
+	uint64 start = (uint64)pgno * PGSIZE;
+
+	if (start >= ip->size)
+		return 0;
+	return ip->size - start < PGSIZE ? ip->size - start : PGSIZE;
+}
+
 int
 pcache_fill_locked(struct inode *ip, uint pgno)
 {
@@ -108,7 +119,9 @@ pcache_fill_locked(struct inode *ip, uint pgno)
 	/* Zeroed: the bytes past the end of the file read as zeros. */
 	if ((frame = frame_alloc_zeroed()) == 0)
 		return PCACHE_NO_MEMORY;
-	if (readi(ip, 0, (uint64)frame, pgno * PGSIZE, PGSIZE) < 0) {
+	/* Short (a disk error mid-page): an error, never a page of zeros. */
+	if (readi(ip, 0, (uint64)frame, pgno * PGSIZE, PGSIZE) !=
+	    (int)file_bytes_in_page(ip, pgno)) {
 		frame_free(frame);
 		return PCACHE_IO_ERROR;
 	}

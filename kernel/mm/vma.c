@@ -487,6 +487,7 @@ fill_file_page(pagetable_t pt, const struct vma *r, uint64 va)
 	char *copy = 0;
 	enum vm_fill result;
 	void *frame;
+	int tries = 0;
 
 	/* A page only partly the file's: a private copy, zeros past the bytes. */
 	if (from_file < PGSIZE && (copy = frame_alloc()) == 0)
@@ -506,7 +507,10 @@ fill_file_page(pagetable_t pt, const struct vma *r, uint64 va)
 			result = install(pt, va, frame, file_pte_perm(r));
 		}
 		vm_unlock_shared();
-	} while (frame == 0);
+		/* Reclaimed each time: memory is that short. */
+		if (frame == 0 && ++tries == 4)
+			result = FILL_NO_MEMORY;
+	} while (frame == 0 && tries < 4);
 	if (copy)
 		frame_free(copy);
 	return result;

@@ -139,7 +139,8 @@ count_leaves(struct audit *a, pagetable_t table)
 		 * which counts kernel holders too (the page cache's
 		 * reference, the zero page's own).
 		 */
-		if (++refs_seen[frame_index(PTE2PA(pte))] == 2)
+		if (++refs_seen[frame_index(PTE2PA(pte))] ==
+		    2 + (PTE2PA(pte) == (uint64)frame_zero()))
 			a->pages++;
 	}
 }

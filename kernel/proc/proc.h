@@ -65,6 +65,7 @@ struct proc {
 	struct inode *cwd;
 	char name[16];
 	struct cow_tally cow; /* only this process's own faults change it */
+	int sleeplocks_held;  /* sleeplock.c; only this process changes it */
 };
 
 /* proc.c */

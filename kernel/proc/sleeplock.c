@@ -43,6 +43,7 @@ acquire(struct sleeplock *lk, int killable)
 	}
 	lk->locked = 1;
 	lk->pid = p->pid;
+	p->sleeplocks_held++;
 	strlcpy_k(lk->holder, p->name, sizeof(lk->holder));
 	spin_unlock(&lk->guard);
 	return 0;
@@ -75,6 +76,7 @@ sleep_unlock(struct sleeplock *lk)
 		    p ? p->name : "no process");
 	lk->locked = 0;
 	lk->pid = 0;
+	p->sleeplocks_held--;
 	waitq_wake_all(&lk->waiters);
 	spin_unlock(&lk->guard);
 }

@@ -124,7 +124,7 @@ copy_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *p
 static int
 load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *ph)
 {
-	uint64 end = PGROUNDUP(ph->vaddr + ph->memsz);
+	uint64 end = PGROUNDUP(ph->vaddr + ph->memsz), need;
 
 	if (ph->memsz < ph->filesz || ph->vaddr % PGSIZE != 0 ||
 	    ph->vaddr + ph->memsz < ph->vaddr ||
@@ -132,9 +132,12 @@ load_segment(pagetable_t pt, uint64 *sz, struct inode *ip, struct prog_header *p
 	    ph->off + ph->filesz < ph->off || ph->off + ph->filesz > ip->size ||
 	    ((ph->flags & PF_W) && (ph->flags & PF_X)))
 		return -1;
-	/* As sbrk does: refuse up front what free memory could never fill. */
-	if ((end - ph->vaddr) / PGSIZE * (PT_ENTRIES + 1) / PT_ENTRIES >
-	    frame_free_count())
+	/*
+	 * As sbrk does: refuse up front what free memory could never fill
+	 * (counting the cached pages nobody maps, which reclaim gives back).
+	 */
+	need = (end - ph->vaddr) / PGSIZE * (PT_ENTRIES + 1) / PT_ENTRIES;
+	if (need > frame_free_count_reclaim(need))
 		return -1;
 	if (ph->off % PGSIZE == 0 &&
 	    vma_map_image(pt, ph->vaddr, end, segment_prot(ph->flags), ip,

@@ -36,22 +36,26 @@
 #include "kernel/sys/sys.h"
 
 /*
- * Bringing a page into the page cache may read the disk, which sleeps:
- * not while this hart holds a spinlock (a pipe or the console copying
- * into an untouched page; sys_read and sys_write bring those pages in
- * first).  Such a fill fails and the copy that needed it comes up short.
- * A read() of a file into its own mapping holds the file's inode lock
- * already: the page comes in under it.
+ * Bringing a page into the page cache reads the file, which sleeps and
+ * takes its inode's and buffers' locks: not while this hart holds a
+ * spinlock (a pipe or the console copying into an untouched page), nor
+ * while this process holds any sleep lock (a read() or write() copying
+ * under a file's inode and buffer locks: reading that same file would
+ * take a buffer it holds, another file's lock could be taken in the
+ * opposite order by a process doing the reverse copy).  sys_read and
+ * sys_write bring the pages a copy will touch in before they take any
+ * lock (vma_prefault); only when that failed for want of memory does a
+ * fill here find the page missing: it fails, and the copy comes up short.
  */
 static int
-may_sleep_now(void)
+may_read_file_now(void)
 {
 	int depth;
 
 	push_off(); /* this hart's count, one of them ours */
 	depth = mycpu()->off_depth;
 	pop_off();
-	return depth == 1;
+	return depth == 1 && myproc()->sleeplocks_held == 0;
 }
 
 static enum vm_fill
@@ -70,10 +74,8 @@ inode_fill(struct inode *ip, uint64 off)
 
 	if (off / PGSIZE >= PCACHE_PAGES)
 		return FILL_IO_ERROR; /* beyond the largest file */
-	if (!may_sleep_now())         /* only a page cached already will do */
+	if (!may_read_file_now())     /* only a page cached already will do */
 		return pcache_page_cached(ip, pgno) ? FILL_MAPPED : FILL_IO_ERROR;
-	if (sleep_holding(&ip->lock))
-		return fill_result(pcache_fill_locked(ip, pgno));
 	return fill_result(pcache_fill(ip, pgno));
 }
 
