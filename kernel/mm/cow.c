@@ -417,7 +417,8 @@ cow_resolve(pagetable_t pt, uint64 va)
 
 	DEBUG_ASSERT(vm_lock_held() == 0);
 	vm_lock_shared();
-	if (fault_find(&f, pt, va))
+	/* A store to a page not yet there (a lazy one) is vm_fill's, not ours. */
+	if (fault_find(&f, pt, va) && pte_is_cow(*f.pte))
 		r = wp_page(&f);
 	vm_unlock_shared();
 	return r;
