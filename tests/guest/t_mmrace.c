@@ -98,6 +98,16 @@ check_clean(const char *name, uint64 before)
 	    (int)(before - now), audit_clean() ? "clean" : "finds mismatches");
 }
 
+/* fd's file mapped whole twice: shared read-only, private writable. */
+static void
+map_both(int fd, char **s, char **p)
+{
+	*s = mmap(0, FSIZE, PROT_READ, MAP_SHARED, fd, 0);
+	*p = mmap(0, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (*s == FAILED || *p == FAILED)
+		exit(ST_BAD);
+}
+
 /*
  * One of the processes of fault-together: each round maps the file
  * shared (read-only) and private (writable), reads every page through
@@ -112,10 +122,7 @@ fault_together_child(uint64 id)
 	char *s, *p;
 
 	for (round = 0; round < ROUNDS; round++) {
-		s = mmap(0, FSIZE, PROT_READ, MAP_SHARED, fd, 0);
-		p = mmap(0, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-		if (s == FAILED || p == FAILED)
-			exit(ST_BAD);
+		map_both(fd, &s, &p);
 		for (pg = 0; pg < NPAGES; pg++) {
 			int at = ((pg + round + (int)id) % NPAGES) * PGSIZE;
 
@@ -192,10 +199,7 @@ truncate_reader(uint64 id)
 
 		done = d >= 0; /* then one more round */
 		close(d);
-		s = mmap(0, FSIZE, PROT_READ, MAP_SHARED, fd, 0);
-		p = mmap(0, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-		if (s == FAILED || p == FAILED)
-			exit(ST_BAD);
+		map_both(fd, &s, &p);
 		for (pg = 0; pg < NPAGES; pg++) {
 			int at = ((pg + round + (int)id) % NPAGES) * PGSIZE;
 
