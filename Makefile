@@ -32,7 +32,7 @@
 #   MUTANT_SAMPLE=N   make mutants: run every N-th mutant only (CI; all are still checked to apply)
 #   CRASH_SEED=N      make crashtest: replay the random crashes of seed N
 #   BENCH_MODES="copy page cow"  make bench: the FORK modes measured
-#   WORKLOAD=fork|exec|pipe|write|crowd|big  make profile: the workload traced
+#   WORKLOAD=fork|exec|pipe|write|crowd|big|sbrk  make profile: the workload traced
 #   HOSTCC=cc         the compiler for mkfs and fsck
 #   V=1               show full command lines
 #   SBI=1             boot under QEMU's OpenSBI firmware in supervisor mode, as real boards do (docs/boot.md)
@@ -397,7 +397,7 @@ mutants:
 # Benchmarks and profiles build their own kernels: DEBUG=0, one hart, in
 # build/<FORK>-debug0 (never the debug build make check uses).  make bench
 # measures every mode of BENCH_MODES; make profile traces one workload
-# (WORKLOAD=fork|exec|pipe|write|crowd|big) of one FORK mode.  See docs/profile.md.
+# (WORKLOAD=fork|exec|pipe|write|crowd|big|sbrk) of one FORK mode.  See docs/profile.md.
 BENCH_MODES ?= copy page cow
 WORKLOAD ?= fork
 .PHONY: profile

@@ -103,6 +103,20 @@ write_rounds(int n)
 	}
 }
 
+/* sbrk(+64 MB) then sbrk(-64 MB), untouched: forkbench's sbrk-64MB. */
+static void
+sbrk_rounds(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		prof_round();
+		if (sbrk(BIG_BYTES) == (char *)-1)
+			fail("sbrk");
+		sbrk(-BIG_BYTES);
+	}
+}
+
 static int to_child[2], to_parent[2];
 static char byte = 'x';
 
@@ -175,6 +189,8 @@ main(int argc, char *argv[])
 		for (i = 0; i < BIG_BYTES / PGSIZE; i++)
 			pages[i * PGSIZE] = 1;
 		rounds_of = fork_rounds;
+	} else if (strcmp(argv[1], "sbrk") == 0) {
+		rounds_of = sbrk_rounds;
 	} else if (strcmp(argv[1], "crowd") == 0) {
 		crowd_start();
 		rounds_of = fork_rounds;
@@ -198,6 +214,6 @@ main(int argc, char *argv[])
 	}
 	return 0;
 usage:
-	fprintf(2, "usage: profrun fork|exec|pipe|write|crowd|big ROUNDS\n");
+	fprintf(2, "usage: profrun fork|exec|pipe|write|crowd|big|sbrk ROUNDS\n");
 	exit(1);
 }

@@ -41,15 +41,16 @@ void waitq_wake_all_held(
 /*
  * Sleep locks: for long critical sections (disk I/O, inode updates).  A
  * waiter sleeps on the lock's own queue, so only a process may take one.
- * They name their holder (pid and program); unlocking a lock one does not
- * hold panics with both names.
+ * They record their holder (pid, and its process for the program's name);
+ * unlocking a lock one does not hold panics with both names.
  */
+struct proc;
 struct sleeplock {
 	struct spinlock guard; /* protects the fields below */
 	struct waitq waiters;
 	int locked;
-	int pid;         /* holder */
-	char holder[16]; /* holder's program name, for panics */
+	int pid;                   /* holder */
+	const struct proc *holder; /* for its name in panics, read only then */
 	const char *name;
 };
 
