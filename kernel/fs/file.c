@@ -105,6 +105,8 @@ file_close(struct file *f)
 	if (f->type == FD_PIPE) {
 		pipe_close(f->pipe, f->writable);
 	} else if (f->type == FD_INODE || f->type == FD_DEVICE) {
+		if (f->type == FD_INODE && f->writable)
+			inode_writer_drop(f->ip);
 		op_begin();
 		iput(f->ip);
 		op_end();

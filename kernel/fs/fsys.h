@@ -80,6 +80,13 @@ struct inode {
 	void *pages[PCACHE_PAGES]; /* frame of page i, or 0 */
 	ushort npages;             /* non-zero entries of pages */
 	ushort pins;               /* readers copying from a page now */
+
+	/*
+	 * Text busy (inode.c): open files that may write it, programs that
+	 * map it.  Raised under lock, lowered without it.
+	 */
+	int writers;
+	int runners;
 };
 
 void fs_init(int dev); /* reads the superblock, recovers the log; needs a process */
@@ -92,6 +99,12 @@ void iput(struct inode *ip);
 int iput_if_not_last(
     struct inode *ip); /* 1: dropped a shared reference; 0: use iput in an op */
 void iunlockput(struct inode *ip);
+int inode_runs(struct inode *ip);        /* locked: a program maps it */
+int inode_written(struct inode *ip);     /* locked: open for writing */
+void inode_writer_add(struct inode *ip); /* locked, and !inode_runs */
+void inode_writer_drop(struct inode *ip);
+void inode_runner_add(struct inode *ip); /* locked, and !inode_written */
+void inode_runner_drop(struct inode *ip);
 void iupdate(struct inode *ip);
 void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);

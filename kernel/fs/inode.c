@@ -39,6 +39,19 @@
  *     Only a holder of a reference takes it, so an unused entry's sleep
  *     lock is free.  The order between inode locks is in dir.c.
  *
+ * Text busy
+ *   A running program's text is the page cache's frames of its file
+ *   (exec maps them), so a write to that file would change the program
+ *   under its feet.  As in Unix, that write is refused, both ways round:
+ *   a file some program maps (runners: exec'd images, sysmmap.c) cannot
+ *   be opened for writing or truncated, and a file open for writing
+ *   (writers: struct files, sysfile.c) cannot be exec'd.  Each side
+ *   checks the other's count and raises its own under ip->lock, so the
+ *   two never both succeed; a count is lowered without the lock (a last
+ *   close, a last exit), before the reference it came with is dropped, so
+ *   an unused entry's counts are 0.  Unlinking a running program is
+ *   allowed: the way to replace one is rm, then create the file anew.
+ *
  * Block map: addrs[0..NDIRECT-1] name data blocks; addrs[NDIRECT] names a
  * block of NINDIRECT more.  0 means "no block" (block 0 is the boot block).
  * Running out of blocks or inodes is an ordinary failure (a short write,
@@ -299,6 +312,48 @@ idup(struct inode *ip)
 	ip->ref++;
 	spin_unlock(&icache.lock);
 	return ip;
+}
+
+int
+inode_runs(struct inode *ip)
+{
+	DEBUG_ASSERT(sleep_holding(&ip->lock));
+	return __atomic_load_n(&ip->runners, __ATOMIC_RELAXED) > 0;
+}
+
+int
+inode_written(struct inode *ip)
+{
+	DEBUG_ASSERT(sleep_holding(&ip->lock));
+	return __atomic_load_n(&ip->writers, __ATOMIC_RELAXED) > 0;
+}
+
+void
+inode_writer_add(struct inode *ip)
+{
+	DEBUG_ASSERT(!inode_runs(ip));
+	__atomic_add_fetch(&ip->writers, 1, __ATOMIC_RELAXED);
+}
+
+void
+inode_writer_drop(struct inode *ip)
+{
+	if (__atomic_sub_fetch(&ip->writers, 1, __ATOMIC_RELAXED) < 0)
+		panic("inode_writer_drop: inode %u had no writer", ip->inum);
+}
+
+void
+inode_runner_add(struct inode *ip)
+{
+	DEBUG_ASSERT(!inode_written(ip));
+	__atomic_add_fetch(&ip->runners, 1, __ATOMIC_RELAXED);
+}
+
+void
+inode_runner_drop(struct inode *ip)
+{
+	if (__atomic_sub_fetch(&ip->runners, 1, __ATOMIC_RELAXED) < 0)
+		panic("inode_runner_drop: inode %u had no runner", ip->inum);
 }
 
 static struct dinode *

@@ -210,8 +210,9 @@ exec(char *path, char **argv)
 		op_end();
 		return -1;
 	}
-	if (ip->type != T_FILE || read_exact(ip, &eh, 0, sizeof(eh)) < 0 ||
-	    !elf_header_ok(&eh))
+	/* A file open for writing may change under the program: text busy. */
+	if (ip->type != T_FILE || inode_written(ip) ||
+	    read_exact(ip, &eh, 0, sizeof(eh)) < 0 || !elf_header_ok(&eh))
 		goto bad;
 	if ((pt = uvm_create((uint64)p->trapframe)) == 0)
 		goto bad;

@@ -162,7 +162,10 @@ arg_path(int n, char *buf)
 	return arg_str(n, buf, MAXPATH);
 }
 
-/* May ip (locked) be opened with omode? */
+/*
+ * May ip (locked) be opened with omode?  Not a directory for writing, nor
+ * a file a running program maps for writing or truncating (text busy).
+ */
 static int
 open_allowed(struct inode *ip, int omode)
 {
@@ -170,6 +173,8 @@ open_allowed(struct inode *ip, int omode)
 		return (omode & (O_WRONLY | O_RDWR)) == 0;
 	if (ip->type == T_DEVICE)
 		return ip->major >= 0 && ip->major < NDEV;
+	if (omode & (O_WRONLY | O_RDWR | O_TRUNC))
+		return !inode_runs(ip);
 	return 1;
 }
 
@@ -209,6 +214,8 @@ sys_open(void)
 		f->type = FD_DEVICE;
 	} else {
 		f->type = FD_INODE;
+		if (f->writable) /* until its last close (file_close) */
+			inode_writer_add(ip);
 	}
 	if ((omode & O_TRUNC) && ip->type == T_FILE)
 		itrunc(ip);

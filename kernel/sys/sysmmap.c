@@ -158,15 +158,20 @@ image_page(void *ip, uint64 off)
 	return pcache_page(ip, off / PGSIZE);
 }
 
+/*
+ * The image takes its file (exec, the inode locked and not open for
+ * writing): from now on it may not be written (text busy, inode.c).
+ */
 static void
 image_dup(void *ip)
 {
-	idup(ip);
+	inode_runner_add(idup(ip));
 }
 
 static void
 image_close(void *ip)
 {
+	inode_runner_drop(ip);
 	if (!iput_if_not_last(ip)) {
 		op_begin();
 		iput(ip);

@@ -19,6 +19,9 @@
  *    kills the process (the console says "protection": suite.txt checks);
  *  - unlink-running: a copy of this program unlinks itself, fills the
  *    disk's freed space with another file, then reads big[] right;
+ *  - text-busy: a running copy's file opens for reading only; once it
+ *    has exited, its file opens for writing, and while open so is not
+ *    exec'd (text-busy-ends);
  *  - exec-fail-no-leak: an ELF whose first segment is fine and whose second
  *    lies beyond the end of the file: exec fails, and frames_free is what
  *    it was;
@@ -29,6 +32,7 @@
 #include "kernel/elf.h"
 #include "kernel/fcntl.h"
 #include "kernel/pmap.h"
+#include "kernel/stat.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
 #include "tests/guest/testlib.h"
@@ -258,36 +262,69 @@ expect_good(const char *name, const char *path, const char *mode)
 	    status_word(st));
 }
 
-static void
-test_untouched(void)
+/*
+ * A child running path in mode idle, which has said it runs: its pid, and
+ * in *stop the pipe end whose closing makes it exit.  -1 if it did not
+ * start (then nothing is left to stop).
+ */
+static int
+start_idle(const char *path, int *stop)
 {
-	char fdr[8], fdw[8];
-	uint64 pages = 0, present = 0;
-	int up[2], down[2], pid, st, got = -1;
-	char c;
+	char fdr[8], fdw[8], c;
+	int up[2], down[2], pid;
 
-	if (pipe(up) < 0 || pipe(down) < 0) {
-		fail("untouched-not-mapped", "pipe failed");
-		return;
+	if (pipe(up) < 0)
+		return -1;
+	if (pipe(down) < 0) {
+		close(up[0]);
+		close(up[1]);
+		return -1;
 	}
 	snprintf(fdr, sizeof(fdr), "%d", down[0]);
 	snprintf(fdw, sizeof(fdw), "%d", up[1]);
 	if ((pid = fork()) == 0) {
-		char *argv[] = { SELF, "idle", fdr, fdw, 0 };
+		char *argv[] = { (char *)path, "idle", fdr, fdw, 0 };
 
 		close(down[1]);
 		close(up[0]);
-		exec(SELF, argv);
+		exec(path, argv);
 		exit(ST_RETURNED);
 	}
 	close(down[0]);
 	close(up[1]);
-	if (pid > 0 && read(up[0], &c, 1) == 1)
-		got = region_pages(pid, PMAP_TEXT, &pages, &present);
-	close(down[1]);
+	if (pid > 0 && read(up[0], &c, 1) != 1) {
+		close(down[1]);
+		wait_pid(pid, 0);
+		pid = -1;
+	}
 	close(up[0]);
-	if (pid > 0)
-		wait_pid(pid, &st);
+	*stop = down[1];
+	if (pid < 0)
+		close(down[1]);
+	return pid;
+}
+
+/* Stop a child start_idle made; its status. */
+static int
+stop_idle(int pid, int stop)
+{
+	int st = ST_NOFORK;
+
+	close(stop);
+	wait_pid(pid, &st);
+	return st;
+}
+
+static void
+test_untouched(void)
+{
+	uint64 pages = 0, present = 0;
+	int pid, stop, got = -1;
+
+	if ((pid = start_idle(SELF, &stop)) > 0) {
+		got = region_pages(pid, PMAP_TEXT, &pages, &present);
+		stop_idle(pid, stop);
+	}
 	check(got == 0 && pages >= BIG_WORDS * 4 / PGSIZE && present < pages / 4,
 	    "untouched-not-mapped",
 	    "text region of %lu pages, %lu present after exec (pmap %d)", pages,
@@ -325,6 +362,72 @@ test_unlink_running(void)
 	sbrk(-max);
 }
 
+/* The size of path, or -1. */
+static int
+size_of(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY), r = -1;
+
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		r = (int)st.size;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/*
+ * Text busy: while a copy of this program runs, no open may write or
+ * truncate its file (which keeps its size), this program's own file
+ * neither; reading it and unlinking stay allowed (not tried here:
+ * unlink-running).  Once the copy has exited, its file opens for writing;
+ * and while it is open so, exec of it fails, then works after the close.
+ */
+static void
+test_text_busy(void)
+{
+	static const int modes[] = { O_WRONLY, O_RDWR, O_RDONLY | O_TRUNC,
+		O_CREATE | O_WRONLY | O_TRUNC };
+	int max = 2 * BIG_WORDS * 4, len, pid, stop, i, fd, refused = 0;
+	char *buf = sbrk(max);
+	int readable, st, while_open, after;
+
+	if (buf == (char *)-1 || copy_file(SELF, COPY, buf, max, &len) < 0 ||
+	    (pid = start_idle(COPY, &stop)) < 0) {
+		fail("text-busy", "cannot copy and run %s", SELF);
+		return;
+	}
+	for (i = 0; i < (int)(sizeof(modes) / sizeof(modes[0])); i++) {
+		if ((fd = open(COPY, modes[i])) >= 0)
+			close(fd);
+		refused += fd < 0;
+	}
+	if ((fd = open(SELF, O_WRONLY)) >= 0)
+		close(fd);
+	refused += fd < 0;
+	readable = (fd = open(COPY, O_RDONLY)) >= 0;
+	if (readable)
+		close(fd);
+	check(refused == 5 && readable && size_of(COPY) == len, "text-busy",
+	    "%d of 5 opens refused, readable %d, size %d of %d", refused,
+	    readable, size_of(COPY), len);
+	st = stop_idle(pid, stop);
+	fd = open(COPY, O_WRONLY);
+	while_open = run(COPY, "sum", 0, 0);
+	if (fd >= 0)
+		close(fd);
+	after = run(COPY, "sum", 0, 0);
+	check(st == ST_GOOD && fd >= 0 && while_open == ST_RETURNED &&
+		after == ST_GOOD,
+	    "text-busy-ends",
+	    "idle %d, open for writing %d, exec while open %d "
+	    "(%s), after close %d (%s)",
+	    st, fd, while_open, status_word(while_open), after,
+	    status_word(after));
+	unlink(COPY);
+	sbrk(-max);
+}
+
 /*
  * More failed execs than there are in-memory inodes, each of its own
  * (unlinked) file: had a failed exec kept its reference to the program
@@ -347,10 +450,12 @@ test_exec_fail_inodes(const char *hdr, int n)
 		snprintf(name, sizeof(name), "ti_b%d", k);
 		if ((fd = open(name, O_CREATE | O_WRONLY | O_TRUNC)) < 0)
 			break;
-		r = write(fd, h, n) == n && write(fd, big, rest) == rest
-		    ? exec(name, argv)
-		    : -2;
+		/* Closed first: a file open for writing is never exec'd. */
+		r = write(fd, h, n) == n && write(fd, big, rest) == rest ? -1
+									 : -2;
 		close(fd);
+		if (r == -1)
+			r = exec(name, argv);
 		unlink(name);
 		if (r != -1)
 			break;
@@ -411,6 +516,7 @@ main(int argc, char **argv)
 	check(bad == -1, "text-store-killed", "status %d (%s)", bad,
 	    status_word(bad));
 	test_unlink_running();
+	test_text_busy();
 	test_exec_fail();
 	bad = vmstat(VMSTAT_CHECK_VERBOSE, &st);
 	check(bad == 0, "audit", "%d frames' refcounts disagree", bad);
