@@ -58,6 +58,10 @@
 static struct spinlock pcache_lock = SPINLOCK_INIT("pcache");
 static uint64 cached; /* pages in the cache now */
 
+/*
+ * Pages cached now, read without pcache_lock: a hint (vmstat's figure,
+ * reclaim's early way out), as looks_cached's; written under the lock.
+ */
 uint64
 pcache_count(void)
 {

@@ -50,7 +50,7 @@ static struct spinlock audit_lock = SPINLOCK_INIT("vmcheck");
 static ushort *refs_seen; /* per frame: references the page tables imply */
 static uchar *marks;      /* per frame */
 
-/* Bytes of a per-frame table, in whole words (see clear_words). */
+/* Bytes of a per-frame table, in whole words (memset clears it by words). */
 static uint64
 table_bytes(uint64 entry)
 {
@@ -62,21 +62,6 @@ vm_audit_carve(void)
 {
 	refs_seen = frame_carve(table_bytes(sizeof(*refs_seen)));
 	marks = frame_carve(table_bytes(sizeof(*marks)));
-}
-
-/*
- * Zero a per-frame table (frame_carve gives word-aligned memory) a word
- * at a time: at 1 GiB the two tables hold 768 KiB, cleared by every audit
- * and every vmstat, and a byte loop made them cost millions of
- * instructions each.
- */
-static void
-clear_words(void *table, uint64 bytes)
-{
-	uint64 *w = table, i;
-
-	for (i = 0; i < bytes / 8; i++)
-		w[i] = 0;
 }
 
 struct audit {
@@ -268,15 +253,16 @@ audit(int full, int verbose, struct audit *out)
 
 	spin_lock(&audit_lock);
 	vm_lock_exclusive();
-	clear_words(refs_seen, table_bytes(sizeof(*refs_seen)));
-	clear_words(marks, table_bytes(sizeof(*marks)));
+	/* At 1 GiB the two tables hold 768 KiB: every audit and vmstat. */
+	memset(refs_seen, 0, table_bytes(sizeof(*refs_seen)));
+	memset(marks, 0, table_bytes(sizeof(*marks)));
 	refs_seen[frame_index((uint64)frame_zero())] = 1; /* the kernel's own */
 	uvm_for_each_space(count_space, &a);
 	/* The page cache's references: none comes or goes until the scan is done. */
-	if (full && cache)
+	if (full && cache) {
 		cache->lock();
-	if (full && cache)
 		cache->for_each(count_cache_ref, &a);
+	}
 	if (full)
 		nfree = frame_scan(check_frame, &a);
 	if (full && cache)
