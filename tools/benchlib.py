@@ -29,7 +29,7 @@ KNOWN = [
     ("cow-reuse-page", "write after the sharer exited, per page", None),
     ("frames-child-16MB", "frames held by a child, 16 MB parent", None),
     ("frames-child-64MB", "frames held by a child, 64 MB parent", 8),
-    ("exec-true", "fork+exec+wait of /true", None),
+    ("exec-true", "fork+exec+wait of /true", 60000),
     ("pipe-roundtrip", "pipe ping-pong, per round trip", None),
     ("fork-60procs", "fork+exit+wait, 60 other processes", None),
     ("fork-60procs-growth", "... more than with 1 other process", 0),
