@@ -262,6 +262,9 @@ iget(uint dev, uint inum)
 		if (ip->hashed)
 			unhash(ip);
 		pcache_forget(ip); /* the pages of the inode it held before */
+		/* Text busy's counts went with the last reference (a leak would
+		 * leave the next file here unwritable or never run). */
+		DEBUG_ASSERT(ip->writers == 0 && ip->runners == 0);
 		ip->dev = dev;
 		ip->inum = inum;
 		ip->ref = 1;

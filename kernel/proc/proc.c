@@ -316,6 +316,8 @@ proc_exit(int status)
 	mycpu()->user_pt = 0;
 	spin_unlock(&p->lock);
 	uvm_destroy(pt);
+	/* A sleep lock a zombie held would never be given back. */
+	DEBUG_ASSERT(p->sleeplocks_held == 0);
 
 	spin_lock(&family_lock);
 	give_children_to_init(p);

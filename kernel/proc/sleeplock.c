@@ -7,14 +7,17 @@
 #include "kernel/proc/proc.h"
 
 /*
- * The holder's name as its process slot says now: a pointer, not a copy
- * made at every acquire (a copy cost each read() of a file tens of
- * instructions for a name only a panic prints).
+ * The holder's name, from its process slot: a pointer, not a copy made at
+ * every acquire (a copy cost each read() of a file tens of instructions
+ * for a name only a panic prints).  A holder that exited with the lock
+ * held may have left its slot to another process: then no name.
  */
 static const char *
 holder_name(const struct sleeplock *lk)
 {
-	return lk->holder ? lk->holder->name : "nobody";
+	if (lk->holder == 0 || lk->holder->pid != lk->pid)
+		return "exited";
+	return lk->holder->name;
 }
 
 void

@@ -293,14 +293,14 @@ start_idle(const char *path, int *stop)
 	close(down[0]);
 	close(up[1]);
 	if (pid > 0 && read(up[0], &c, 1) != 1) {
-		close(down[1]);
+		close(down[1]); /* it exits, if it had not */
 		wait_pid(pid, 0);
 		pid = -1;
+	} else if (pid < 0) {
+		close(down[1]);
 	}
 	close(up[0]);
 	*stop = down[1];
-	if (pid < 0)
-		close(down[1]);
 	return pid;
 }
 
