@@ -325,10 +325,9 @@ bad_address(int k)
 }
 
 void
-image_resident(void)
+image_resident_except(uint64 lo, uint64 hi)
 {
 	extern char __data_start[], __image_end[];
-	static int done;
 	uint64 va, end = PGROUNDDOWN(r_sp()) - PGSIZE; /* the guard page */
 	char c;
 
@@ -337,7 +336,9 @@ image_resident(void)
 	 * from the page cache, so a later store would take a frame: store
 	 * back what is there.
 	 */
-	for (va = 0; !done && va < end; va += PGSIZE) {
+	for (va = 0; va < end; va += PGSIZE) {
+		if (va >= lo && va < hi)
+			continue;
 		/* asm: the compiler may not load from address 0 itself */
 		asm volatile("lb %0, 0(%1)" : "=r"(c) : "r"(va) : "memory");
 		if (va >= (uint64)__data_start && va < (uint64)__image_end)
@@ -346,6 +347,15 @@ image_resident(void)
 				     : "r"(c), "r"(va)
 				     : "memory");
 	}
+}
+
+void
+image_resident(void)
+{
+	static int done;
+
+	if (!done)
+		image_resident_except(0, 0);
 	done = 1;
 }
 

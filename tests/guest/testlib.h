@@ -115,6 +115,8 @@ uint64 bad_address(int k);
  * program's own code and data come in.  Once; frames_free calls it.
  */
 void image_resident(void);
+/* The same, now, leaving the pages of [lo, hi) untouched. */
+void image_resident_except(uint64 lo, uint64 hi);
 /*
  * The frames vmstat reports free now (after image_resident), plus those
  * only the page cache holds (freed when memory runs short): a leak lowers
