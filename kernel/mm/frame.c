@@ -231,7 +231,7 @@ frame_init(void)
 	frame_table = frame_carve(frame_ram_frames() * sizeof(struct frame));
 	vm_audit_carve();
 	uvm_registry_carve();
-	vma_registry_carve();
+	vma_init();
 	first_managed = PGROUNDUP(carve_next);
 	/* Push from the top so the lowest frames are handed out first. */
 	for (pa = ram_end - PGSIZE; pa >= first_managed; pa -= PGSIZE) {

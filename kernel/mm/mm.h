@@ -300,7 +300,7 @@ struct vma_file_ops {
 /* ops: mmap's files; image: the program's (exec's) files. */
 void vma_set_file_ops(
     const struct vma_file_ops *ops, const struct vma_file_ops *image);
-void vma_registry_carve(void); /* vma.c's per-frame table (frame_init) */
+void vma_init(void); /* its free sets (frame_init) */
 /*
  * Has any address space regions now?  While none has, the hot paths (read,
  * write, fork, exit) skip the calls below; an owner of regions always

@@ -14,7 +14,8 @@
  * unmapped one private, and destroying drops one reference per table.
  *
  * Every live address space (from uvm_create to uvm_destroy) is in a
- * registry that the refcount audit walks (uvm_for_each_space): the audit
+ * registry (space.h: one slot per space, with its heap and its mapped
+ * regions) that the refcount audit walks (uvm_for_each_space): the audit
  * then counts exactly the spaces whose references are counted, including
  * one exec is building and one exit is tearing down.  Changes to a space
  * happen under the VM lock held shared, in steps that keep the invariants,
@@ -28,89 +29,64 @@
 #include "kernel/memlayout.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
+#include "kernel/mm/space.h"
 
 extern char trampoline[];
 
-/* A process has at most two spaces: its own and the one exec builds. */
-#define MAX_SPACES (2 * NPROC)
-
-/*
- * spaces[0..nspaces) is the registry, in no order; position[] says where
- * each root is in it (indexed by the root's frame), so unregistering costs
- * the same however many processes are alive: the last entry fills the gap.
- */
 static struct spinlock space_lock = SPINLOCK_INIT("spaces");
-static pagetable_t spaces[MAX_SPACES];
-static ushort *position; /* per frame */
-static int nspaces;
+struct uvm_space uvm_slots[MAX_SPACES];
+ushort *uvm_slot_of; /* per frame */
+static ushort free_slots[MAX_SPACES];
+static int nfree_slots;
 
 void
 uvm_registry_carve(void)
 {
-	position = frame_carve(frame_ram_frames() * sizeof(*position));
-}
-
-/*
- * The heap of each space is filled on demand: sbrk reserves [start, end)
- * and maps nothing; the first load of a page maps the zero page (read-only,
- * copy-on-write), the first store a fresh zeroed frame (uvm_fill).  mapped
- * counts the reserved pages mapped so far, so that sbrk can still refuse
- * up front what free memory could not fill.  heaps[i] goes with spaces[i];
- * both change under space_lock.
- */
-struct heap {
-	uint64 start, end; /* the reserved range; empty when start == end */
-	uint64 mapped;     /* pages of it mapped now */
-};
-static struct heap heaps[MAX_SPACES];
-
-static ushort *
-position_of(pagetable_t pt)
-{
-	return &position[frame_index((uint64)pt)];
+	uvm_slot_of = frame_carve(frame_ram_frames() * sizeof(*uvm_slot_of));
+	for (nfree_slots = 0; nfree_slots < MAX_SPACES; nfree_slots++)
+		free_slots[nfree_slots] = MAX_SPACES - 1 - nfree_slots;
 }
 
 /* pt's heap, or 0 for a space not in the registry.  space_lock is held. */
 static struct heap *
 heap_of(pagetable_t pt)
 {
-	int i = *position_of(pt);
+	struct uvm_space *sp = uvm_space_of(pt);
 
-	return i < nspaces && spaces[i] == pt ? &heaps[i] : 0;
+	return sp ? &sp->heap : 0;
 }
 
 /* Both take the VM lock shared, so the audit never sees the list half-changed. */
 static int
 space_register(pagetable_t pt)
 {
-	int ok;
+	struct uvm_space *sp = 0;
 
 	vm_lock_shared();
 	spin_lock(&space_lock);
-	ok = nspaces < MAX_SPACES;
-	if (ok) {
-		*position_of(pt) = nspaces;
-		heaps[nspaces] = (struct heap){ 0 };
-		spaces[nspaces++] = pt;
+	if (nfree_slots > 0) {
+		sp = &uvm_slots[free_slots[--nfree_slots]];
+		*sp = (struct uvm_space){ .root = pt };
+		uvm_slot_of[frame_index((uint64)pt)] = sp - uvm_slots + 1;
 	}
 	spin_unlock(&space_lock);
 	vm_unlock_shared();
-	return ok ? 0 : -1;
+	return sp ? 0 : -1;
 }
 
+/* vma.c has given the regions back first (vma_release). */
 static void
 space_unregister(pagetable_t pt)
 {
-	int i;
+	struct uvm_space *sp;
 
 	vm_lock_shared();
 	spin_lock(&space_lock);
-	i = *position_of(pt);
-	/* A table built by hand (the self-tests) was never registered. */
-	if (i < nspaces && spaces[i] == pt) {
-		spaces[i] = spaces[--nspaces];
-		heaps[i] = heaps[nspaces];
-		*position_of(spaces[i]) = i;
+	if ((sp = uvm_space_of(pt)) != 0) {
+		DEBUG_ASSERT(sp->root == pt && sp->regions == 0);
+		sp->root = 0;
+		uvm_slot_of[frame_index((uint64)pt)] = 0;
+		free_slots[nfree_slots++] = sp - uvm_slots;
 	}
 	spin_unlock(&space_lock);
 	vm_unlock_shared();
@@ -122,8 +98,9 @@ uvm_for_each_space(void (*visit)(pagetable_t pt, void *arg), void *arg)
 {
 	int i;
 
-	for (i = 0; i < nspaces; i++)
-		visit(spaces[i], arg);
+	for (i = 0; i < MAX_SPACES; i++)
+		if (uvm_slots[i].root)
+			visit(uvm_slots[i].root, arg);
 }
 
 pagetable_t

@@ -4,7 +4,8 @@
  *
  * Each address space has at most VMA_MAX regions (and the program's, up
  * to VMA_IMAGE_MAX, below MMAP_BASE), kept sorted by address in a small
- * array: a struct vma_space, found through the root table's frame.  fork
+ * array: a struct vma_space, found through the address-space registry
+ * (space.h: the slot of the space, which also holds its heap).  fork
  * shares the parent's set with the child (a count of users); whichever
  * changes its regions first gets a copy (own_space_private).  A region is anonymous
  * (file 0) or maps a file from off on; the region holds a reference to the
@@ -68,6 +69,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/lib/lib.h"
 #include "kernel/mm/mm.h"
+#include "kernel/mm/space.h"
 
 /*
  * The program file of an image, shared by every address space that runs
@@ -99,12 +101,11 @@ struct vma_space {
 static struct spinlock vma_lock = SPINLOCK_INIT("vma");
 static struct vma_space vma_spaces[VMA_SPACES];
 /*
- * Per frame: 1 + the index of the set whose space has its root there, or
- * 0.  Every process has a set once it has exec'd, so finding one must not
- * cost a search; nor taking a free one: free_sets[0..nfree) is a stack of
- * their indexes.  Both change under vma_lock.
+ * A space finds its set through the address-space registry (uvm_regions:
+ * one load, found from the root's frame).  Every process has a set once
+ * it has exec'd, so taking a free one must not cost a search either:
+ * free_sets[0..nfree) is a stack of their indexes, changed under vma_lock.
  */
-static ushort *set_of_root;
 static ushort free_sets[VMA_SPACES];
 static int nfree;
 /* At most one image per set: as many, from a stack of free ones too. */
@@ -127,9 +128,8 @@ vma_set_file_ops(const struct vma_file_ops *ops, const struct vma_file_ops *imag
 }
 
 void
-vma_registry_carve(void)
+vma_init(void)
 {
-	set_of_root = frame_carve(frame_ram_frames() * sizeof(*set_of_root));
 	for (nfree = 0; nfree < VMA_SPACES; nfree++)
 		free_sets[nfree] = VMA_SPACES - 1 - nfree;
 	for (nfree_images = 0; nfree_images < VMA_SPACES; nfree_images++)
@@ -150,9 +150,7 @@ ops_of(const struct vma *r)
 static inline struct vma_space *
 space_of(pagetable_t pt)
 {
-	int i = set_of_root[frame_index((uint64)pt)];
-
-	return i > 0 ? &vma_spaces[i - 1] : 0;
+	return uvm_regions(pt);
 }
 
 /*
@@ -168,16 +166,11 @@ own_space(pagetable_t pt)
 
 static void image_put(struct vma_image *image);
 
-/*
- * pt's set is s (or none, s 0) from now on.  One store, unordered: a
- * pmap reading under vma_lock finds the old set or the new one, both
- * whole (a set is filled, and given back, under the lock).
- */
+/* pt's set is s (or none, s 0) from now on (space.h says how). */
 static void
 space_attach(pagetable_t pt, struct vma_space *s)
 {
-	__atomic_store_n(&set_of_root[frame_index((uint64)pt)],
-	    s ? s - vma_spaces + 1 : 0, __ATOMIC_RELAXED);
+	uvm_set_regions(pt, s);
 }
 
 /* A free set, empty, for one user; 0 if none is left.  vma_lock is held. */
@@ -791,16 +784,10 @@ image_put(struct vma_image *image)
 void
 vma_release(pagetable_t pt)
 {
-	ushort *slot;
-	int i;
+	struct vma_space *s;
 
-	if (!vma_in_use())
-		return;
-	slot = &set_of_root[frame_index((uint64)pt)];
-	if ((i = *slot) != 0) {
-		*slot = 0; /* as space_attach(pt, 0) */
-		space_put(&vma_spaces[i - 1]);
-	}
+	if (vma_in_use() && (s = space_of(pt)) != 0)
+		space_drop(pt, s);
 }
 
 /* Give child the parent's page at va in region r, if it has one. */
@@ -909,17 +896,12 @@ fork_mappings(pagetable_t parent, pagetable_t child, struct vma_space *from)
 int
 vma_fork(pagetable_t parent, pagetable_t child)
 {
-	int i = vma_in_use() ? set_of_root[frame_index((uint64)parent)] : 0;
-	struct vma_space *from;
+	struct vma_space *from = vma_in_use() ? space_of(parent) : 0;
 
-	if (i == 0)
+	if (from == 0)
 		return 0;
-	from = &vma_spaces[i - 1];
 	if (from->n > from->images)
 		return fork_mappings(parent, child, from);
-	/* Only the program's regions: space_share, by index. */
-	__atomic_add_fetch(&from->users, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(
-	    &set_of_root[frame_index((uint64)child)], i, __ATOMIC_RELAXED);
+	space_share(child, from); /* only the program's regions */
 	return 0;
 }
