@@ -32,6 +32,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import machine  # noqa: E402  (tools/machine.py: children that die with this process)
 HOWTO = os.path.join(ROOT, "docs", "howto.md")
 README = os.path.join(ROOT, "README.md")
 BUILD = os.path.join("build", "cow")
@@ -170,13 +172,10 @@ def run(add, tmpdir):
             add("ok", name)
             continue
         _, command, expect = step
-        try:
-            p = subprocess.run(["bash", "-c", command], cwd=tree, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=COMMAND_TIMEOUT)
-            output, status = p.stdout, p.returncode
-        except subprocess.TimeoutExpired as e:
-            output, status = (e.stdout or b"").decode(errors="replace"), "timeout"
+        status, output = machine.run_group(["bash", "-c", command], timeout=COMMAND_TIMEOUT,
+                                           cwd=tree, env=env)
+        if status is None:
+            status = "timeout"
         tail = output.rstrip("\n").split("\n")[-20:]
         missing = in_order(expect, output)
         if status != 0:
