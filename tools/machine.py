@@ -141,14 +141,16 @@ def exit_on_signals():
     """For a harness's main(): Ctrl-C (KeyboardInterrupt), SIGTERM and
     SIGHUP (exit status 128 + N) stop every machine, then unwind the harness
     through its finally blocks, which close what is left and remove the
-    temporary files."""
+    temporary files.  Ctrl-C works in a background job too; a SIGHUP that
+    nohup ignores stays ignored."""
     def handler(signum, frame):
         stop_all()
         if signum == signal.SIGINT:
             raise KeyboardInterrupt
         sys.exit(128 + signum)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, handler)
+        if sig != signal.SIGHUP or signal.getsignal(sig) != signal.SIG_IGN:
+            signal.signal(sig, handler)
 
 
 def start(args, tmpdir, append=None, disk=None, disk_filter=None):

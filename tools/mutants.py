@@ -151,9 +151,10 @@ class Tree:
                os.path.relpath(os.path.join(self.bdir, "fsck"), self.path)]
         if self.args.debug:
             cmd.append(f"DEBUG={self.args.debug}")
-        p = subprocess.run(cmd, cwd=self.path, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-        return p.returncode == 0, p.stdout.rstrip("\n").split("\n")[-12:]
+        # make and its compilers stop with this process, before the
+        # scratch tree goes.
+        status, out = machine.run_group(cmd, cwd=self.path)
+        return status == 0, out.rstrip("\n").split("\n")[-12:]
 
     def run(self, names, cpus, timeout, suite=None, first_fail=False, max_timeout=None):
         """Runs tests/run.py on the build; returns (ok, its output).  With
