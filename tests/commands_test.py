@@ -302,8 +302,8 @@ def run(add, tmpdir):
 
 def main():
     if sys.argv[1:] == ["--listed"]:   # only the list, quickly
-        return howto_test.standalone(lambda add, _: check_listed(add), "cowbird-commands-")
-    return howto_test.standalone(run, "cowbird-commands-")
+        return machine.standalone(lambda add, _: check_listed(add), "cowbird-commands-")
+    return machine.standalone(run, "cowbird-commands-")
 
 
 if __name__ == "__main__":

@@ -144,21 +144,10 @@ def run(kernel, fsimg, add, tmpdir):
 
 
 def main():
-    import tempfile
     if len(sys.argv) != 3:
         sys.exit("usage: tests/gdb_test.py KERNEL FSIMG")
-    counts = {"ok": 0, "FAIL": 0}
-
-    def add(kind, name, reason="", tail=None):
-        counts[kind] += 1
-        print(f"PASS {name}" if kind == "ok" else f"FAIL {name}: {reason}")
-        for l in tail or []:
-            print("    | " + l)
-
-    with tempfile.TemporaryDirectory(prefix="cowbird-gdb-") as tmpdir:
-        run(sys.argv[1], sys.argv[2], add, tmpdir)
-    print(f"{counts['ok']} passed, {counts['FAIL']} failed")
-    return 1 if counts["FAIL"] else 0
+    return machine.standalone(lambda add, tmp: run(sys.argv[1], sys.argv[2], add, tmp),
+                              "cowbird-gdb-")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, ".."))
@@ -187,24 +186,8 @@ def run(add, tmpdir):
         add("ok", f"howto/run-{n}")
 
 
-def standalone(body, prefix):
-    """Runs body(add, tmpdir) on its own, as tests/run.py would: PASS/FAIL
-    lines, then "N passed, M failed"; returns the exit status."""
-    counts = {"ok": 0, "FAIL": 0}
-
-    def add(kind, name, reason="", tail=None):
-        counts[kind] += 1
-        print(f"PASS {name}" if kind == "ok" else f"FAIL {name}: {reason}", flush=True)
-        for l in tail or []:
-            print("    | " + l)
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmpdir:
-        body(add, tmpdir)
-    print(f"{counts['ok']} passed, {counts['FAIL']} failed")
-    return 1 if counts["FAIL"] else 0
-
-
 def main():
-    return standalone(run, "cowbird-howto-")
+    return machine.standalone(run, "cowbird-howto-")
 
 
 if __name__ == "__main__":

@@ -211,6 +211,23 @@ def summary(passed, failed):
     return 1 if failed else 0
 
 
+def standalone(body, prefix):
+    """Runs body(add, tmpdir), a check tests/run.py runs as one of its
+    phases (tests/*_test.py), on its own: add(kind, name, reason, tail)
+    prints the result lines run.py would; a temporary directory named
+    prefix... is body's; returns the exit status after the last line."""
+    exit_on_signals()
+    counts = {"ok": 0, "FAIL": 0, "SKIP": 0}
+
+    def add(kind, name, reason="", tail=None):
+        counts[kind] += 1
+        say(f"PASS {name}" if kind == "ok" else f"{kind} {name}" + (f": {reason}" if reason else ""),
+            *["    | " + line for line in tail or []])
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmpdir:
+        body(add, tmpdir)
+    return summary(counts["ok"], counts["FAIL"])
+
+
 _print_lock = threading.Lock()
 
 
