@@ -32,6 +32,7 @@ import sys
 import time
 
 import howto_test
+import machine  # tools/machine.py, on the path howto_test sets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, ".."))
@@ -211,9 +212,8 @@ def run_boot(tree, env, command, typed, timeout=180):
     """(problem or None, output) of booting `command`, typing, quitting."""
     # A session of its own, so that a failure stops make's QEMU too (a QEMU
     # left running would hold the disk image's lock against the next boot).
-    p = subprocess.Popen(["bash", "-c", command], cwd=tree, env=env, stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         start_new_session=True)
+    p = machine.spawn(["bash", "-c", command], death_signal=signal.SIGTERM, cwd=tree, env=env,
+                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = b""
 
     def wait_for(regex, seconds, start=0):
@@ -250,9 +250,9 @@ def run_boot(tree, env, command, typed, timeout=180):
         out += p.stdout.read()
         return (None if status == 0 else f"exit status {status} after Ctrl-A x"), out
     finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        machine.kill_group(p)
+        for f in (p.stdin, p.stdout):
+            f.close()
 
 
 def run_one(tree, env, command, how):
@@ -264,20 +264,18 @@ def run_one(tree, env, command, how):
         problem, out = run_boot(tree, env, command, how[1])
         return problem, out.decode(errors="replace")
     _, regex, stdin, _ = how
-    try:
-        p = subprocess.run(["bash", "-c", command], cwd=tree, env=env, text=True,
-                           input=stdin(tree) if stdin else "",
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    except subprocess.TimeoutExpired as e:
-        return "timed out", (e.stdout or b"").decode(errors="replace")
-    if p.returncode != 0:
-        return f"exit status {p.returncode}", p.stdout
-    if not re.search(regex, p.stdout):
-        return f"did not print {regex!r}", p.stdout
+    status, output = machine.run_group(["bash", "-c", command], timeout=300, cwd=tree, env=env,
+                                       input=stdin(tree) if stdin else "")
+    if status is None:
+        return "timed out", output
+    if status != 0:
+        return f"exit status {status}", output
+    if not re.search(regex, output):
+        return f"did not print {regex!r}", output
     if command.startswith("python3 tools/pmap2dot.py") and \
             not os.path.getsize(os.path.join(tree, "out.png")):
-        return "wrote no out.png", p.stdout
-    return None, p.stdout
+        return "wrote no out.png", output
+    return None, output
 
 
 def run(add, tmpdir):
@@ -304,8 +302,8 @@ def run(add, tmpdir):
 
 def main():
     if sys.argv[1:] == ["--listed"]:   # only the list, quickly
-        return howto_test.standalone(lambda add, _: check_listed(add), "cowbird-commands-")
-    return howto_test.standalone(run, "cowbird-commands-")
+        return machine.standalone(lambda add, _: check_listed(add), "cowbird-commands-")
+    return machine.standalone(run, "cowbird-commands-")
 
 
 if __name__ == "__main__":

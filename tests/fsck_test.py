@@ -15,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import machine  # noqa: E402  (tools/machine.py: standalone())
+
 BSIZE = 1024
 NDIRECT = 12
 IPB = BSIZE // 64
@@ -194,15 +197,8 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__)
         return 2
-    counts = {"ok": 0, "FAIL": 0, "SKIP": 0}
-
-    def add(kind, name, reason):
-        counts[kind] += 1
-        word = {"ok": "PASS", "FAIL": "FAIL", "SKIP": "SKIP"}[kind]
-        print(f"{word} {name}" + (f": {reason}" if reason else ""))
-    run(sys.argv[1], sys.argv[2], add)
-    print(f"{counts['ok']} passed, {counts['FAIL']} failed")
-    return 1 if counts["FAIL"] else 0
+    return machine.standalone(lambda add, _: run(sys.argv[1], sys.argv[2], add),
+                              "cowbird-fsck-")
 
 
 if __name__ == "__main__":

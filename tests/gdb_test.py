@@ -35,6 +35,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU_CMD = os.path.join(HERE, "..", "tools", "qemu-cmd")
 README = os.path.join(HERE, "..", "README.md")
 GDBINIT_IN = os.path.join(HERE, "..", "tools", "gdbinit.in")   # make qemu-gdb's .gdbinit
+sys.path.insert(0, os.path.join(HERE, "..", "tools"))
+import machine  # noqa: E402
 TIMEOUT = 120
 LOCALS = ("tally", "r")   # wp_page()'s
 WANT = ("bt", "info locals", "print *f->pte & 1", "bt 1")     # the lines checked
@@ -66,10 +68,9 @@ def run(kernel, fsimg, add, tmpdir):
     disk = os.path.join(tmpdir, "gdb-fs.img")
     with open(fsimg, "rb") as src, open(disk, "wb") as dst:
         dst.write(src.read())
-    qemu = subprocess.Popen([QEMU_CMD, kernel, disk, "1", "-S", "-gdb",
-                             f"tcp:127.0.0.1:{port}"],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    qemu = machine.spawn([QEMU_CMD, kernel, disk, "1", "-S", "-gdb", f"tcp:127.0.0.1:{port}"],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
     # The .gdbinit that make qemu-gdb writes, loaded as README says (-nx -x).
     gdbinit = os.path.join(tmpdir, "gdbinit")
     with open(GDBINIT_IN) as f, open(gdbinit, "w") as out:
@@ -104,8 +105,7 @@ def run(kernel, fsimg, add, tmpdir):
             out = (e.stdout or b"").decode(errors="replace") + "\n(gdb timed out)"
     finally:
         done.set()
-        qemu.kill()
-        qemu.wait()
+        machine.kill_group(qemu)
     if os.environ.get("GDB_TEST_SHOW"):
         print(out)
     tail = out.rstrip("\n").split("\n")[-25:]
@@ -144,21 +144,10 @@ def run(kernel, fsimg, add, tmpdir):
 
 
 def main():
-    import tempfile
     if len(sys.argv) != 3:
         sys.exit("usage: tests/gdb_test.py KERNEL FSIMG")
-    counts = {"ok": 0, "FAIL": 0}
-
-    def add(kind, name, reason="", tail=None):
-        counts[kind] += 1
-        print(f"PASS {name}" if kind == "ok" else f"FAIL {name}: {reason}")
-        for l in tail or []:
-            print("    | " + l)
-
-    with tempfile.TemporaryDirectory(prefix="cowbird-gdb-") as tmpdir:
-        run(sys.argv[1], sys.argv[2], add, tmpdir)
-    print(f"{counts['ok']} passed, {counts['FAIL']} failed")
-    return 1 if counts["FAIL"] else 0
+    return machine.standalone(lambda add, tmp: run(sys.argv[1], sys.argv[2], add, tmp),
+                              "cowbird-gdb-")
 
 
 if __name__ == "__main__":

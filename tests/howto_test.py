@@ -28,10 +28,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import machine  # noqa: E402  (tools/machine.py: children that die with this process)
 HOWTO = os.path.join(ROOT, "docs", "howto.md")
 README = os.path.join(ROOT, "README.md")
 BUILD = os.path.join("build", "cow")
@@ -170,13 +171,10 @@ def run(add, tmpdir):
             add("ok", name)
             continue
         _, command, expect = step
-        try:
-            p = subprocess.run(["bash", "-c", command], cwd=tree, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=COMMAND_TIMEOUT)
-            output, status = p.stdout, p.returncode
-        except subprocess.TimeoutExpired as e:
-            output, status = (e.stdout or b"").decode(errors="replace"), "timeout"
+        status, output = machine.run_group(["bash", "-c", command], timeout=COMMAND_TIMEOUT,
+                                           cwd=tree, env=env)
+        if status is None:
+            status = "timeout"
         tail = output.rstrip("\n").split("\n")[-20:]
         missing = in_order(expect, output)
         if status != 0:
@@ -188,24 +186,8 @@ def run(add, tmpdir):
         add("ok", f"howto/run-{n}")
 
 
-def standalone(body, prefix):
-    """Runs body(add, tmpdir) on its own, as tests/run.py would: PASS/FAIL
-    lines, then "N passed, M failed"; returns the exit status."""
-    counts = {"ok": 0, "FAIL": 0}
-
-    def add(kind, name, reason="", tail=None):
-        counts[kind] += 1
-        print(f"PASS {name}" if kind == "ok" else f"FAIL {name}: {reason}", flush=True)
-        for l in tail or []:
-            print("    | " + l)
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmpdir:
-        body(add, tmpdir)
-    print(f"{counts['ok']} passed, {counts['FAIL']} failed")
-    return 1 if counts["FAIL"] else 0
-
-
 def main():
-    return standalone(run, "cowbird-howto-")
+    return machine.standalone(run, "cowbird-howto-")
 
 
 if __name__ == "__main__":

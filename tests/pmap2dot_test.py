@@ -20,6 +20,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL = os.path.join(HERE, "..", "tools", "pmap2dot.py")
+sys.path.insert(0, os.path.join(HERE, "..", "tools"))
+import machine  # noqa: E402  (tools/machine.py: standalone())
 DATA = os.path.join(HERE, "data")
 
 
@@ -136,16 +138,7 @@ def run(add):
 
 
 def main():
-    counts = {"ok": 0, "FAIL": 0, "SKIP": 0}
-
-    def add(kind, name, reason="", tail=None):
-        counts[kind] += 1
-        print(f"PASS {name}" if kind == "ok" else f"{kind} {name}: {reason}")
-        for l in tail or []:
-            print("    | " + l)
-    run(add)
-    print(f"{counts['ok']} passed, {counts['FAIL']} failed")
-    return 1 if counts["FAIL"] else 0
+    return machine.standalone(lambda add, _: run(add), "cowbird-pmap2dot-")
 
 
 if __name__ == "__main__":

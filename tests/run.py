@@ -74,7 +74,6 @@ import argparse
 import importlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -91,7 +90,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LAYERCHECK = os.path.join(HERE, "..", "tools", "layercheck.py")
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 from machine import (FLOOD, PANIC_RE, PROMPT_RE, Machine,  # noqa: E402
-                     close_all, last_lines)
+                     close_all, exit_on_signals, last_lines)
 BOOT_TIMEOUT = 60
 SELFTEST_TIMEOUT = 60
 DEFAULT_TIMEOUT = 120
@@ -596,9 +595,7 @@ def main():
         for name in sorted(only - found - phase_names):
             res.add("FAIL", "setup", f"no suite entry named {name}")
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)   # even in a background job
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
+    exit_on_signals()           # Ctrl-C even in a background job, SIGTERM, SIGHUP
     try:
         with tempfile.TemporaryDirectory(prefix="cowbird-test-") as tmpdir:
             if res.failed == 0:

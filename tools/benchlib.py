@@ -8,7 +8,6 @@ uses."""
 import os
 import re
 import shutil
-import subprocess
 
 import machine
 
@@ -90,16 +89,14 @@ def build(fork):
     """Builds the DEBUG=0 kernel and disk of one fork mode; returns its dir."""
     b = build_dir(fork)
     cmd = ["make", "-s", f"FORK={fork}", "DEBUG=0", "CPUS=1", f"B={b}", "all"]
-    res = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
-    if res.returncode != 0 and os.path.isdir(os.path.join(ROOT, b)):
+    status, out = machine.run_group(cmd, cwd=ROOT)
+    if status != 0 and os.path.isdir(os.path.join(ROOT, b)):
         # Objects do not depend on the compiler flags: after a change of
         # flags (a merge, say) stale ones may not link.  Start afresh once.
         shutil.rmtree(os.path.join(ROOT, b))
-        res = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
-    if res.returncode != 0:
-        raise RuntimeError(f"build of FORK={fork} failed:\n{res.stdout}")
+        status, out = machine.run_group(cmd, cwd=ROOT)
+    if status != 0:
+        raise RuntimeError(f"build of FORK={fork} failed:\n{out}")
     return os.path.join(ROOT, b)
 
 

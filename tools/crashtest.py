@@ -257,7 +257,7 @@ def exhaustive(args, states, results):
             return None
         return out
 
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+    with machine.worker_pool(args.jobs) as pool:
         k = 1
         running = set()
         while True:
@@ -295,7 +295,7 @@ def random_crashes(args, states, duration, results):
         return crash_once(args, f"crash/random-{i} (seed {seed}, {delay:.2f} s)",
                           "crashwl run", states, kill_after=delay)
 
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+    with machine.worker_pool(args.jobs) as pool:
         for out in pool.map(one, range(args.random)):
             report(out, results)
 
@@ -453,7 +453,7 @@ def reordered(args, results):
     nflush = sum(1 for u in units if u[0] == "F")
     say(f"# recorded {len(units) - nflush} block writes and {nflush} flushes; "
         f"{len(found)} reordered crash states")
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+    with machine.worker_pool(args.jobs) as pool:
         for out in pool.map(lambda s: reordered_once(args, s, states), found):
             report(out, results)
 
@@ -470,6 +470,7 @@ def main():
     ap.add_argument("--only-reordered", action="store_true",
                     help="only the reordered crashes")
     args = ap.parse_args()
+    machine.exit_on_signals()
 
     results = {kind: dict(crashes=0, recovered=0, inconsistent=0)
                for kind in ("crash", "reordered")}

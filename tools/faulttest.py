@@ -36,7 +36,6 @@ are aimed at the first half).
 Prints one PASS/FAIL line per run, then "N injected disk errors, P panics,
 L committed files lost", then "P passed, F failed" (the last line).
 """
-import concurrent.futures
 import os
 import re
 import subprocess
@@ -199,6 +198,7 @@ def main():
     ap.add_argument("--errors", type=int, default=24, help="runs, one error each (default 24)")
     ap.add_argument("--only", help="only the run of this name (e.g. fault/write-120)")
     args = ap.parse_args()
+    machine.exit_on_signals()
 
     totals = dict(passed=0, failed=0, injected=0, panics=0, lost=0)
 
@@ -222,7 +222,7 @@ def main():
         def one(r):
             return fault_once(args, *r)
 
-        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        with machine.worker_pool(args.jobs) as pool:
             for out in pool.map(one, runs):
                 totals["injected"] += out.injected
                 totals["panics"] += out.panic

@@ -8,7 +8,12 @@ pipes, never the terminal.  Output is read as it comes and kept whole in
 `out`; callers wait for patterns in it with expect() and type lines with
 type().  QEMU runs in a session of its own (the terminal's Ctrl-C does not
 reach it; close() kills it) and dies with the Python process that started
-it (Linux's parent-death signal).
+it (Linux's parent-death signal), even one killed with SIGKILL.
+
+A harness calls exit_on_signals() first: then Ctrl-C, SIGTERM and SIGHUP
+stop every machine at once (no new one boots) and end it through its
+finally blocks.  spawn() and run_group() give any other child the same
+fate: a test driver a harness starts, or a shell line that runs make.
 
 Options for measurement: icount=True runs the guest under `-icount
 shift=0,sleep=off` (the guest clock counts instructions, so figures
@@ -17,6 +22,8 @@ log=FILE sends QEMU's -D log there.
 """
 import argparse
 import codecs
+import concurrent.futures
+import contextlib
 import os
 import re
 import select
@@ -38,6 +45,7 @@ PROMPT_RE = re.compile(r"(?m)^\$ ")
 PANIC_RE = re.compile(r"(?m)^panic: ")
 
 LIVE = set()              # Machines still running, for killing them all at the end
+STOPPING = False          # set by stop_all(): no new Machine boots
 
 
 try:
@@ -47,10 +55,67 @@ except (ImportError, OSError, AttributeError):
     _prctl = None
 
 
-def die_with_parent():
-    """In the child: ask Linux to kill QEMU when its parent dies."""
-    if _prctl is not None:
-        _prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
+def _die_with(parent, sig):
+    """preexec_fn: in the child, ask Linux to send sig when its parent dies
+    (PR_SET_PDEATHSIG; it survives the exec of qemu-cmd and QEMU's exec by
+    it).  A parent that died before the request was made sends nothing: then
+    the child does not start at all."""
+    def preexec():
+        if _prctl is not None:
+            _prctl(1, sig)           # PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(127)
+    return preexec
+
+
+def spawn(cmd, death_signal=signal.SIGKILL, **popen_args):
+    """subprocess.Popen(cmd) in a session of its own (the terminal's Ctrl-C
+    does not reach it: kill_group() stops it and whatever it started), which
+    gets death_signal when this process dies, however it dies.  Linux sends
+    it when the thread that started the child ends: start children from
+    threads that outlive them (the main thread, a pool's workers)."""
+    return subprocess.Popen(cmd, start_new_session=True,
+                            preexec_fn=_die_with(os.getpid(), death_signal), **popen_args)
+
+
+def kill_group(p, sig=signal.SIGKILL, grace=10):
+    """Sends sig to the session spawn() started p in, and reaps p; one
+    that outlives grace seconds after another signal than SIGKILL is
+    killed."""
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, sig)
+        except OSError:
+            p.kill()
+    try:
+        p.wait(None if sig == signal.SIGKILL else grace)
+    except subprocess.TimeoutExpired:
+        kill_group(p)
+
+
+def run_group(cmd, timeout=None, input=None, **popen_args):
+    """subprocess.run(cmd) for a command that starts others (a shell line,
+    make): all of them are killed on a timeout, an exception or this
+    process's death, not only the first.  Returns (exit status, or None on
+    a timeout; its output, stderr included, as text)."""
+    p = spawn(cmd, death_signal=signal.SIGTERM, text=True,
+              stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen_args)
+    try:
+        out, _ = p.communicate(input, timeout)
+        return p.returncode, out
+    except subprocess.TimeoutExpired:
+        kill_group(p)
+        try:
+            out = p.communicate(timeout=5)[0]     # what came before, kept by Popen
+        except subprocess.TimeoutExpired:
+            out = ""            # another session holds the pipe open
+        return None, out or ""
+    finally:
+        kill_group(p)
+        for f in (p.stdin, p.stdout):
+            if f:
+                f.close()
 
 
 def last_lines(text, n=TAIL_LINES):
@@ -60,6 +125,32 @@ def last_lines(text, n=TAIL_LINES):
 def close_all():
     for vm in list(LIVE):
         vm.close()
+
+
+def stop_all():
+    """Kills every running QEMU now and lets no new one boot: the threads
+    waiting on one see it exit and wind down.  Safe in a signal handler (it
+    takes no lock); close_all() reaps them after."""
+    global STOPPING
+    STOPPING = True
+    for vm in list(LIVE):
+        vm.kill()
+
+
+def exit_on_signals():
+    """For a harness's main(): Ctrl-C (KeyboardInterrupt), SIGTERM and
+    SIGHUP (exit status 128 + N) stop every machine, then unwind the harness
+    through its finally blocks, which close what is left and remove the
+    temporary files.  Ctrl-C works in a background job too; a SIGHUP that
+    nohup ignores stays ignored."""
+    def handler(signum, frame):
+        stop_all()
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        sys.exit(128 + signum)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if sig != signal.SIGHUP or signal.getsignal(sig) != signal.SIG_IGN:
+            signal.signal(sig, handler)
 
 
 def start(args, tmpdir, append=None, disk=None, disk_filter=None):
@@ -98,10 +189,43 @@ def run_harness(body, name, counts, key):
         close_all()
 
 
+@contextlib.contextmanager
+def worker_pool(jobs):
+    """A ThreadPoolExecutor for machines side by side.  When the harness
+    stops early (an exception, Ctrl-C, SIGTERM), the work not started is
+    cancelled and the machines running are stopped, where the plain pool
+    would boot all the rest first."""
+    pool = concurrent.futures.ThreadPoolExecutor(jobs)
+    try:
+        yield pool
+    except BaseException:
+        stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def summary(passed, failed):
     """A harness's last line, as make check's, and its exit status."""
     say(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def standalone(body, prefix):
+    """Runs body(add, tmpdir), a check tests/run.py runs as one of its
+    phases (tests/*_test.py), on its own: add(kind, name, reason, tail)
+    prints the result lines run.py would; a temporary directory named
+    prefix... is body's; returns the exit status after the last line."""
+    exit_on_signals()
+    counts = {"ok": 0, "FAIL": 0, "SKIP": 0}
+
+    def add(kind, name, reason="", tail=None):
+        counts[kind] += 1
+        say(f"PASS {name}" if kind == "ok" else f"{kind} {name}" + (f": {reason}" if reason else ""),
+            *["    | " + line for line in tail or []])
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmpdir:
+        body(add, tmpdir)
+    return summary(counts["ok"], counts["FAIL"])
 
 
 _print_lock = threading.Lock()
@@ -127,6 +251,8 @@ class Machine:
         puts a QEMU block filter under the disk (tools/qemu-cmd's
         DISK_FILTER: blklogwrites:LOG or blkdebug:CONF); mem replaces the
         guest's RAM size (its MEM=, e.g. "1G")."""
+        if STOPPING:
+            raise RuntimeError("the harness is stopping: no new machine")
         self.own_tmp = tmpdir is None
         self.tmp = tempfile.mkdtemp(prefix="cowbird-qemu-") if tmpdir is None else tmpdir
         if disk is None:
@@ -149,17 +275,21 @@ class Machine:
             env = dict(env or os.environ, DISK_FILTER=disk_filter)
         if mem:
             env = dict(env or os.environ, MEM=mem)
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, bufsize=0, start_new_session=True,
-            preexec_fn=die_with_parent, env=env)
+        self.sock = None
+        try:
+            self.proc = spawn(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, bufsize=0, env=env)
+        except OSError:
+            self._remove_tmp()
+            raise
+        LIVE.add(self)
+        if STOPPING:          # stop_all() ran while this one started
+            self.kill()
         self.fd = self.proc.stdout.fileno()
         os.set_blocking(self.fd, False)
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.out = ""         # everything the console printed in this boot
         self.eof = False
-        self.sock = None
-        LIVE.add(self)
         if sock_path:
             self._connect_monitor(sock_path)
 
@@ -269,22 +399,29 @@ class Machine:
     def tail(self):
         return last_lines(self.out)
 
+    def kill(self):
+        """Kills QEMU without waiting for it (stop_all(), from a signal
+        handler); close() reaps it."""
+        if self.proc.returncode is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
     def close(self):
         LIVE.discard(self)
         if self.sock:
             self.sock.close()
             self.sock = None
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                self.proc.kill()
-        self.proc.wait()
+        kill_group(self.proc)
         for f in (self.proc.stdin, self.proc.stdout):
             try:
                 f.close()
             except OSError:
                 pass
+        self._remove_tmp()
+
+    def _remove_tmp(self):
         if self.own_tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
 

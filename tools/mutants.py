@@ -48,6 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import run as runner      # tests/run.py: the suite parser  # noqa: E402
+import machine            # tools/machine.py: children that die with this one  # noqa: E402
 
 SUITE = os.path.join(ROOT, "tests", "suite.txt")   # the scratch tree's, once copied
 RUN_SLACK = 300           # seconds on top of the entries' own timeouts
@@ -150,9 +151,10 @@ class Tree:
                os.path.relpath(os.path.join(self.bdir, "fsck"), self.path)]
         if self.args.debug:
             cmd.append(f"DEBUG={self.args.debug}")
-        p = subprocess.run(cmd, cwd=self.path, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-        return p.returncode == 0, p.stdout.rstrip("\n").split("\n")[-12:]
+        # make and its compilers stop with this process, before the
+        # scratch tree goes.
+        status, out = machine.run_group(cmd, cwd=self.path)
+        return status == 0, out.rstrip("\n").split("\n")[-12:]
 
     def run(self, names, cpus, timeout, suite=None, first_fail=False, max_timeout=None):
         """Runs tests/run.py on the build; returns (ok, its output).  With
@@ -181,9 +183,10 @@ class Tree:
 
     def watch(self, cmd, timeout, first_fail):
         """Runs cmd (a test driver) in the tree; returns (ok, its output)."""
-        # A session of its own: stopping it stops its QEMUs too.
-        p = subprocess.Popen(cmd, cwd=self.path, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, start_new_session=True)
+        # A session of its own, told (SIGTERM) when this process dies, even
+        # by SIGKILL: it then stops its QEMUs and removes its files.
+        p = machine.spawn(cmd, death_signal=signal.SIGTERM, cwd=self.path,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         data, why = b"", None
         try:
@@ -202,12 +205,7 @@ class Tree:
                 if first_fail and re.search(rb"(?m)^FAIL ", data):
                     why = "(stopped at the first failure)"
         finally:
-            if p.poll() is None:
-                try:
-                    os.killpg(p.pid, signal.SIGTERM)
-                except OSError:
-                    pass
-            p.wait()
+            machine.kill_group(p, signal.SIGTERM)
             p.stdout.close()
         out = data.decode(errors="replace")
         if why:
@@ -345,6 +343,7 @@ def main():
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the run of the unchanged tree (when iterating on one mutant)")
     args = ap.parse_args()
+    machine.exit_on_signals()   # SIGTERM and SIGHUP too stop the driver and remove the scratch tree
 
     started = time.monotonic()
     mutants, errors = parse_mutants(args.mutants)

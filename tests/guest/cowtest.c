@@ -211,6 +211,32 @@ report_collect(void)
 		why_set("%s", report_text);
 }
 
+/*
+ * Subtest name, begun at f0, run by one child, fn, that reports its first
+ * problem on the report pipe; its exit status must be 0 too (who: what
+ * the child is, for the reason).
+ */
+static void
+run_reporting_child(const char *name, uint64 f0, void (*fn)(void), const char *who)
+{
+	int pid, st = ST_NOFORK;
+
+	if (report_open() < 0) {
+		fail(name, "pipe failed");
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		fn();
+	report_collect();
+	if (pid < 0)
+		why_set("fork failed");
+	else if (wait_pid(pid, &st) == pid && st != 0)
+		why_set("%s exited with status %d%s", who, st,
+		    st == -1 ? " (killed)" : "");
+	conclude(name, f0);
+}
+
 /* Reap the n children in pids[] (skipping pids <= 0); sts[i] gets pids[i]'s status. */
 static void
 reap_all(const int *pids, int *sts, int n)
@@ -1140,28 +1166,13 @@ static void
 test_oom_during_cow(void)
 {
 	const char *name = "oom-during-cow";
-	uint64 f0;
-	int pid, st = ST_NOFORK;
 
 	if (!cow_mode) {
 		skip(name, "%s", COW_ONLY);
 		return;
 	}
-	f0 = begin();
-	if (report_open() < 0) {
-		fail(name, "pipe failed");
-		return;
-	}
-	pid = fork();
-	if (pid == 0)
-		oom_owner();
-	report_collect();
-	if (pid < 0)
-		why_set("fork failed");
-	else if (wait_pid(pid, &st) == pid && st != 0)
-		why_set("the owner (parent of the eater) exited with status %d%s",
-		    st, st == -1 ? ": killed, not its child" : "");
-	conclude(name, f0);
+	run_reporting_child(name, begin(), oom_owner,
+	    "the owner (the parent of the eater, which alone may be killed)");
 }
 
 /* ---- fork-near-oom ---- */
@@ -1295,24 +1306,8 @@ static void __attribute__((noreturn)) hog(void)
 static void
 test_fork_near_oom(void)
 {
-	const char *name = "fork-near-oom";
-	uint64 f0 = begin();
-	int pid, st = ST_NOFORK;
-
-	if (report_open() < 0) {
-		fail(name, "pipe failed");
-		return;
-	}
-	pid = fork();
-	if (pid == 0)
-		hog();
-	report_collect();
-	if (pid < 0)
-		why_set("fork failed");
-	else if (wait_pid(pid, &st) == pid && st != 0)
-		why_set("the process holding all memory exited with status %d%s",
-		    st, st == -1 ? " (killed)" : "");
-	conclude(name, f0);
+	run_reporting_child(
+	    "fork-near-oom", begin(), hog, "the process holding all memory");
 }
 
 /* ---- concurrent-faults ---- */

@@ -30,34 +30,11 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define FAILED    ((char *)-1)
 #define FILE1     "/mm.f1"
 #define FILE2     "/mm.f2"
 #define VMA_LIMIT 16 /* regions per process (docs/vm.md) */
 
 static char buf[4 * PGSIZE];
-
-/* A file of n bytes of pattern seed. */
-static void
-make_file(const char *path, int n, uint seed)
-{
-	int fd;
-
-	unlink(path);
-	fd = open(path, O_CREATE | O_RDWR);
-	fill_pattern(buf, n, 0, seed);
-	if (fd < 0 || write(fd, buf, n) != n)
-		printf("t_mmap: cannot write %s\n", path);
-	close(fd);
-}
-
-static int
-audit_clean(void)
-{
-	struct vmstat st;
-
-	return vmstat(VMSTAT_CHECK_VERBOSE, &st) == 0;
-}
 
 static void
 check_audit(const char *name)
@@ -142,14 +119,13 @@ store_byte(uint64 addr)
 static void
 file_private(void)
 {
-	int fd, i;
+	int i;
 	char *p;
 
-	make_file(FILE1, 2 * PGSIZE + 100, 1);
-	fd = open(FILE1, O_RDONLY);
+	make_pattern_file(FILE1, 2 * PGSIZE + 100, 1);
 	/* A private mapping of a read-only file may still be written. */
-	p = mmap(0, 3 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	close(fd); /* the mapping keeps the file */
+	p = map_file(
+	    FILE1, O_RDONLY, 3 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	if (p == FAILED) {
 		fail("file-private", "mmap returned -1");
 		return;
@@ -172,14 +148,10 @@ file_shared(void)
 	int fd, i, pid, st;
 	char *p;
 
-	make_file(FILE1, 2 * PGSIZE + 100, 2);
-	fd = open(FILE1, O_RDWR);
-	p = mmap(0, 3 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == FAILED) {
-		fail("file-shared", "mmap returned -1");
-		close(fd);
+	p = map_new_shared(
+	    FILE1, 2 * PGSIZE + 100, 2, 3 * PGSIZE, &fd, "file-shared");
+	if (p == FAILED)
 		return;
-	}
 	i = find_mismatch(p, 2 * PGSIZE + 100, 0, 2);
 	check(i < 0, "file-shared-read", "byte %d differs", i);
 	p[10] = 'A';
@@ -206,7 +178,7 @@ file_shared(void)
 	    "other bytes changed");
 
 	/* Written back at exec, too. */
-	make_file(FILE1, PGSIZE, 3);
+	make_pattern_file(FILE1, PGSIZE, 3);
 	pid = fork();
 	if (pid == 0) {
 		char *argv[] = { "true", 0 };
@@ -228,13 +200,12 @@ file_shared(void)
 static void
 split(void)
 {
-	int fd, i;
+	int i;
 	char *p;
 
-	make_file(FILE2, 4 * PGSIZE, 4);
-	fd = open(FILE2, O_RDWR);
-	p = mmap(0, 4 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	make_pattern_file(FILE2, 4 * PGSIZE, 4);
+	p = map_file(
+	    FILE2, O_RDWR, 4 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
 	if (p == FAILED) {
 		fail("split", "mmap returned -1");
 		return;
@@ -273,7 +244,6 @@ protection(void)
 {
 	char *p = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *q;
-	int fd;
 
 	check(p != FAILED && p[0] == 0, "prot-read", "mmap or load failed");
 	expect_killed("prot-read-store-kills", store_to, (uint64)p);
@@ -282,10 +252,8 @@ protection(void)
 	expect_killed("prot-none-load-kills", touch_byte, (uint64)p);
 	munmap(p, PGSIZE);
 
-	make_file(FILE1, PGSIZE, 5);
-	fd = open(FILE1, O_RDONLY);
-	q = mmap(0, PGSIZE, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
+	make_pattern_file(FILE1, PGSIZE, 5);
+	q = map_file(FILE1, O_RDONLY, PGSIZE, PROT_READ, MAP_SHARED);
 	check(q != FAILED && q[1] == (char)pattern_byte(1, 5),
 	    "prot-read-shared", "mapping a read-only file for reading failed");
 	expect_killed("prot-read-shared-store-kills", store_to, (uint64)q);
@@ -313,14 +281,12 @@ protection(void)
 static void
 read_reaches_file(void)
 {
-	int fd, i;
+	int i;
 	char *p;
 
-	make_file(FILE1, PGSIZE, 6);
-	make_file(FILE2, PGSIZE, 9);
-	fd = open(FILE1, O_RDWR);
-	p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	make_pattern_file(FILE1, PGSIZE, 6);
+	make_pattern_file(FILE2, PGSIZE, 9);
+	p = map_file(FILE1, O_RDWR, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
 	if (p == FAILED) {
 		fail("read-reaches-file", "mmap failed");
 		return;
@@ -345,7 +311,7 @@ syscalls(void)
 	int fd, pfd[2], i;
 	char *p, *a;
 
-	make_file(FILE1, 2 * PGSIZE, 6);
+	make_pattern_file(FILE1, 2 * PGSIZE, 6);
 	fd = open(FILE1, O_RDWR);
 	p = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	a = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE,
@@ -355,7 +321,7 @@ syscalls(void)
 		return;
 	}
 	/* write() from untouched file pages, read() into untouched anonymous ones */
-	make_file(FILE2, 0, 0);
+	make_pattern_file(FILE2, 0, 0);
 	i = open(FILE2, O_RDWR);
 	check(write(i, p, 2 * PGSIZE) == 2 * PGSIZE, "write-from-mapping",
 	    "write failed");
@@ -502,7 +468,7 @@ lab_like(void)
 	char *p, *q;
 	int len = 2 * PGSIZE + PGSIZE / 2;
 
-	make_file(FILE1, len, 7);
+	make_pattern_file(FILE1, len, 7);
 	fd = open(FILE1, O_RDWR);
 	p = mmap(0, PGSIZE * 3, PROT_READ, MAP_PRIVATE, fd, 0);
 	check(p != FAILED && find_mismatch(p, len, 0, 7) < 0 &&
@@ -537,8 +503,8 @@ lab_like(void)
 	close(fd);
 
 	/* Two files at once, the descriptors closed at once. */
-	make_file(FILE1, PGSIZE, 8);
-	make_file(FILE2, PGSIZE, 9);
+	make_pattern_file(FILE1, PGSIZE, 8);
+	make_pattern_file(FILE2, PGSIZE, 9);
 	fd = open(FILE1, O_RDWR);
 	fd2 = open(FILE2, O_RDWR);
 	p = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -736,15 +702,13 @@ exec_fails(void)
 	static char big[3][2000];
 	char *argv[] = { "true", 0 }, *bigv[] = { big[0], big[1], big[2], 0 };
 	char *a, *f;
-	int fd, rw = PROT_READ | PROT_WRITE;
+	int rw = PROT_READ | PROT_WRITE;
 
 	memset(big, 'x', sizeof(big));
 	big[0][1999] = big[1][1999] = big[2][1999] = 0;
-	make_file(FILE1, 2 * PGSIZE, 14);
-	fd = open(FILE1, O_RDWR);
+	make_pattern_file(FILE1, 2 * PGSIZE, 14);
 	a = mmap(0, 2 * PGSIZE, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	f = mmap(0, 2 * PGSIZE, rw, MAP_SHARED, fd, 0);
-	close(fd);
+	f = map_file(FILE1, O_RDWR, 2 * PGSIZE, rw, MAP_SHARED);
 	if (a == FAILED || f == FAILED) {
 		fail("exec-fails-keeps-regions", "setup failed");
 		return;
@@ -794,7 +758,7 @@ races(void)
 	volatile uint64 *c;
 	char *maps[2];
 
-	make_file(FILE1, PGSIZE, 11);
+	make_pattern_file(FILE1, PGSIZE, 11);
 	fd = open(FILE1, O_RDWR);
 	maps[0] = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	maps[1] = mmap(0, PGSIZE, PROT_READ | PROT_WRITE,
@@ -871,7 +835,7 @@ pmap_kinds(void)
 	uint32 cow;
 	struct pmap_region *r;
 
-	make_file(FILE1, 2 * PGSIZE, 10);
+	make_pattern_file(FILE1, 2 * PGSIZE, 10);
 	fd = open(FILE1, O_RDWR);
 	ap = mmap(0, 2 * PGSIZE, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	as = mmap(0, 2 * PGSIZE, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -27,7 +27,6 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define FAILED ((char *)-1)
 #define FILE1  "/mr.f1"
 #define NPAGES 4
 #define FSIZE  (NPAGES * PGSIZE)
@@ -37,14 +36,6 @@
 #define ROUNDS 30
 
 static char buf[FSIZE];
-
-static int
-audit_clean(void)
-{
-	struct vmstat st;
-
-	return vmstat(VMSTAT_CHECK_VERBOSE, &st) == 0;
-}
 
 /* Write n bytes of pattern seed to path, from the start (truncating). */
 static int

@@ -20,30 +20,11 @@
 #include "user/user.h"
 #include "tests/guest/testlib.h"
 
-#define FAILED ((char *)-1)
 #define FILE1  "/pc.f1"
 #define NFILL  8             /* files that fill the cache */
 #define FILLSZ (12 * PGSIZE) /* bytes each */
 
 static char buf[4 * PGSIZE];
-
-static void
-make_file(const char *path, int n, uint seed)
-{
-	int fd, w, done;
-
-	unlink(path);
-	fd = open(path, O_CREATE | O_RDWR);
-	for (done = 0; fd >= 0 && done < n; done += w) {
-		w = n - done < (int)sizeof(buf) ? n - done : (int)sizeof(buf);
-		fill_pattern(buf, w, done, seed);
-		if (write(fd, buf, w) != w)
-			break;
-	}
-	if (fd < 0 || done < n)
-		printf("t_pcache: cannot write %s\n", path);
-	close(fd);
-}
 
 static struct vmstat
 stats(void)
@@ -52,14 +33,6 @@ stats(void)
 
 	vmstat(VMSTAT_GET, &st);
 	return st;
-}
-
-static int
-audit_clean(void)
-{
-	struct vmstat st;
-
-	return vmstat(VMSTAT_CHECK_VERBOSE, &st) == 0;
 }
 
 /* n bytes of the file at off (a multiple of n), read with read(). */
@@ -84,14 +57,9 @@ coherence(void)
 	int fd, i;
 	char *p;
 
-	make_file(FILE1, 2 * PGSIZE, 1);
-	fd = open(FILE1, O_RDWR);
-	p = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == FAILED) {
-		fail("coherence", "mmap failed");
-		close(fd);
+	p = map_new_shared(FILE1, 2 * PGSIZE, 1, 2 * PGSIZE, &fd, "coherence");
+	if (p == FAILED)
 		return;
-	}
 	/* A store, then read(): no munmap in between. */
 	p[PGSIZE + 5] = 'S';
 	check(read_at(FILE1, PGSIZE, buf, PGSIZE) == PGSIZE && buf[5] == 'S',
@@ -113,10 +81,10 @@ coherence(void)
 static void
 own_mapper(uint64 pfd)
 {
-	int *fds = (int *)pfd, fd = open(FILE1, O_RDWR), i;
-	char *p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int *fds = (int *)pfd, i;
+	char *p =
+	    map_file(FILE1, O_RDWR, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
 
-	close(fd);
 	if (p == FAILED)
 		exit(ST_BAD);
 	p[100] = 'C';
@@ -132,7 +100,7 @@ two_mappers(void)
 	int fds[2], pid, st, fd;
 	char *p, *q, c;
 
-	make_file(FILE1, PGSIZE, 2);
+	make_pattern_file(FILE1, PGSIZE, 2);
 	pipe(fds);
 	/* The child maps after fork: nothing is inherited. */
 	pid = fork();
@@ -166,14 +134,13 @@ static void
 unlinked(void)
 {
 	struct vmstat before, after;
-	int fd, i;
+	int i;
 	char *p;
 
-	make_file(FILE1, 3 * PGSIZE, 3);
+	make_pattern_file(FILE1, 3 * PGSIZE, 3);
 	before = stats();
-	fd = open(FILE1, O_RDWR);
-	p = mmap(0, 3 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	p = map_file(
+	    FILE1, O_RDWR, 3 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
 	if (p == FAILED) {
 		fail("unlink-mapped", "mmap failed");
 		return;
@@ -202,13 +169,11 @@ static void
 cache_file(int i)
 {
 	char path[] = "/pc.fillX";
-	int fd, k, sum = 0;
+	int k, sum = 0;
 	char *p;
 
 	path[8] = 'a' + i;
-	fd = open(path, O_RDONLY);
-	p = mmap(0, FILLSZ, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	p = map_file(path, O_RDONLY, FILLSZ, PROT_READ, MAP_PRIVATE);
 	if (p == FAILED)
 		return;
 	for (k = 0; k < FILLSZ; k += PGSIZE)
@@ -226,7 +191,7 @@ fill_files(int make)
 	for (i = 0; i < NFILL; i++) {
 		path[8] = 'a' + i;
 		if (make > 0)
-			make_file(path, FILLSZ, 10 + i);
+			make_pattern_file(path, FILLSZ, 10 + i);
 		else if (make < 0)
 			unlink(path);
 		else
@@ -245,14 +210,11 @@ exhaustion(void)
 	uint64 before, cached, want, slack, i;
 	struct vmstat st;
 	char *p;
-	int fd;
 
 	fill_files(1);
 	/* A store, unmapped: the oldest unused page, the first reclaimed. */
-	make_file(FILE1, PGSIZE, 4);
-	fd = open(FILE1, O_RDWR);
-	p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	make_pattern_file(FILE1, PGSIZE, 4);
+	p = map_file(FILE1, O_RDWR, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
 	if (p != FAILED) {
 		p[7] = 'R';
 		munmap(p, PGSIZE);
@@ -299,16 +261,14 @@ static void
 faulter(uint64 seed)
 {
 	char path[] = "/pc.fillX";
-	int r, i, fd, bad = 0;
+	int r, i, bad = 0;
 	char *p;
 
 	for (r = 0; r < ROUNDS; r++) {
 		i = (r + seed) % NFILL;
 		path[8] = 'a' + i;
-		fd = open(path, O_RDWR);
-		p = mmap(0, FILLSZ, PROT_READ | PROT_WRITE,
-		    (r & 1) ? MAP_SHARED : MAP_PRIVATE, fd, 0);
-		close(fd);
+		p = map_file(path, O_RDWR, FILLSZ, PROT_READ | PROT_WRITE,
+		    (r & 1) ? MAP_SHARED : MAP_PRIVATE);
 		if (p == FAILED)
 			exit(ST_BAD);
 		bad += find_mismatch(p, FILLSZ, 0, 10 + i) >= 0;

@@ -255,6 +255,65 @@ find_mismatch(const char *buf, int n, uint64 start, uint seed)
 	return -1;
 }
 
+int
+make_pattern_file(const char *path, int n, uint seed)
+{
+	char chunk[512];
+	int fd, w, done;
+
+	unlink(path);
+	fd = open(path, O_CREATE | O_RDWR);
+	for (done = 0; fd >= 0 && done < n; done += w) {
+		w = n - done < (int)sizeof(chunk) ? n - done : (int)sizeof(chunk);
+		fill_pattern(chunk, w, done, seed);
+		if (write(fd, chunk, w) != w)
+			break;
+	}
+	close(fd);
+	if (fd >= 0 && done >= n)
+		return 0;
+	note("cannot write %s", path);
+	return -1;
+}
+
+char *
+map_file(const char *path, int omode, int len, int prot, int flags)
+{
+	int fd = open(path, omode);
+	char *p;
+
+	if (fd < 0)
+		return FAILED;
+	p = mmap(0, len, prot, flags, fd, 0);
+	close(fd);
+	return p;
+}
+
+char *
+map_new_shared(
+    const char *path, int n, uint seed, int len, int *fdp, const char *name)
+{
+	char *p = FAILED;
+
+	make_pattern_file(path, n, seed);
+	*fdp = open(path, O_RDWR);
+	if (*fdp >= 0)
+		p = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fdp, 0);
+	if (p == FAILED) {
+		fail(name, "mmap failed");
+		close(*fdp);
+	}
+	return p;
+}
+
+int
+audit_clean(void)
+{
+	struct vmstat st;
+
+	return vmstat(VMSTAT_CHECK_VERBOSE, &st) == 0;
+}
+
 const char *
 badkind_name(int k)
 {

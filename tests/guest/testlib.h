@@ -86,6 +86,29 @@ uchar pattern_byte(uint64 pos, uint seed);
 void fill_pattern(char *buf, int n, uint64 start, uint seed);
 /* Index of the first byte that differs from the pattern, or -1. */
 int find_mismatch(const char *buf, int n, uint64 start, uint seed);
+/*
+ * A new file at path (one of that name is removed first) holding n bytes
+ * of pattern seed; -1 (and a note) if it could not be written, else 0.
+ */
+int make_pattern_file(const char *path, int n, uint seed);
+
+/* What mmap and sbrk return when they fail. */
+#define FAILED ((char *)-1)
+/*
+ * The file at path opened with omode, len bytes of it from offset 0
+ * mapped with prot and flags, and closed again (the mapping keeps the
+ * file): the mapping's address, or FAILED if open or mmap failed.
+ */
+char *map_file(const char *path, int omode, int len, int prot, int flags);
+/*
+ * make_pattern_file(path, n, seed), opened O_RDWR and len bytes of it
+ * mapped shared and writable, the descriptor left open in *fdp: the
+ * mapping, or FAILED after a FAIL line for name (nothing left open).
+ */
+char *map_new_shared(
+    const char *path, int n, uint seed, int len, int *fdp, const char *name);
+/* The refcount audit (vmstat -c) finds nothing wrong: 1, else 0. */
+int audit_clean(void);
 
 /*
  * Addresses that no user access and no system call may use (t_badptr,
