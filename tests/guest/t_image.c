@@ -273,13 +273,8 @@ start_idle(const char *path, int *stop)
 	char fdr[8], fdw[8], c;
 	int up[2], down[2], pid;
 
-	if (pipe(up) < 0)
+	if (pipe_pair(up, down) < 0)
 		return -1;
-	if (pipe(down) < 0) {
-		close(up[0]);
-		close(up[1]);
-		return -1;
-	}
 	snprintf(fdr, sizeof(fdr), "%d", down[0]);
 	snprintf(fdw, sizeof(fdw), "%d", up[1]);
 	if ((pid = fork()) == 0) {

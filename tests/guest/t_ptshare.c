@@ -134,13 +134,8 @@ fork_together(void)
 	int up[2], down[2], pid;
 	char c = 'r';
 
-	if (pipe(up) < 0)
+	if (pipe_pair(up, down) < 0)
 		return -1;
-	if (pipe(down) < 0) {
-		close(up[0]);
-		close(up[1]);
-		return -1;
-	}
 	pid = fork();
 	if (pid == 0) {
 		write(up[1], &c, 1);

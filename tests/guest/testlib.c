@@ -126,6 +126,19 @@ wait_either(int a, int b, int *status)
 }
 
 int
+pipe_pair(int a[2], int b[2])
+{
+	if (pipe(a) < 0)
+		return -1;
+	if (pipe(b) < 0) {
+		close(a[0]);
+		close(a[1]);
+		return -1;
+	}
+	return 0;
+}
+
+int
 wait_pid(int pid, int *status)
 {
 	return wait_either(pid, pid, status);

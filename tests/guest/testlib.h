@@ -59,6 +59,8 @@ opaque(uint64 x)
 
 /* Wait for one particular child; other children that exit are dropped. */
 int wait_pid(int pid, int *status);
+/* Two pipes, or -1 with none left open (a handshake's two directions). */
+int pipe_pair(int a[2], int b[2]);
 /*
  * Run fn(arg) in a child and return the child's exit status: what fn
  * passed to exit(), ST_RETURNED if fn returned, -1 if it was killed, or
