@@ -14,7 +14,10 @@
  *   fw bad J       a read succeeded with the wrong bytes: never allowed
  * It starts and ends with "fw disk R W F", the disk requests so far (the
  * diskstat device), so the test can aim errors inside the workload, and
- * the last line is "fw finished".
+ * the last line is "fw finished".  run brings in all of its own program's
+ * pages first (exec maps them lazily): a failed read while paging one in
+ * would kill the workload ("mapped file unreadable"), not fail a system
+ * call, so every error the test aims lands on a file system read.
  *
  * check prints "fw have K" for each file with the right size and bytes,
  * "fw lost K" for the others.
@@ -23,6 +26,7 @@
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "user/user.h"
+#include "tests/guest/testlib.h"
 
 #define SIZE      2500 /* three blocks: two writes, each its own commit */
 #define BLOCK     1024 /* BSIZE */
@@ -123,6 +127,7 @@ run(int n)
 	char committed[MAXFILES];
 	int k, j, r;
 
+	image_resident();
 	disk_counts();
 	if (mkdir("/fw") < 0)
 		printf("fw err mkdir\n");
