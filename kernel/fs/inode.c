@@ -49,7 +49,9 @@
  *   checks the other's count and raises its own under ip->lock, so the
  *   two never both succeed; a count is lowered without the lock (a last
  *   close, a last exit), before the reference it came with is dropped, so
- *   an unused entry's counts are 0.  Unlinking a running program is
+ *   an unused entry's counts are 0.  Relaxed atomics suffice: ip->lock
+ *   orders every check against the other side's raise, and a lowering
+ *   seen late only makes a check refuse a moment longer.  Unlinking a running program is
  *   allowed: the way to replace one is rm, then create the file anew.
  *
  * Block map: addrs[0..NDIRECT-1] name data blocks; addrs[NDIRECT] names a
@@ -338,11 +340,19 @@ inode_writer_add(struct inode *ip)
 	__atomic_add_fetch(&ip->writers, 1, __ATOMIC_RELAXED);
 }
 
+/* Below 0, a drop came without its add: a kernel bug. */
+static void
+count_drop(struct inode *ip, int *count, const char *what)
+{
+	if (__atomic_sub_fetch(count, 1, __ATOMIC_RELAXED) < 0)
+		panic("inode %u: a %s dropped that was never added", ip->inum,
+		    what);
+}
+
 void
 inode_writer_drop(struct inode *ip)
 {
-	if (__atomic_sub_fetch(&ip->writers, 1, __ATOMIC_RELAXED) < 0)
-		panic("inode_writer_drop: inode %u had no writer", ip->inum);
+	count_drop(ip, &ip->writers, "writer");
 }
 
 void
@@ -355,8 +365,7 @@ inode_runner_add(struct inode *ip)
 void
 inode_runner_drop(struct inode *ip)
 {
-	if (__atomic_sub_fetch(&ip->runners, 1, __ATOMIC_RELAXED) < 0)
-		panic("inode_runner_drop: inode %u had no runner", ip->inum);
+	count_drop(ip, &ip->runners, "runner");
 }
 
 static struct dinode *

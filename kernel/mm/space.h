@@ -11,6 +11,12 @@
  *            change, with one relaxed store: a pmap reading it under
  *            vma.c's lock finds the old set or the new one, both whole).
  * The audit walks the taken slots (uvm_for_each_space).
+ *
+ * uvm_slot_of[] is written plainly under space_lock and read without it:
+ * an entry changes only when its own space is registered (by its maker,
+ * before any other hart can know the root) or unregistered (by its
+ * destroyer, once nobody else uses it), so no read races with a write of
+ * the entry it reads.
  */
 #ifndef KERNEL_MM_SPACE_H
 #define KERNEL_MM_SPACE_H

@@ -490,6 +490,12 @@ test_exec_fail(void)
 	check(r == -1 && frames_free() == before, "exec-fail-no-leak",
 	    "exec returned %d, frames free %lu before, %lu after", r, before,
 	    frames_free());
+	/* The failed exec mapped the first segment: its runner went too. */
+	fd = open(BAD_ELF, O_WRONLY);
+	check(fd >= 0, "exec-fail-not-busy",
+	    "a file whose exec failed stays unwritable (text busy)");
+	if (fd >= 0)
+		close(fd);
 	unlink(BAD_ELF);
 	test_exec_fail_inodes(buf, sizeof(*eh) + 2 * sizeof(*ph));
 	sbrk(-max);
